@@ -1,0 +1,262 @@
+"""
+What every surface shares on the HTTP side: the JSON response helper, the mapping from domain
+errors to Sentry's status codes and bodies, the error handlers each Klein app installs, the
+request class that bounds bodies, and the root resource that dispatches to the surfaces.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from io import BytesIO
+from typing import Any, Callable, Mapping
+
+from klein import Klein
+from twisted.logger import Logger
+from twisted.python.failure import Failure
+from twisted.web.resource import IResource, Resource
+from twisted.web.server import Request, Site
+from werkzeug.exceptions import MethodNotAllowed, NotFound as RouteNotFound
+from zope.interface import implementer
+
+from . import errors
+
+log = Logger()
+
+JSON = b"application/json"
+_STATUS = [
+    (errors.NotFound, 404), (errors.Conflict, 409), (errors.Invalid, 400),
+    (errors.TooLarge, 413), (errors.Unauthorized, 401), (errors.Forbidden, 403),
+]
+
+
+class APIError(Exception):
+    """
+    An HTTP answer other than success, with its JSON body and extra headers.
+    """
+
+    def __init__(self, status: int, body: Any, headers: Mapping[bytes, bytes] | None = None) -> None:
+        super().__init__(status, body)
+        self.status = status
+        self.body = body
+        self.headers = dict(headers or {})
+
+
+def dumps(obj: Any) -> bytes:
+    return json.dumps(obj, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+def json_response(request: Any, obj: Any, status: int = 200,
+                  headers: Mapping[bytes, bytes] | None = None) -> bytes:
+    """
+    Set the status, C{Content-Type: application/json} and extra headers; return the body bytes.
+    """
+    request.setResponseCode(status)
+    request.setHeader(b"content-type", JSON)
+    if headers:
+        for name, value in headers.items():
+            request.setHeader(name, value)
+    return dumps(obj)
+
+
+def error_body(error: errors.SentryFakeError) -> dict[str, Any]:
+    if isinstance(error, errors.Invalid) and error.fields:
+        return dict(error.fields)
+    body: dict[str, Any] = {"detail": error.detail}
+    if error.causes:
+        body["causes"] = list(error.causes)
+    return body
+
+
+def as_api_error(error: BaseException) -> APIError | None:
+    """
+    The HTTP answer for an exception, or C{None} for an unexpected one.
+    """
+    if isinstance(error, APIError):
+        return error
+    if isinstance(error, errors.SentryFakeError):
+        for kind, status in _STATUS:
+            if isinstance(error, kind):
+                return APIError(status, error_body(error))
+    return None
+
+
+def render_error(request: Any, error: BaseException) -> bytes:
+    """
+    Write the JSON answer for any exception: Sentry's status and body, or a 500 with an error id.
+    """
+    answer = as_api_error(error)
+    if answer is None:
+        error_id = uuid.uuid4().hex
+        log.failure("internal error {error_id} answering {method} {uri}",
+                    Failure(error), error_id=error_id,
+                    method=request.method.decode("ascii", "replace"),
+                    uri=request.uri.decode("ascii", "replace"))
+        answer = APIError(500, {"detail": "Internal Error", "errorId": error_id})
+    return json_response(request, answer.body, answer.status, answer.headers)
+
+
+def add_error_handling(app: Klein, not_found: str = "The requested resource does not exist",
+                       on_error: Callable[[Any, Any], None] | None = None) -> None:
+    """
+    Give a Klein app JSON answers for unknown routes, wrong methods, domain errors and crashes.
+
+    Klein's error handlers are per app (a parent's do not reach a mounted child), so every surface
+    calls this once in its class body.  C{on_error(self, request)}, when given, runs first (the
+    ingest surface adds its CORS headers there).
+    """
+
+    @app.handle_errors(RouteNotFound)
+    def _route_not_found(self: Any, request: Any, failure: Failure) -> bytes:
+        if on_error is not None:
+            on_error(self, request)
+        return json_response(request, {"detail": not_found}, 404)
+
+    @app.handle_errors(MethodNotAllowed)
+    def _method_not_allowed(self: Any, request: Any, failure: Failure) -> bytes:
+        if on_error is not None:
+            on_error(self, request)
+        allowed = ", ".join(failure.value.valid_methods or [])
+        method = request.method.decode("ascii", "replace")
+        return json_response(request, {"detail": f'Method "{method}" not allowed.'}, 405,
+                             {b"allow": allowed.encode("ascii")})
+
+    @app.handle_errors(Exception)
+    def _any_error(self: Any, request: Any, failure: Failure) -> bytes:
+        if on_error is not None:
+            on_error(self, request)
+        return render_error(request, failure.value)
+
+
+def read_json_body(request: Any, limit: int) -> Any:
+    """
+    The request body decoded as JSON (C{None} when empty).
+
+    @raise errors.TooLarge: the body is over C{limit}.
+    @raise errors.Invalid: the body is not JSON.
+    """
+    data = request_body(request)
+    if len(data) > limit:
+        raise errors.TooLarge("request body is too large")
+    if not data.strip():
+        return None
+    try:
+        return json.loads(data)
+    except ValueError as error:
+        raise errors.Invalid(f"JSON parse error - {error}")
+
+
+def request_body(request: Any) -> bytes:
+    """
+    The whole request body, or L{errors.TooLarge} when it went over the site's limit on the wire.
+    """
+    if getattr(request, "body_too_large", False):
+        raise errors.TooLarge("failed to read request body", causes=["A payload reached size limit."])
+    content = request.content
+    if content is None:
+        return b""
+    if isinstance(content, BytesIO):
+        return content.getvalue()
+    content.seek(0)
+    return content.read()
+
+
+class SentryRequest(Request):
+    """
+    A request whose body is bounded on the wire: past the site's C{max_request_body} the rest
+    is read and dropped, and the route answers 413 instead of buffering gigabytes.
+    """
+
+    defaultContentType = JSON
+    body_too_large = False
+    _received = 0
+
+    def _limit(self) -> int:
+        site = getattr(self.channel, "site", None)
+        return getattr(site, "max_request_body", 20 * 1024 * 1024)
+
+    def gotLength(self, length: int | None) -> None:
+        if length is not None and length > self._limit():
+            self.body_too_large = True
+            self.content = BytesIO()
+            return
+        super().gotLength(length)
+
+    def handleContentChunk(self, data: bytes) -> None:
+        if self.body_too_large:
+            return
+        self._received += len(data)
+        if self._received > self._limit():
+            self.body_too_large = True
+            self.content.close()
+            self.content = BytesIO()
+            return
+        self.content.write(data)
+
+
+class SentrySite(Site):
+    """
+    The HTTP site: JSON by default, no tracebacks, bounded bodies, idle connections closed.
+    """
+
+    requestFactory = SentryRequest
+    displayTracebacks = False
+
+    def __init__(self, resource: IResource, max_request_body: int, timeout: float = 60,
+                 access_log: bool = False, **kwargs: Any) -> None:
+        super().__init__(resource, timeout=timeout, **kwargs)
+        self.max_request_body = max_request_body
+        self._access_log = access_log
+
+    def log(self, request: Any) -> None:
+        if self._access_log:
+            super().log(request)
+
+
+@implementer(IResource)
+class Root(Resource):
+    """
+    The root of the HTTP side: sends each request to the surface that owns its path.
+
+    Surfaces are Klein applications whose routes are Sentry's full paths, so dispatch is one
+    look at the first two path segments and needs no routing table of its own.  The envelope
+    and store endpoints, the ingest hot path, go straight to their handlers.
+    """
+
+    isLeaf = True
+    _HOT = re.compile(rb"^/api/(\d+)/(envelope|store)/?$")
+
+    def __init__(self, ingest: Any, management: Any, inspection: Any) -> None:
+        super().__init__()
+        self.ingest = ingest
+        self.management = management
+        self.inspection = inspection
+        self._ingest = ingest.resource()
+        self._management = management.resource()
+        self._inspection = inspection.resource()
+        self._hot: dict[bytes, Callable[[Any, int], bytes]] = {
+            b"envelope": ingest.envelope, b"store": ingest.store_event,
+        }
+
+    def render(self, request: Any) -> Any:
+        path = request.path
+        if path.startswith(b"/api/"):
+            if request.method == b"POST":
+                match = self._HOT.match(path)
+                if match is not None:
+                    handler = self._hot[match.group(2)]
+                    try:
+                        return handler(request, int(match.group(1)))
+                    except Exception as error:
+                        return self.ingest.answer_error(request, error)
+            if path.startswith(b"/api/0/") or path == b"/api/0":
+                return self._management.render(request)
+            return self._ingest.render(request)
+        if path.startswith(b"/v1/"):
+            return self._ingest.render(request)
+        return self._inspection.render(request)
+
+
+def make_site(root: Root, max_request_body: int, access_log: bool = False) -> SentrySite:
+    return SentrySite(root, max_request_body=max_request_body, access_log=access_log)

@@ -1,0 +1,3 @@
+"""
+The SDK-facing surface: content decoding, envelope framing, DSN auth and the ingest routes.
+"""

@@ -1,0 +1,78 @@
+"""
+Projects: list, detail and create.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..errors import Invalid
+from ..http import json_response, read_json_body
+from ..store.models import Project, Team
+from . import serializers
+from .app import app, authenticated, base_url
+from .pagination import paginate
+
+
+def _project_fields(body: Any) -> tuple[str, str | None, str | None]:
+    if not isinstance(body, dict):
+        raise Invalid(fields={"name": ["This field is required."]})
+    name, slug, platform = body.get("name"), body.get("slug"), body.get("platform")
+    errors: dict[str, list[str]] = {}
+    if not isinstance(name, str) or not name.strip():
+        errors["name"] = ["This field is required."]
+    if slug is not None and (not isinstance(slug, str) or not slug.strip()):
+        errors["slug"] = ["Enter a valid slug consisting of lowercase letters, numbers, "
+                          "underscores or hyphens. It cannot be entirely numeric."]
+    elif isinstance(slug, str) and slug.isdigit():
+        errors["slug"] = ["Enter a valid slug consisting of lowercase letters, numbers, "
+                          "underscores or hyphens. It cannot be entirely numeric."]
+    if platform is not None and not isinstance(platform, str):
+        errors["platform"] = ["Invalid platform"]
+    if errors:
+        raise Invalid(fields=errors)
+    return name.strip(), slug, platform
+
+
+class ProjectRoutes:
+    def _teams_of(self, project: Project) -> list[Team]:
+        org = self.store.organization(project.organization_id)
+        return [team for team in self.store.teams(org) if team.id in project.team_ids]
+
+    def _project_body(self, request: Any, project: Project) -> dict[str, Any]:
+        org = self.store.organization(project.organization_id)
+        return serializers.project_detail(project, self._teams_of(project), org, base_url(request))
+
+    @app.route("/api/0/organizations/<org>/projects/", methods=["GET"])
+    @authenticated
+    def list_org_projects(self, request: Any, org: str) -> bytes:
+        found = self.store.organization(org)
+        page = paginate(request, self.store.projects(found))
+        return json_response(request, [serializers.project(p, self._teams_of(p)) for p in page])
+
+    @app.route("/api/0/organizations/<org>/projects/", methods=["POST"])
+    @authenticated
+    def create_org_project(self, request: Any, org: str) -> bytes:
+        found = self.store.organization(org)
+        body = read_json_body(request, self.store.limits.api_body)
+        name, slug, platform = _project_fields(body)
+        team_ref = body.get("team")
+        teams = self.store.teams(found)
+        team = self.store.team(found, team_ref) if team_ref else (teams[0] if teams else None)
+        project = self.store.create_project(found, team, name, slug=slug, platform=platform)
+        return json_response(request, self._project_body(request, project), 201)
+
+    @app.route("/api/0/teams/<org>/<team>/projects/", methods=["POST"])
+    @authenticated
+    def create_team_project(self, request: Any, org: str, team: str) -> bytes:
+        found = self.store.organization(org)
+        owner = self.store.team(found, team)
+        name, slug, platform = _project_fields(read_json_body(request, self.store.limits.api_body))
+        project = self.store.create_project(found, owner, name, slug=slug, platform=platform)
+        return json_response(request, self._project_body(request, project), 201)
+
+    @app.route("/api/0/projects/<org>/<project>/", methods=["GET"])
+    @authenticated
+    def project_detail(self, request: Any, org: str, project: str) -> bytes:
+        found = self.store.project(self.store.organization(org), project)
+        return json_response(request, self._project_body(request, found))

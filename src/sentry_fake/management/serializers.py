@@ -1,0 +1,155 @@
+"""
+Model records as Sentry's REST API shows them.  Pure functions: no Klein, no requests.
+
+Ids are strings except where Sentry documents integers; datetimes carry an offset.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+from ..store.models import ClientKey, Issue, Organization, Project, Team
+from ..timefmt import isoformat
+
+_AVATAR = {"avatarType": "letter_avatar", "avatarUuid": None, "avatarUrl": None}
+_COLORS = ("#3f70bf", "#bf3f76", "#3fbf6a", "#bf8b3f", "#6f3fbf", "#3fb0bf")
+# Crockford-like base 32, as Sentry's short ids use (no I, L, O, U).
+_BASE32 = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+
+def base32(number: int) -> str:
+    digits = ""
+    while True:
+        number, rest = divmod(number, 32)
+        digits = _BASE32[rest] + digits
+        if number == 0:
+            return digits
+
+
+def organization(org: Organization, base: str) -> dict[str, Any]:
+    return {
+        "id": str(org.id), "slug": org.slug, "name": org.name,
+        "dateCreated": isoformat(org.date_created), "isEarlyAdopter": False, "require2FA": False,
+        "requireEmailVerification": False, "features": [],
+        "status": {"id": "active", "name": "active"}, "avatar": dict(_AVATAR),
+        "hasAuthProvider": False, "allowMemberInvite": True, "allowMemberProjectCreation": True,
+        "allowSuperuserAccess": False,
+        "links": {"organizationUrl": base, "regionUrl": base},
+    }
+
+
+def team_summary(team: Team) -> dict[str, Any]:
+    return {"id": str(team.id), "slug": team.slug, "name": team.name}
+
+
+def team(team_: Team, project_count: int = 0) -> dict[str, Any]:
+    return {
+        **team_summary(team_), "dateCreated": isoformat(team_.date_created), "isMember": True,
+        "teamRole": "admin", "flags": {"idp:provisioned": False},
+        "access": ["event:read", "event:write", "project:read", "project:write", "team:read"],
+        "hasAccess": True, "isPending": False, "memberCount": 1, "avatar": dict(_AVATAR),
+        "projectCount": project_count,
+    }
+
+
+def project(project_: Project, teams: Iterable[Team]) -> dict[str, Any]:
+    team_list = [team_summary(t) for t in teams]
+    return {
+        "id": str(project_.id), "slug": project_.slug, "name": project_.name,
+        "platform": project_.platform, "dateCreated": isoformat(project_.date_created),
+        "isBookmarked": False, "isMember": True, "hasAccess": True,
+        "access": ["event:read", "event:write", "project:read", "project:releases"],
+        "features": [], "firstEvent": isoformat(project_.first_event),
+        "firstTransactionEvent": False, "hasSessions": False,
+        "environments": sorted(project_.environments), "status": project_.status,
+        "team": team_list[0] if team_list else None, "teams": team_list,
+        "latestRelease": None, "latestDeploys": None,
+        "platforms": [project_.platform] if project_.platform else [],
+        "hasUserReports": False, "avatar": dict(_AVATAR),
+        "color": _COLORS[project_.id % len(_COLORS)],
+    }
+
+
+def project_detail(project_: Project, teams: Iterable[Team], org: Organization,
+                   base: str) -> dict[str, Any]:
+    return {
+        **project(project_, teams), "organization": organization(org, base),
+        "isPublic": False, "isInternal": False, "subjectPrefix": "", "resolveAge": 0,
+        "options": {}, "digestsMinDelay": 300, "digestsMaxDelay": 1800,
+    }
+
+
+def client_key(key: ClientKey, base: str) -> dict[str, Any]:
+    scheme, _, host = base.partition("://")
+    pid, public = key.project_id, key.public
+    return {
+        "id": public, "name": key.name, "label": key.name, "public": public, "secret": key.secret,
+        "projectId": pid, "isActive": key.is_active, "rateLimit": key.rate_limit,
+        "dateCreated": isoformat(key.date_created),
+        "dsn": {
+            "public": f"{scheme}://{public}@{host}/{pid}",
+            "secret": f"{scheme}://{public}:{key.secret}@{host}/{pid}",
+            "csp": f"{base}/api/{pid}/csp-report/?sentry_key={public}",
+            "security": f"{base}/api/{pid}/security/?sentry_key={public}",
+            "minidump": f"{base}/api/{pid}/minidump/?sentry_key={public}",
+            "nel": f"{base}/api/{pid}/nel/?sentry_key={public}",
+            "unreal": f"{base}/api/{pid}/unreal/{public}/",
+            "crons": f"{base}/api/{pid}/cron/___MONITOR_SLUG___/{public}/",
+            "cdn": f"{base}/js-sdk-loader/{public}.min.js",
+            "playstation": f"{base}/api/{pid}/playstation/?sentry_key={public}",
+            "integration": f"{base}/api/{pid}/integration/",
+            "otlp_traces": f"{base}/api/{pid}/integration/otlp/v1/traces",
+            "otlp_logs": f"{base}/api/{pid}/integration/otlp/v1/logs",
+        },
+        "browserSdkVersion": "latest", "browserSdk": {"choices": [["latest", "latest"]]},
+        "dynamicSdkLoaderOptions": {"hasReplay": True, "hasPerformance": True, "hasDebug": False},
+    }
+
+
+def issue_stats(issue: Issue, period: str, now: float) -> list[list[int]]:
+    """
+    Event counts per bucket for C{24h} (hourly, 24 buckets) or C{14d}/C{30d} (daily).
+    """
+    if period == "24h":
+        step, buckets = 3600, 24
+    else:
+        step, buckets = 86400, int(period[:-1]) if period[:-1].isdigit() else 14
+    end = int(now) // step * step
+    start = end - (buckets - 1) * step
+    counts = [0] * buckets
+    for hour, count in issue.hourly.items():
+        index = (hour // step * step - start) // step
+        if 0 <= index < buckets:
+            counts[index] += count
+    return [[start + i * step, counts[i]] for i in range(buckets)]
+
+
+def issue(issue_: Issue, project_: Project, org: Organization, base: str, now: float,
+          stats_period: str | None = "24h") -> dict[str, Any]:
+    count = str(issue_.times_seen)
+    first_seen, last_seen = isoformat(issue_.first_seen), isoformat(issue_.last_seen)
+    category = "error" if issue_.type in ("error", "default", "csp") else issue_.type
+    body = {
+        "id": str(issue_.id),
+        "shortId": f"{project_.slug.upper()}-{base32(issue_.short_id)}",
+        "title": issue_.title, "culprit": issue_.culprit,
+        "permalink": f"{base}/organizations/{org.slug}/issues/{issue_.id}/",
+        "logger": issue_.logger, "level": issue_.level, "status": issue_.status,
+        "statusDetails": dict(issue_.status_details), "substatus": issue_.substatus,
+        "isPublic": issue_.is_public, "platform": issue_.platform,
+        "priority": "high" if issue_.level in ("error", "fatal") else "medium",
+        "priorityLockedAt": None,
+        "project": {"id": str(project_.id), "name": project_.name, "slug": project_.slug,
+                    "platform": project_.platform},
+        "type": issue_.type, "issueType": "error", "issueCategory": category,
+        "metadata": dict(issue_.metadata), "numComments": 0, "assignedTo": None,
+        "isBookmarked": issue_.is_bookmarked, "isSubscribed": False,
+        "subscriptionDetails": None, "hasSeen": issue_.has_seen, "annotations": [],
+        "isUnhandled": issue_.is_unhandled, "count": count, "userCount": len(issue_.users),
+        "firstSeen": first_seen, "lastSeen": last_seen, "shareId": None,
+        "lifetime": {"count": count, "userCount": len(issue_.users),
+                     "firstSeen": first_seen, "lastSeen": last_seen},
+    }
+    if stats_period:
+        body["stats"] = {stats_period: issue_stats(issue_, stats_period, now)}
+    return body

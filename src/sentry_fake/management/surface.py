@@ -1,0 +1,31 @@
+"""
+The management surface: one Klein application made of the route families.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+from zope.interface import implementer
+
+from ..interfaces import IManagementSurface, IStore
+from .app import app
+from .issues import IssueRoutes
+from .organizations import OrganizationRoutes
+from .projects import ProjectRoutes
+
+
+@implementer(IManagementSurface)
+class Management(OrganizationRoutes, ProjectRoutes, IssueRoutes):
+    """
+    C{/api/0/...}: Bearer-authenticated, Sentry's shapes, status codes and pagination.
+    """
+
+    app = app
+
+    def __init__(self, store: IStore, tokens: Iterable[str] = ()) -> None:
+        self.store = store
+        self.tokens = frozenset(tokens)
+
+    def resource(self) -> Any:
+        return self.app.resource()

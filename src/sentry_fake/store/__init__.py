@@ -1,0 +1,3 @@
+"""
+The state of the fake: models, normalization, grouping, queries and the store service.
+"""

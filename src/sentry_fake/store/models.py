@@ -1,0 +1,138 @@
+"""
+The records the store keeps.  Plain attrs classes: no HTTP, no JSON shapes (see the serializers).
+
+Events keep the payload bytes as they arrived plus the few fields that normalization derived, so a
+stored event costs about its own JSON size in memory; the full document is rebuilt when read.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import attrs
+
+
+@attrs.define(eq=False)
+class Organization:
+    id: int
+    slug: str
+    name: str
+    date_created: float
+
+
+@attrs.define(eq=False)
+class Team:
+    id: int
+    organization_id: int
+    slug: str
+    name: str
+    date_created: float
+
+
+@attrs.define(eq=False)
+class Project:
+    id: int
+    organization_id: int
+    slug: str
+    name: str
+    date_created: float
+    platform: str | None = None
+    team_ids: list[int] = attrs.Factory(list)
+    status: str = "active"
+    first_event: float | None = None
+    #: The last short id handed to an issue of this project (Sentry counts per project from 1).
+    short_id_counter: int = 0
+    environments: set[str] = attrs.Factory(set)
+
+
+@attrs.define(eq=False)
+class ClientKey:
+    id: int
+    project_id: int
+    public: str
+    secret: str
+    name: str
+    date_created: float
+    is_active: bool = True
+    rate_limit: dict[str, int] | None = None
+
+
+@attrs.define(eq=False, slots=True)
+class Event:
+    """
+    One stored event (error, message, transaction, CSP report, ...).
+
+    C{raw} is the payload as received; C{derived} holds what normalization set or replaced, and
+    wins over C{raw} when the document is rebuilt.
+    """
+
+    event_id: str
+    project_id: int
+    type: str
+    received: float
+    timestamp: float
+    level: str
+    platform: str
+    title: str
+    culprit: str
+    message: str
+    release: str | None
+    environment: str | None
+    user: dict[str, Any] | None
+    tags: list[list[str]]
+    hashes: list[str]
+    raw: bytes
+    derived: dict[str, Any]
+    metadata: dict[str, Any]
+    issue_id: int | None = None
+    location: str | None = None
+
+
+@attrs.define(eq=False, slots=True)
+class Issue:
+    """
+    A group of events that share a grouping hash, with the state people change through the API.
+    """
+
+    id: int
+    project_id: int
+    short_id: int
+    hashes: list[str]
+    type: str
+    title: str
+    culprit: str
+    metadata: dict[str, Any]
+    level: str
+    logger: str | None
+    platform: str
+    first_seen: float
+    last_seen: float
+    times_seen: int = 0
+    users: set[str] = attrs.Factory(set)
+    status: str = "unresolved"
+    substatus: str | None = "new"
+    status_details: dict[str, Any] = attrs.Factory(dict)
+    assigned_to: str | None = None
+    is_bookmarked: bool = False
+    has_seen: bool = False
+    is_public: bool = False
+    is_unhandled: bool = False
+    first_release: str | None = None
+    last_release: str | None = None
+    #: Events per hour, keyed by the hour's epoch second, for the C{stats} buckets.
+    hourly: dict[int, int] = attrs.Factory(dict)
+
+
+@attrs.define(eq=False, slots=True)
+class CapturedItem:
+    """
+    One envelope item as it arrived: sessions, check-ins, attachments, client reports, logs, ...
+    """
+
+    id: int
+    type: str
+    project_id: int
+    event_id: str | None
+    headers: dict[str, Any]
+    payload: bytes
+    received: float

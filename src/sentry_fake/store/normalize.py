@@ -1,0 +1,317 @@
+"""
+What Relay does to an event before it is stored: a normalized id, timestamps, level, platform,
+title, culprit, metadata and the tags Sentry derives.  Pure functions of the payload.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from typing import Any
+
+from ..errors import Invalid
+from ..timefmt import parse_timestamp
+from .grouping import exceptions, frames_of
+from .models import Event
+
+_HEX32 = re.compile(r"[0-9a-f]{32}")
+_LEVELS = {
+    "fatal": "fatal", "critical": "fatal", "error": "error", "warning": "warning", "warn": "warning",
+    "info": "info", "log": "info", "debug": "debug", "sample": "info",
+}
+_TITLE_LIMIT = 100
+# Tags Sentry derives from event fields, in the order it lists them.
+_FIELD_TAGS = ("environment", "release", "dist", "server_name", "logger", "transaction", "site")
+
+
+def normalize_event_id(value: object) -> str | None:
+    """
+    Event ids arrive as 32 hex digits or hyphenated UUIDs, in either case; store them as 32 hex.
+
+    @return: the normalized id, or C{None} if C{value} is not an event id.
+    """
+    if not isinstance(value, str):
+        return None
+    text = value.replace("-", "").lower()
+    if len(text) == 32 and _HEX32.fullmatch(text):
+        return text
+    return None
+
+
+def new_event_id() -> str:
+    return uuid.uuid4().hex
+
+
+def event_id_for(payload: dict[str, Any], header_id: object = None) -> str:
+    """
+    The id an event is stored under: the envelope header's id wins over the payload's.
+
+    @raise Invalid: an id is present but is not an event id.
+    """
+    for candidate in (header_id, payload.get("event_id")):
+        if candidate is None or candidate == "":
+            continue
+        normalized = normalize_event_id(candidate)
+        if normalized is None:
+            raise Invalid("invalid event id", causes=[f"invalid event id: {candidate!r}"])
+        return normalized
+    return new_event_id()
+
+
+def formatted_message(payload: dict[str, Any]) -> str:
+    """
+    The message of an event as Sentry shows it: C{logentry.formatted}, or the template with its
+    parameters filled in, or the top-level C{message}.
+    """
+    for key in ("logentry", "message"):
+        entry = payload.get(key)
+        if isinstance(entry, str):
+            return entry
+        if isinstance(entry, dict):
+            formatted = entry.get("formatted")
+            if isinstance(formatted, str) and formatted:
+                return formatted
+            template = entry.get("message")
+            if isinstance(template, str):
+                params = entry.get("params")
+                if params:
+                    try:
+                        if isinstance(params, dict):
+                            return template % params
+                        return template % tuple(params)
+                    except (TypeError, ValueError, KeyError):
+                        return template
+                return template
+    return ""
+
+
+def _first_line(text: str, limit: int = _TITLE_LIMIT) -> str:
+    line = text.strip().split("\n", 1)[0]
+    if len(line) > limit:
+        return line[: limit - 3] + "..."
+    return line
+
+
+def _culprit_frame(frames: list[dict[str, Any]]) -> dict[str, Any] | None:
+    in_app = [frame for frame in frames if frame.get("in_app") is True]
+    chosen = in_app or frames
+    return chosen[-1] if chosen else None
+
+
+def frame_culprit(frame: dict[str, Any] | None) -> str:
+    if not frame:
+        return ""
+    location = frame.get("module") or frame.get("filename") or frame.get("abs_path")
+    if not location:
+        return ""
+    return f"{location} in {frame.get('function') or '?'}"
+
+
+def _in_app_mix(frames: list[dict[str, Any]]) -> str:
+    flags = {frame.get("in_app") is True for frame in frames}
+    if flags == {True}:
+        return "in-app-only"
+    if flags == {False}:
+        return "system-only"
+    return "mixed"
+
+
+def event_type(payload: dict[str, Any], item_type: str) -> str:
+    declared = payload.get("type")
+    if item_type == "transaction" or declared == "transaction":
+        return "transaction"
+    if declared in ("csp", "hpkp", "expectct", "expectstaple", "nel", "feedback", "generic"):
+        return declared
+    if "csp" in payload:
+        return "csp"
+    if exceptions(payload):
+        return "error"
+    return "default"
+
+
+def describe(payload: dict[str, Any], kind: str) -> tuple[str, str, dict[str, Any], str | None]:
+    """
+    Derive an event's C{title}, C{culprit}, C{metadata} and C{location} as Sentry does.
+    """
+    culprit = payload.get("culprit")
+    location = None
+    if kind == "transaction":
+        name = str(payload.get("transaction") or "<unlabeled transaction>")
+        return name, str(culprit or name), {"title": name}, None
+    if kind == "error":
+        primary = exceptions(payload)[-1]
+        exc_type = str(primary.get("type") or "Error")
+        value = primary.get("value")
+        value = "" if value is None else str(value)
+        frames = frames_of(primary)
+        frame = _culprit_frame(frames)
+        title = f"{exc_type}: {_first_line(value, 10_000)}" if value else exc_type
+        metadata: dict[str, Any] = {"type": exc_type, "value": value}
+        if frame:
+            if frame.get("filename") or frame.get("abs_path"):
+                location = str(frame.get("filename") or frame.get("abs_path"))
+                metadata["filename"] = location
+            if frame.get("function"):
+                metadata["function"] = frame["function"]
+        if frames:
+            metadata["in_app_frame_mix"] = _in_app_mix(frames)
+        if not culprit:
+            culprit = payload.get("transaction") or frame_culprit(frame)
+        return _first_line(title), str(culprit or ""), metadata, location
+    if kind == "csp":
+        csp = payload.get("csp") if isinstance(payload.get("csp"), dict) else {}
+        directive = str(csp.get("effective_directive") or csp.get("violated_directive") or "")
+        blocked = str(csp.get("blocked_uri") or "")
+        title = f"Blocked '{directive.split('-', 1)[0]}' from '{blocked}'"
+        return title, str(culprit or directive), {"directive": directive, "uri": blocked}, None
+    message = formatted_message(payload)
+    title = _first_line(message) if message.strip() else "<unlabeled event>"
+    if not culprit:
+        culprit = payload.get("transaction") or ""
+    return title, str(culprit), {"title": title}, None
+
+
+def normalize_level(value: object, kind: str) -> str:
+    if isinstance(value, str):
+        level = _LEVELS.get(value.lower())
+        if level:
+            return level
+    if isinstance(value, int) and not isinstance(value, bool):
+        # Python logging levels, as some clients send them.
+        for threshold, name in ((50, "fatal"), (40, "error"), (30, "warning"), (20, "info")):
+            if value >= threshold:
+                return name
+        return "debug"
+    return "info" if kind == "transaction" else "error"
+
+
+def _tag_pairs(value: object) -> list[list[str]]:
+    if isinstance(value, dict):
+        items = value.items()
+    elif isinstance(value, list):
+        items = (pair for pair in value if isinstance(pair, (list, tuple)) and len(pair) == 2)
+    else:
+        return []
+    return [[str(key), str(val)] for key, val in items if key is not None and val is not None]
+
+
+def _user_tag(user: dict[str, Any] | None) -> str | None:
+    if not user:
+        return None
+    for key, prefix in (("id", "id"), ("username", "username"), ("email", "email"),
+                        ("ip_address", "ip")):
+        value = user.get(key)
+        if value not in (None, ""):
+            return f"{prefix}:{value}"
+    return None
+
+
+def normalize_user(value: object, client_ip: str | None) -> dict[str, Any] | None:
+    if not isinstance(value, dict) or not value:
+        return None
+    user = dict(value)
+    if user.get("ip_address") == "{{auto}}":
+        if client_ip:
+            user["ip_address"] = client_ip
+        else:
+            del user["ip_address"]
+    return user
+
+
+def derived_tags(payload: dict[str, Any], kind: str, level: str, user: dict[str, Any] | None,
+                 primary: dict[str, Any] | None) -> list[list[str]]:
+    """
+    The event's own tags followed by those Sentry derives from its fields, each key once.
+    """
+    tags = _tag_pairs(payload.get("tags"))
+    seen = {key for key, _ in tags}
+
+    def add(key: str, value: object) -> None:
+        if value not in (None, "") and key not in seen:
+            seen.add(key)
+            tags.append([key, str(value)])
+
+    add("level", level)
+    for key in _FIELD_TAGS:
+        add(key, payload.get(key))
+    add("user", _user_tag(user))
+    contexts = payload.get("contexts")
+    if isinstance(contexts, dict):
+        for name in ("runtime", "os", "browser", "device"):
+            context = contexts.get(name)
+            if isinstance(context, dict) and context.get("name"):
+                version = context.get("version")
+                add(name, f"{context['name']} {version}" if version else context["name"])
+                add(f"{name}.name", context["name"])
+    request = payload.get("request")
+    if isinstance(request, dict):
+        add("url", request.get("url"))
+    if primary is not None:
+        mechanism = primary.get("mechanism")
+        if isinstance(mechanism, dict):
+            add("mechanism", mechanism.get("type"))
+            if "handled" in mechanism:
+                add("handled", "yes" if mechanism["handled"] else "no")
+    return tags
+
+
+def is_unhandled(primary: dict[str, Any] | None) -> bool:
+    if not primary:
+        return False
+    mechanism = primary.get("mechanism")
+    return isinstance(mechanism, dict) and mechanism.get("handled") is False
+
+
+def build_event(project_id: int, payload: dict[str, Any], raw: bytes, item_type: str,
+                received: float, header_event_id: object = None,
+                client_ip: str | None = None) -> Event:
+    """
+    Normalize one event payload into the record the store keeps.
+
+    @raise Invalid: the payload is not an event (not an object, or a bad event id).
+    """
+    if not isinstance(payload, dict):
+        raise Invalid("invalid event", causes=["the event payload must be a JSON object"])
+    event_id = event_id_for(payload, header_event_id)
+    kind = event_type(payload, item_type)
+    timestamp = parse_timestamp(payload.get("timestamp")) or received
+    level = normalize_level(payload.get("level"), kind)
+    platform = payload.get("platform")
+    platform = platform if isinstance(platform, str) and platform else "other"
+    user = normalize_user(payload.get("user"), client_ip)
+    values = exceptions(payload)
+    primary = values[-1] if values else None
+    title, culprit, metadata, location = describe(payload, kind)
+    tags = derived_tags(payload, kind, level, user, primary)
+    release = payload.get("release")
+    environment = payload.get("environment")
+    derived: dict[str, Any] = {
+        "event_id": event_id, "project": project_id, "type": kind, "timestamp": timestamp,
+        "received": received, "level": level, "platform": platform, "tags": tags,
+        "title": title, "culprit": culprit, "metadata": metadata,
+    }
+    if user is not None:
+        derived["user"] = user
+    return Event(
+        event_id=event_id, project_id=project_id, type=kind, received=received,
+        timestamp=timestamp, level=level, platform=platform, title=title, culprit=culprit,
+        message=formatted_message(payload), release=str(release) if release else None,
+        environment=str(environment) if environment else None, user=user, tags=tags,
+        hashes=[], raw=raw, derived=derived, metadata=metadata, location=location,
+    )
+
+
+def document(event: Event) -> dict[str, Any]:
+    """
+    The stored event as a whole: the payload as sent, with what normalization derived on top.
+    """
+    try:
+        doc = json.loads(event.raw) if event.raw else {}
+    except ValueError:
+        doc = {}
+    if not isinstance(doc, dict):
+        doc = {}
+    doc.update(event.derived)
+    doc["hashes"] = list(event.hashes)
+    return doc

@@ -1,0 +1,204 @@
+"""
+The store service: the whole state of the fake, as one L{Service} in the service hierarchy.
+
+It knows nothing of HTTP.  The surfaces hold it by reference and call the L{IStore} methods.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+from twisted.application.service import Service
+from twisted.internet.interfaces import IReactorTime
+from twisted.logger import Logger
+from zope.interface import implementer
+
+from ..errors import IngestRejected, NotFound
+from ..interfaces import IStore
+from .directory import Directory
+from .grouping import grouping_hash
+from .issues import IssueBook
+from .limits import Limits
+from .log import Log
+from .models import CapturedItem, ClientKey, Event, Issue, Organization, Project, Team
+from .normalize import build_event, normalize_event_id
+from .seed import Seed
+
+DEFAULT_MAX_EVENTS = 100_000
+
+
+@implementer(IStore)
+class StoreService(Service):
+    """
+    Organizations, projects, keys, events, issues and captured items, reset to a seed on demand.
+    """
+
+    name = "store"
+    log = Logger()
+
+    def __init__(self, clock: IReactorTime, seed: Seed | None = None,
+                 max_events: int = DEFAULT_MAX_EVENTS, limits: Limits | None = None) -> None:
+        self._clock = clock
+        self.seed = seed or Seed()
+        self.max_events = max_events
+        self.limits = limits or Limits()
+        self.started = clock.seconds()
+        self.reset()
+
+    # IStore: lifecycle
+
+    def reset(self) -> None:
+        self.directory = Directory(self._clock.seconds())
+        self.seed.apply(self.directory)
+        self._events: Log[Event] = Log(
+            key=lambda event: event.event_id, capacity=self.max_events,
+            facets={"project": lambda event: event.project_id,
+                    "issue": lambda event: event.issue_id},
+        )
+        self._items: Log[CapturedItem] = Log(
+            key=lambda item: item.id, capacity=self.max_events,
+            facets={"type": lambda item: item.type},
+        )
+        self._next_item = 1
+        self.issue_book = IssueBook()
+
+    @property
+    def evicted(self) -> int:
+        return self._events.evicted
+
+    def startService(self) -> None:
+        super().startService()
+        self.log.info("store ready: organization {org!r}, project {project!r} (id 1), "
+                      "client key {key!r}", org=self.seed.organization,
+                      project=self.seed.project, key=self.seed.public_key)
+
+    # IStore: ingest
+
+    def now(self) -> float:
+        return self._clock.seconds()
+
+    def project_for_ingest(self, project_id: int, public_key: str | None, strict: bool) -> Project:
+        directory = self.directory
+        project = directory.projects.get(project_id)
+        key = directory.keys.get(public_key) if public_key else None
+        if strict:
+            if key is None:
+                raise IngestRejected("event submission rejected", causes=["invalid public key"])
+            if not key.is_active:
+                raise IngestRejected("event submission rejected", causes=["key is disabled"])
+            if project is None or key.project_id != project_id:
+                raise IngestRejected("event submission rejected",
+                                     causes=["project id does not match the public key"])
+            return project
+        if project is None:
+            org = next(iter(directory.organizations.values()))
+            team_ids = [team.id for team in directory.teams_of(org)][:1]
+            team = directory.teams[team_ids[0]] if team_ids else None
+            project = directory.add_project(org, team, f"project-{project_id}",
+                                            id=project_id, now=self.now())
+            self.log.info("created project {project_id} on first use", project_id=project_id)
+        if public_key and key is None:
+            directory.add_key(project, public=public_key, now=self.now())
+        return project
+
+    def ingest_event(self, project: Project, payload: Any, raw: bytes,
+                     envelope_headers: dict[str, Any] | None = None, item_type: str = "event",
+                     client_ip: str | None = None) -> Event:
+        header_id = envelope_headers.get("event_id") if envelope_headers else None
+        event = build_event(project.id, payload, raw, item_type, self._clock.seconds(),
+                            header_id, client_ip)
+        existing = self._events.get(event.event_id)
+        if existing is not None:
+            # Sentry keeps the first event of an id and drops repeats.
+            return existing
+        if project.first_event is None:
+            project.first_event = event.received
+        if event.environment:
+            project.environments.add(event.environment)
+        if event.type != "transaction":
+            event.hashes.append(grouping_hash(payload))
+            self.issue_book.add_event(project, event)
+        self._events.add(event)
+        return event
+
+    def capture_item(self, project: Project, item_type: str, headers: dict[str, Any],
+                     payload: bytes, event_id: str | None = None) -> CapturedItem:
+        item = CapturedItem(id=self._next_item, type=item_type, project_id=project.id,
+                            event_id=event_id, headers=headers, payload=payload,
+                            received=self._clock.seconds())
+        self._next_item += 1
+        self._items.add(item)
+        return item
+
+    # IStore: directory
+
+    def organizations(self) -> list[Organization]:
+        return list(self.directory.organizations.values())
+
+    def organization(self, id_or_slug: str | int) -> Organization:
+        return self.directory.organization(id_or_slug)
+
+    def projects(self, organization: Organization | None = None) -> list[Project]:
+        return self.directory.projects_of(organization)
+
+    def project(self, organization: Organization, id_or_slug: str | int) -> Project:
+        return self.directory.project(organization, id_or_slug)
+
+    def project_by_id(self, project_id: int) -> Project:
+        project = self.directory.projects.get(project_id)
+        if project is None:
+            raise NotFound()
+        return project
+
+    def create_project(self, organization: Organization, team: Team | None, name: str,
+                       slug: str | None = None, platform: str | None = None) -> Project:
+        project = self.directory.add_project(organization, team, name, slug=slug,
+                                             platform=platform, now=self.now())
+        self.directory.add_key(project, now=self.now())
+        return project
+
+    def team(self, organization: Organization, id_or_slug: str | int) -> Team:
+        return self.directory.team(organization, id_or_slug)
+
+    def teams(self, organization: Organization) -> list[Team]:
+        return self.directory.teams_of(organization)
+
+    def keys(self, project: Project) -> list[ClientKey]:
+        return self.directory.keys_of(project)
+
+    def key(self, public_key: str) -> ClientKey | None:
+        return self.directory.keys.get(public_key)
+
+    # IStore: events and issues
+
+    def issues(self, projects: Iterable[Project]) -> list[Issue]:
+        return self.issue_book.of_projects(project.id for project in projects)
+
+    def issue_count(self) -> int:
+        return len(self.issue_book)
+
+    def issue(self, issue_id: str | int) -> Issue:
+        return self.issue_book.get(issue_id)
+
+    def events(self, project_id: int | None = None, issue_id: int | None = None):
+        if issue_id is not None:
+            return self._events.facet("issue", issue_id)
+        if project_id is not None:
+            return self._events.facet("project", project_id)
+        return self._events.all()
+
+    def event(self, event_id: str) -> Event:
+        normalized = normalize_event_id(event_id)
+        event = self._events.get(normalized) if normalized else None
+        if event is None:
+            raise NotFound()
+        return event
+
+    def items(self, item_type: str | None = None):
+        if item_type is not None:
+            return self._items.facet("type", item_type)
+        return self._items.all()
+
+    @property
+    def item_evictions(self) -> int:
+        return self._items.evicted

@@ -1,0 +1,152 @@
+"""
+C{twistd sentry-fake}: the command-line options and the service they build.
+
+Every option can also come from an environment variable (C{SENTRY_FAKE_<OPTION>}); the command
+line wins over the environment.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+
+from twisted.python import usage
+
+from .application import DEFAULT_LISTEN, Settings, build_service
+from .errors import Invalid, SentryFakeError
+from .store.directory import Directory
+from .store.seed import Seed, load_seed_file
+from .store.service import DEFAULT_MAX_EVENTS
+
+_SLUG = re.compile(r"^[a-z0-9_-]{1,50}$")
+_TRUE = {"1", "true", "yes", "on"}
+
+
+def _env(name: str) -> str | None:
+    value = os.environ.get("SENTRY_FAKE_" + name)
+    return value if value not in (None, "") else None
+
+
+class Options(usage.Options):
+    synopsis = "[options]"
+    longdesc = (
+        "Run a local emulator of the Sentry service: SDKs send events to "
+        "http://KEY@HOST:PORT/PROJECT_ID, tools use the REST API under /api/0/, and tests look "
+        "inside through /__parlel/. Each option can also be set through the environment "
+        "variable shown in brackets."
+    )
+    optParameters = [
+        ["org", None, "parlel", "Slug of the seeded organization [SENTRY_FAKE_ORG]."],
+        ["team", None, "parlel", "Slug of the seeded team [SENTRY_FAKE_TEAM]."],
+        ["project", None, "parlel", "Slug of the seeded project, id 1 [SENTRY_FAKE_PROJECT]."],
+        ["public-key", None, "parlel",
+         "Public key of the seeded project's client key [SENTRY_FAKE_PUBLIC_KEY]."],
+        ["seed", None, None,
+         "JSON file of extra organizations, teams, projects and keys [SENTRY_FAKE_SEED]."],
+        ["data-dir", None, None, "Keep state on disk in DIR [SENTRY_FAKE_DATA_DIR]."],
+        ["max-events", None, str(DEFAULT_MAX_EVENTS),
+         "Keep at most N events; the oldest are evicted beyond it [SENTRY_FAKE_MAX_EVENTS]."],
+    ]
+    optFlags = [
+        ["strict-ingest", None,
+         "Check client keys as Sentry does instead of accepting any [SENTRY_FAKE_STRICT_INGEST]."],
+        ["access-log", None, "Log every HTTP request [SENTRY_FAKE_ACCESS_LOG]."],
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self["listen"] = []
+        self["auth-token"] = []
+        for name in ("org", "team", "project", "public-key", "seed", "data-dir", "max-events"):
+            value = _env(name.upper().replace("-", "_"))
+            if value is not None:
+                self[name] = value
+        for name in ("strict-ingest", "access-log"):
+            value = _env(name.upper().replace("-", "_"))
+            if value is not None:
+                self[name] = 1 if value.lower() in _TRUE else 0
+
+    def opt_listen(self, description: str) -> None:
+        """
+        A Twisted endpoint to listen on; repeatable (default: tcp:4773:interface=127.0.0.1) [SENTRY_FAKE_LISTEN, space-separated].
+        """
+        self["listen"].append(description)
+
+    def opt_port(self, description: str) -> None:
+        """
+        An alias for --listen.
+        """
+        self.opt_listen(description)
+
+    def opt_auth_token(self, token: str) -> None:
+        """
+        Accept only this Bearer token on the management API; repeatable (default: any non-empty token) [SENTRY_FAKE_AUTH_TOKEN, space- or comma-separated].
+        """
+        if not token.strip():
+            raise usage.UsageError("--auth-token must not be empty")
+        self["auth-token"].append(token.strip())
+
+    def postOptions(self) -> None:
+        if not self["listen"]:
+            self["listen"] = (_env("LISTEN") or DEFAULT_LISTEN).split()
+        if not self["auth-token"]:
+            self["auth-token"] = re.split(r"[\s,]+", _env("AUTH_TOKEN") or "")
+            self["auth-token"] = [token for token in self["auth-token"] if token]
+        for name in ("org", "team", "project"):
+            if not _SLUG.match(self[name] or ""):
+                raise usage.UsageError(
+                    f"--{name} must be a slug (lower-case letters, digits, '-' and '_'): "
+                    f"{self[name]!r}")
+        if not self["public-key"] or not self["public-key"].strip():
+            raise usage.UsageError("--public-key must not be empty")
+        try:
+            self["max-events"] = int(self["max-events"])
+        except (TypeError, ValueError):
+            raise usage.UsageError(f"--max-events must be a whole number: {self['max-events']!r}")
+        if self["max-events"] < 1:
+            raise usage.UsageError("--max-events must be at least 1")
+        if self["data-dir"]:
+            raise usage.UsageError("--data-dir: keeping state on disk is not supported yet; "
+                                   "the server keeps its state in memory")
+        self["seed-data"] = {}
+        if self["seed"]:
+            try:
+                self["seed-data"] = load_seed_file(self["seed"])
+            except Invalid as error:
+                raise usage.UsageError(f"--seed: {error.detail}")
+        self._check_seed()
+        self._check_listen()
+
+    def _check_seed(self) -> None:
+        try:
+            self.seed().apply(Directory(0.0))
+        except SentryFakeError as error:
+            raise usage.UsageError(f"--seed: {error.detail}")
+
+    def _check_listen(self) -> None:
+        from twisted.internet import reactor
+        from twisted.internet.endpoints import serverFromString
+
+        for description in self["listen"]:
+            try:
+                serverFromString(reactor, description)
+            except (ValueError, TypeError, KeyError) as error:
+                raise usage.UsageError(f"--listen {description!r}: {error}")
+
+    def seed(self) -> Seed:
+        return Seed(organization=self["org"], team=self["team"], project=self["project"],
+                    public_key=self["public-key"].strip(), extra=self["seed-data"])
+
+    def settings(self) -> Settings:
+        return Settings(
+            listen=tuple(self["listen"]), auth_tokens=tuple(self["auth-token"]),
+            seed=self.seed(),
+            max_events=self["max-events"], strict_ingest=bool(self["strict-ingest"]),
+            access_log=bool(self["access-log"]),
+        )
+
+
+def makeService(config: Options):
+    from twisted.internet import reactor
+
+    return build_service(reactor, config.settings())

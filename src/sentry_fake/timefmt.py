@@ -1,0 +1,44 @@
+"""
+Time in the shapes Sentry uses: RFC 3339 with an offset on the REST API, epoch seconds inside events.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+
+def isoformat(ts: float | None) -> str | None:
+    """
+    Format epoch seconds as C{2024-01-01T00:00:00.000000Z}, as Sentry's serializers do.
+    """
+    if ts is None:
+        return None
+    return datetime.fromtimestamp(ts, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def parse_timestamp(value: object) -> float | None:
+    """
+    Read a timestamp as SDKs send it: epoch seconds (number or numeric string) or RFC 3339.
+
+    @return: epoch seconds, or C{None} when the value cannot be read.
+    """
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        return float(value)
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        return float(value)
+    except ValueError:
+        pass
+    text = value.strip()
+    if text.endswith(("Z", "z")):
+        text = text[:-1] + "+00:00"
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=timezone.utc)
+    return parsed.timestamp()
