@@ -10,8 +10,10 @@ from __future__ import annotations
 from typing import Any, Sequence
 
 import attrs
-from twisted.application import strports
+from twisted.application.internet import StreamServerEndpointService
 from twisted.application.service import MultiService
+from twisted.internet.endpoints import serverFromString
+from twisted.internet.interfaces import IStreamServerEndpoint
 
 from .http import Root, make_site
 from .ingest.surface import Ingest
@@ -46,9 +48,11 @@ def build_root(store: StoreService, settings: Settings) -> Root:
     )
 
 
-def build_service(reactor: Any, settings: Settings) -> MultiService:
+def build_service(reactor: Any, settings: Settings,
+                  endpoints: Sequence[IStreamServerEndpoint] | None = None) -> MultiService:
     """
-    The whole server: the store service first, then one HTTP endpoint service per listen string.
+    The whole server: the store service first (named C{"store"}), then one HTTP endpoint
+    service per listen string, or per endpoint in C{endpoints} when given.
     """
     top = MultiService()
     store = StoreService(reactor, seed=settings.seed, max_events=settings.max_events,
@@ -56,6 +60,11 @@ def build_service(reactor: Any, settings: Settings) -> MultiService:
     store.setServiceParent(top)
     site = make_site(build_root(store, settings), settings.limits.request_body,
                      access_log=settings.access_log)
-    for description in settings.listen:
-        strports.service(description, site, reactor=reactor).setServiceParent(top)
+    if endpoints is None:
+        endpoints = [serverFromString(reactor, description) for description in settings.listen]
+    for endpoint in endpoints:
+        service = StreamServerEndpointService(endpoint, site)
+        # Fail at start-up, not later, when a port cannot be bound (as strports.service does).
+        service._raiseSynchronously = True
+        service.setServiceParent(top)
     return top
