@@ -1,0 +1,89 @@
+"""
+The store: its bounded log, seeding, and eviction beyond max_events.
+"""
+
+import json
+
+import pytest
+from twisted.internet.task import Clock
+
+from sentry_fake.errors import Conflict, NotFound
+from sentry_fake.store.log import Log
+from sentry_fake.store.seed import Seed
+from sentry_fake.store.service import StoreService
+
+
+def test_log_evicts_the_oldest_from_every_facet():
+    log = Log(key=lambda r: r[0], capacity=3, facets={"parity": lambda r: r[0] % 2})
+    for n in range(5):
+        log.add((n,))
+    assert [r[0] for r in log.all()] == [2, 3, 4]
+    assert [r[0] for r in log.facet("parity", 0)] == [2, 4]
+    assert [r[0] for r in log.facet("parity", 1)] == [3]
+    assert log.evicted == 2 and 1 not in log and log.get(3) == (3,)
+    assert [r[0] for r in log.all().newest(0, 2)] == [4, 3]
+    assert [r[0] for r in log.all().newest(2, 2)] == [2]
+    assert log.all()[-1] == (4,) and len(log.facet("parity", 7)) == 0
+
+
+def test_log_compacts_after_many_evictions():
+    log = Log(key=lambda r: r, capacity=10, facets={})
+    for n in range(5000):
+        log.add(n)
+    assert list(log.all()) == list(range(4990, 5000))
+    assert len(log.all()._records) < 3000
+
+
+def test_log_remove_where():
+    log = Log(key=lambda r: r, capacity=10, facets={"parity": lambda r: r % 2})
+    for n in range(6):
+        log.add(n)
+    assert log.remove_where("parity", 1) == [1, 3, 5]
+    assert list(log.all()) == [0, 2, 4] and len(log.facet("parity", 1)) == 0
+
+
+def make_store(**kwargs):
+    clock = Clock()
+    clock.advance(1_795_000_000)
+    return StoreService(clock, **kwargs)
+
+
+def test_max_events_evicts_and_counts():
+    store = make_store(max_events=3)
+    project = store.project_by_id(1)
+    for n in range(5):
+        payload = {"message": f"m{n}"}
+        store.ingest_event(project, payload, json.dumps(payload).encode())
+    assert [e.message for e in store.events()] == ["m2", "m3", "m4"]
+    assert store.evicted == 2
+    # Issues keep their counts when old events are evicted, as Sentry's do after retention.
+    assert sum(issue.times_seen for issue in store.issues([project])) == 5
+
+
+def test_seed_with_extra_entries():
+    store = make_store(seed=Seed(organization="acme", project="web", public_key="k1", extra={
+        "organizations": [{"slug": "other"}],
+        "teams": [{"organization": "acme", "slug": "backend"}],
+        "projects": [{"organization": "acme", "team": "backend", "slug": "api", "id": 42,
+                      "platform": "python"}],
+        "keys": [{"organization": "acme", "project": "api", "public": "k42"}],
+    }))
+    acme = store.organization("acme")
+    assert [p.slug for p in store.projects(acme)] == ["web", "api"]
+    api = store.project(acme, "api")
+    assert (api.id, api.platform, store.key("k42").project_id) == (42, "python", 42)
+    assert [k.public for k in store.keys(api)] == ["k42"]
+    assert store.organization("other").id == 2
+    store.reset()
+    assert store.project(acme, "42").slug == "api"
+
+
+def test_directory_errors():
+    store = make_store()
+    org = store.organization("parlel")
+    with pytest.raises(NotFound):
+        store.project(org, "missing")
+    with pytest.raises(Conflict):
+        store.create_project(org, None, "parlel")
+    created = store.create_project(org, None, "New One")
+    assert created.slug == "new-one" and created.id == 2 and len(store.keys(created)) == 1
