@@ -6,7 +6,6 @@ request class that bounds bodies, and the root resource that dispatches to the s
 
 from __future__ import annotations
 
-import json
 import re
 import uuid
 from io import BytesIO
@@ -21,6 +20,7 @@ from werkzeug.exceptions import MethodNotAllowed, NotFound as RouteNotFound
 from zope.interface import implementer
 
 from . import errors
+from .jsoncodec import dumps, loads
 
 log = Logger()
 
@@ -41,10 +41,6 @@ class APIError(Exception):
         self.status = status
         self.body = body
         self.headers = dict(headers or {})
-
-
-def dumps(obj: Any) -> bytes:
-    return json.dumps(obj, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
 
 def json_response(request: Any, obj: Any, status: int = 200,
@@ -142,7 +138,7 @@ def read_json_body(request: Any, limit: int) -> Any:
     if not data.strip():
         return None
     try:
-        return json.loads(data)
+        return loads(data)
     except ValueError as error:
         raise errors.Invalid(f"JSON parse error - {error}")
 

@@ -6,12 +6,12 @@ Items may carry a C{length} or run to the next newline; the final newline is opt
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import attrs
 
 from ..errors import Invalid
+from ..jsoncodec import loads
 
 
 @attrs.define(slots=True)
@@ -32,7 +32,7 @@ class Envelope:
 
 def _json_object(line: bytes, what: str) -> dict[str, Any]:
     try:
-        value = json.loads(line)
+        value = loads(line)
     except ValueError as error:
         raise Invalid("invalid event envelope", causes=[f"invalid {what}: {error}"])
     if not isinstance(value, dict):

@@ -6,11 +6,11 @@ refused envelope leaves nothing behind and an accepted one loses nothing.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from ..errors import Invalid, TooLarge
 from ..interfaces import IStore
+from ..jsoncodec import loads
 from ..store.limits import Limits
 from ..store.models import Project
 from ..store.normalize import normalize_event_id
@@ -41,7 +41,7 @@ def decode_event(payload: bytes) -> dict[str, Any]:
     @raise Invalid: it is not one.
     """
     try:
-        value = json.loads(payload)
+        value = loads(payload)
     except ValueError as error:
         raise Invalid("invalid event envelope", causes=[f"invalid event payload: {error}"])
     if not isinstance(value, dict):

@@ -11,8 +11,9 @@ from twisted.logger import Logger
 from zope.interface import implementer
 
 from ..errors import Invalid, Unauthorized
-from ..http import add_error_handling, dumps, render_error, request_body
+from ..http import add_error_handling, render_error, request_body
 from ..interfaces import IIngestSurface, IStore
+from ..jsoncodec import dumps
 from .auth import Auth, auth_from_dsn, request_auth
 from .decoding import decode_content, decode_legacy_store
 from .envelope import parse_envelope

@@ -6,7 +6,6 @@ the tests and people on the same machine.
 from __future__ import annotations
 
 import base64
-import json
 from typing import Any
 
 from klein import Klein
@@ -16,6 +15,7 @@ from .. import __version__
 from ..errors import Invalid
 from ..http import add_error_handling, json_response
 from ..interfaces import IInspectionSurface, IStore
+from ..jsoncodec import loads
 from ..management.app import arg, base_url
 from ..store.models import CapturedItem
 from ..store.normalize import document
@@ -29,7 +29,7 @@ def item_body(item: CapturedItem) -> dict[str, Any]:
     payload: Any
     encoding = "json"
     try:
-        payload = json.loads(item.payload)
+        payload = loads(item.payload)
     except ValueError:
         try:
             payload = item.payload.decode("utf-8")

@@ -75,16 +75,13 @@ class IssueBook:
             issue.level = event.level
             if issue.status == "resolved":
                 issue.status, issue.substatus, issue.status_details = "unresolved", "regressed", {}
-        logger = next((value for name, value in event.tags if name == "logger"), None)
-        issue.logger = logger or issue.logger
+        issue.logger = event.logger or issue.logger
         issue.times_seen += 1
         issue.last_seen = max(issue.last_seen, event.received)
         issue.first_seen = min(issue.first_seen, event.received)
         if event.release:
             issue.last_release = event.release
-        if not issue.is_unhandled:
-            handled = next((value for name, value in event.tags if name == "handled"), None)
-            issue.is_unhandled = handled == "no"
+        issue.is_unhandled = issue.is_unhandled or event.unhandled
         user = user_key(event.user)
         if user:
             issue.users.add(user)

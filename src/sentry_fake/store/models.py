@@ -79,7 +79,8 @@ class Event:
     release: str | None
     environment: str | None
     user: dict[str, Any] | None
-    tags: list[list[str]]
+    logger: str | None
+    unhandled: bool
     hashes: list[str]
     raw: bytes
     derived: dict[str, Any]

@@ -5,12 +5,12 @@ title, culprit, metadata and the tags Sentry derives.  Pure functions of the pay
 
 from __future__ import annotations
 
-import json
 import re
 import uuid
 from typing import Any
 
 from ..errors import Invalid
+from ..jsoncodec import loads
 from ..timefmt import parse_timestamp
 from .grouping import exceptions, frames_of
 from .models import Event
@@ -210,8 +210,9 @@ def _user_tag(user: dict[str, Any] | None) -> str | None:
 def normalize_user(value: object, client_ip: str | None) -> dict[str, Any] | None:
     if not isinstance(value, dict) or not value:
         return None
-    user = dict(value)
+    user = value
     if user.get("ip_address") == "{{auto}}":
+        user = dict(value)
         if client_ip:
             user["ip_address"] = client_ip
         else:
@@ -283,12 +284,12 @@ def build_event(project_id: int, payload: dict[str, Any], raw: bytes, item_type:
     values = exceptions(payload)
     primary = values[-1] if values else None
     title, culprit, metadata, location = describe(payload, kind)
-    tags = derived_tags(payload, kind, level, user, primary)
     release = payload.get("release")
     environment = payload.get("environment")
+    logger = payload.get("logger")
     derived: dict[str, Any] = {
         "event_id": event_id, "project": project_id, "type": kind, "timestamp": timestamp,
-        "received": received, "level": level, "platform": platform, "tags": tags,
+        "received": received, "level": level, "platform": platform,
         "title": title, "culprit": culprit, "metadata": metadata,
     }
     if user is not None:
@@ -297,7 +298,8 @@ def build_event(project_id: int, payload: dict[str, Any], raw: bytes, item_type:
         event_id=event_id, project_id=project_id, type=kind, received=received,
         timestamp=timestamp, level=level, platform=platform, title=title, culprit=culprit,
         message=formatted_message(payload), release=str(release) if release else None,
-        environment=str(environment) if environment else None, user=user, tags=tags,
+        environment=str(environment) if environment else None, user=user,
+        logger=str(logger) if logger else None, unhandled=is_unhandled(primary),
         hashes=[], raw=raw, derived=derived, metadata=metadata, location=location,
     )
 
@@ -305,13 +307,25 @@ def build_event(project_id: int, payload: dict[str, Any], raw: bytes, item_type:
 def document(event: Event) -> dict[str, Any]:
     """
     The stored event as a whole: the payload as sent, with what normalization derived on top.
+
+    Tags are derived here, when the event is read, rather than on the ingest path.
     """
     try:
-        doc = json.loads(event.raw) if event.raw else {}
+        doc = loads(event.raw) if event.raw else {}
     except ValueError:
         doc = {}
     if not isinstance(doc, dict):
         doc = {}
+    values = exceptions(doc)
+    doc["tags"] = derived_tags(doc, event.type, event.level, event.user,
+                               values[-1] if values else None)
     doc.update(event.derived)
     doc["hashes"] = list(event.hashes)
     return doc
+
+
+def event_tags(event: Event) -> list[list[str]]:
+    """
+    The tags of a stored event, as Sentry lists them.
+    """
+    return document(event)["tags"]
