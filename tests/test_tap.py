@@ -11,6 +11,7 @@ from twisted.plugin import IPlugin, getPlugins
 from twisted.python.usage import UsageError
 
 from sentry_fake import tap
+from sentry_fake.heap import HeapFreezer
 from sentry_fake.interfaces import IStore
 from sentry_fake.store.service import StoreService
 
@@ -91,4 +92,5 @@ def test_make_service_builds_the_tree():
     children = list(service)
     store = service.getServiceNamed("store")
     assert children[0] is store and isinstance(store, StoreService) and IStore.providedBy(store)
-    assert [type(child) for child in children[1:]] == [StreamServerEndpointService] * 2
+    assert [type(child) for child in children[1:]] == \
+        [HeapFreezer] + [StreamServerEndpointService] * 2

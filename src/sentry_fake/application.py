@@ -15,6 +15,7 @@ from twisted.application.service import MultiService
 from twisted.internet.endpoints import serverFromString
 from twisted.internet.interfaces import IStreamServerEndpoint
 
+from .heap import HeapFreezer
 from .http import Root, make_site
 from .ingest.surface import Ingest
 from .inspection.surface import Inspection
@@ -35,6 +36,8 @@ class Settings:
     strict_ingest: bool = False
     access_log: bool = False
     limits: Limits = Limits()
+    #: Freeze stored records out of the garbage collector's way (see L{sentry_fake.heap}).
+    freeze_heap: bool = False
 
 
 def build_root(store: StoreService, settings: Settings) -> Root:
@@ -58,6 +61,8 @@ def build_service(reactor: Any, settings: Settings,
     store = StoreService(reactor, seed=settings.seed, max_events=settings.max_events,
                          limits=settings.limits)
     store.setServiceParent(top)
+    if settings.freeze_heap:
+        HeapFreezer(store, clock=reactor).setServiceParent(top)
     site = make_site(build_root(store, settings), settings.limits.request_body,
                      access_log=settings.access_log)
     if endpoints is None:

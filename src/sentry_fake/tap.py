@@ -142,7 +142,7 @@ class Options(usage.Options):
             listen=tuple(self["listen"]), auth_tokens=tuple(self["auth-token"]),
             seed=self.seed(),
             max_events=self["max-events"], strict_ingest=bool(self["strict-ingest"]),
-            access_log=bool(self["access-log"]),
+            access_log=bool(self["access-log"]), freeze_heap=True,
         )
 
 

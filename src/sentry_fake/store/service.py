@@ -43,6 +43,8 @@ class StoreService(Service):
         self.max_events = max_events
         self.limits = limits or Limits()
         self.started = clock.seconds()
+        #: Records kept since the store was made (resets do not lower it).
+        self.stored_total = 0
         self.reset()
 
     # IStore: lifecycle
@@ -119,6 +121,7 @@ class StoreService(Service):
             event.hashes.append(grouping_hash(payload))
             self.issue_book.add_event(project, event)
         self._events.add(event)
+        self.stored_total += 1
         return event
 
     def capture_item(self, project: Project, item_type: str, headers: dict[str, Any],
@@ -128,6 +131,7 @@ class StoreService(Service):
                             received=self._clock.seconds())
         self._next_item += 1
         self._items.add(item)
+        self.stored_total += 1
         return item
 
     # IStore: directory

@@ -1,0 +1,37 @@
+"""
+The heap freezer: stored records leave the collector's way in batches.
+"""
+
+import gc
+
+from twisted.internet.task import Clock
+
+from sentry_fake.heap import HeapFreezer
+from sentry_fake.store.service import StoreService
+
+
+def test_freezes_only_after_a_batch_of_stores(monkeypatch):
+    frozen = []
+    monkeypatch.setattr(gc, "freeze", lambda: frozen.append(True))
+    clock = Clock()
+    store = StoreService(clock)
+    freezer = HeapFreezer(store, interval=1, batch=3, clock=clock)
+    freezer.startService()
+    try:
+        project = store.project_by_id(1)
+        for n in range(2):
+            store.ingest_event(project, {"message": f"m{n}"}, b"{}")
+        clock.advance(1)
+        assert frozen == []
+        store.ingest_event(project, {"message": "m3"}, b"{}")
+        clock.advance(1)
+        assert frozen == [True]
+        clock.advance(1)
+        assert frozen == [True]
+        store.reset()
+        for n in range(3):
+            store.ingest_event(project, {"message": f"again {n}"}, b"{}")
+        clock.advance(1)
+        assert frozen == [True, True]
+    finally:
+        freezer.stopService()
