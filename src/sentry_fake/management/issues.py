@@ -1,16 +1,19 @@
 """
-Issues: the project issue list.
+Issue lists: a project's and an organization's, with Sentry's search syntax, sort, stats
+period and cursor pagination, and their bulk update and bulk delete.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Iterable
 
 from ..errors import Invalid
-from ..http import json_response
-from ..store.models import Issue
+from ..http import json_response, read_json_body
+from ..store import search
+from ..store.models import Issue, Organization, Project
 from . import serializers
-from .app import app, arg, authenticated, base_url
+from .app import app, arg, arg_list, authenticated, base_url
+from .issue_updates import parse_change
 from .pagination import paginate
 
 _SORTS = {
@@ -18,49 +21,184 @@ _SORTS = {
     "new": lambda issue: issue.first_seen,
     "freq": lambda issue: issue.times_seen,
     "user": lambda issue: len(issue.users),
+    "priority": lambda issue: (issue.level in ("fatal", "error"), issue.last_seen),
 }
-_STATS_PERIODS = {"24h", "14d", "30d", ""}
+# Sorts Sentry has that a fake without trends or an inbox answers by recency.
+for _name in ("trends", "inbox", "recommended", "betterPriority"):
+    _SORTS[_name] = _SORTS["date"]
+_STATS_PERIODS = {"24h", "14d", "30d", "", "auto"}
+BULK_MUTATION_LIMIT = 1000
 
 
-def _matches(issue: Issue, query: str) -> bool:
-    for token in query.split():
-        negate = token.startswith("!")
-        if negate:
-            token = token[1:]
-        key, sep, value = token.partition(":")
-        if sep and key == "is":
-            hit = issue.status == value or issue.substatus == value or (
-                value == "archived" and issue.status == "ignored")
-        elif sep and key == "level":
-            hit = issue.level == value
-        elif sep:
-            raise Invalid(f"Your search query could not be parsed: unsupported key {key!r}")
+class IssueListRoutes:
+    def _search_context(self) -> search.Context:
+        store = self.store
+        me = store.directory.me
+        return search.Context(
+            now=store.now(),
+            me=frozenset({f"user:{me.id}"}),
+            facts=store.issue_facts,
+            assignee=self._assignee_names,
+            project_slug=lambda pid: store.project_by_id(pid).slug,
+        )
+
+    def _assignee_names(self, issue: Issue) -> frozenset[str]:
+        assignee = self.store.actor(issue.assigned_to)
+        if assignee is None:
+            return frozenset()
+        names = {issue.assigned_to, str(assignee.id)}
+        if hasattr(assignee, "email"):
+            names |= {assignee.email.lower(), assignee.username.lower(), assignee.name.lower()}
         else:
-            text = token.lower()
-            hit = text in issue.title.lower() or text in issue.culprit.lower()
-        if hit == negate:
-            return False
-    return True
+            names |= {f"#{assignee.slug}", assignee.slug}
+        return frozenset(names)
 
+    def _matching(self, request: Any, projects: Iterable[Project],
+                  query: str | None = None) -> list[Issue]:
+        """
+        The issues of C{projects} that match the request's C{query} (no C{query} means
+        C{is:unresolved}, an empty one means every issue) and C{environment}s.
+        """
+        if query is None:
+            query = arg(request, "query", "is:unresolved")
+        tree = search.parse(query)
+        context = self._search_context()
+        issues = self.store.issues(projects)
+        environments = set(arg_list(request, "environment"))
+        if environments:
+            issues = [issue for issue in issues
+                      if self.store.issue_facts(issue).values_of("environment") & environments]
+        return [issue for issue in issues if search.evaluate(tree, issue, context)]
 
-class IssueRoutes:
+    def _short_id_lookup(self, request: Any, org: Organization) -> list[Issue] | None:
+        if arg(request, "shortIdLookup") not in ("1", "true"):
+            return None
+        query = (arg(request, "query") or "").strip()
+        found = self.store_issue_by_short_id(org, query)
+        return [found] if found is not None else None
+
+    def store_issue_by_short_id(self, org: Organization, short_id: str) -> Issue | None:
+        slug, sep, counter = short_id.rpartition("-")
+        number = serializers.base32_decode(counter) if sep and counter else None
+        if number is None:
+            return None
+        for project in self.store.projects(org):
+            if project.slug.upper() == slug.upper():
+                for issue in self.store.issues([project]):
+                    if issue.short_id == number:
+                        return issue
+        return None
+
+    def _serialize(self, request: Any, issues: list[Issue], stats_period: str | None,
+                   org: Organization) -> list[dict[str, Any]]:
+        base, now = base_url(request), self.store.now()
+        return [
+            serializers.issue(issue, self.store.project_by_id(issue.project_id), org, base, now,
+                              stats_period, self.store.actor(issue.assigned_to))
+            for issue in issues
+        ]
+
+    def _list(self, request: Any, org: Organization, projects: list[Project],
+              period_param: str) -> bytes:
+        sort = arg(request, "sort", "date")
+        if sort not in _SORTS:
+            raise Invalid(f"Invalid sort: {sort}")
+        period = arg(request, period_param, "24h")
+        if period not in _STATS_PERIODS:
+            raise Invalid("Invalid stats_period. Valid choices are '', '24h', '14d', and 'auto'")
+        if period == "auto":
+            period = "24h"
+        issues = self._short_id_lookup(request, org)
+        if issues is None:
+            issues = self._matching(request, projects)
+            issues.sort(key=_SORTS[sort], reverse=True)
+        page = paginate(request, issues, param="limit")
+        return json_response(request, self._serialize(request, page, period or None, org))
+
+    def _org_projects(self, request: Any, org: Organization) -> list[Project]:
+        wanted = [value for value in arg_list(request, "project") if value != "-1"]
+        projects = self.store.projects(org)
+        if not wanted:
+            return projects
+        chosen = [project for project in projects if str(project.id) in wanted]
+        if len(chosen) != len(set(wanted)):
+            raise Invalid("Invalid project")
+        return chosen
+
+    # The lists
+
     @app.route("/api/0/projects/<org>/<project>/issues/", methods=["GET"])
     @authenticated
     def list_project_issues(self, request: Any, org: str, project: str) -> bytes:
         organization = self.store.organization(org)
         found = self.store.project(organization, project)
-        query = arg(request, "query", "is:unresolved")
-        sort = arg(request, "sort", "date")
-        if sort not in _SORTS:
-            raise Invalid(f"Unsupported sort: {sort}")
-        period = arg(request, "statsPeriod", "24h")
-        if period not in _STATS_PERIODS:
-            raise Invalid("Invalid stats_period. Valid choices are '', '24h', '14d', and '30d'")
-        issues = [issue for issue in self.store.issues([found]) if _matches(issue, query or "")]
-        issues.sort(key=_SORTS[sort], reverse=True)
-        page = paginate(request, issues, param="limit")
-        base, now = base_url(request), self.store.now()
-        return json_response(request, [
-            serializers.issue(issue, found, organization, base, now, period or None)
-            for issue in page
-        ])
+        return self._list(request, organization, [found], "statsPeriod")
+
+    @app.route("/api/0/organizations/<org>/issues/", methods=["GET"])
+    @authenticated
+    def list_org_issues(self, request: Any, org: str) -> bytes:
+        organization = self.store.organization(org)
+        return self._list(request, organization, self._org_projects(request, organization),
+                          "groupStatsPeriod")
+
+    # Bulk changes
+
+    def _targets(self, request: Any, projects: list[Project]) -> list[Issue] | None:
+        ids = arg_list(request, "id")
+        if ids:
+            wanted = {int(value) for value in ids if value.isdigit()}
+            if len(wanted) != len(ids):
+                raise Invalid(fields={"id": ["A valid integer is required."]})
+            allowed = {project.id for project in projects}
+            found = [issue for issue in self.store.issues(projects) if issue.id in wanted
+                     and issue.project_id in allowed]
+            return found or None
+        query = arg(request, "query")
+        if query is None:
+            status = arg(request, "status")
+            query = f"is:{status}" if status else "is:unresolved"
+        return self._matching(request, projects, query)[:BULK_MUTATION_LIMIT]
+
+    def _bulk_update(self, request: Any, org: Organization, projects: list[Project]) -> bytes:
+        change, answer = parse_change(read_json_body(request, self.store.limits.api_body),
+                                      lambda value: self.store.resolve_actor(org, value))
+        targets = self._targets(request, projects)
+        if targets is None:
+            request.setResponseCode(204)
+            return b""
+        self.store.update_issues(targets, change)
+        if "assignedTo" in answer:
+            answer["assignedTo"] = serializers.actor(self.store.actor(targets[0].assigned_to))
+        return json_response(request, answer)
+
+    def _bulk_delete(self, request: Any, projects: list[Project]) -> bytes:
+        targets = self._targets(request, projects)
+        if targets:
+            self.store.delete_issues(targets)
+        request.setResponseCode(204)
+        return b""
+
+    @app.route("/api/0/projects/<org>/<project>/issues/", methods=["PUT"])
+    @authenticated
+    def update_project_issues(self, request: Any, org: str, project: str) -> bytes:
+        organization = self.store.organization(org)
+        return self._bulk_update(request, organization,
+                                 [self.store.project(organization, project)])
+
+    @app.route("/api/0/organizations/<org>/issues/", methods=["PUT"])
+    @authenticated
+    def update_org_issues(self, request: Any, org: str) -> bytes:
+        organization = self.store.organization(org)
+        return self._bulk_update(request, organization, self._org_projects(request, organization))
+
+    @app.route("/api/0/projects/<org>/<project>/issues/", methods=["DELETE"])
+    @authenticated
+    def delete_project_issues(self, request: Any, org: str, project: str) -> bytes:
+        organization = self.store.organization(org)
+        return self._bulk_delete(request, [self.store.project(organization, project)])
+
+    @app.route("/api/0/organizations/<org>/issues/", methods=["DELETE"])
+    @authenticated
+    def delete_org_issues(self, request: Any, org: str) -> bytes:
+        organization = self.store.organization(org)
+        return self._bulk_delete(request, self._org_projects(request, organization))

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..http import json_response
+from ..timefmt import isoformat
 from . import serializers
 from .app import app, authenticated, base_url, bearer_token
 from .pagination import paginate
@@ -16,8 +17,6 @@ SCOPES = [
     "org:read", "org:write", "project:admin", "project:read", "project:releases", "project:write",
     "team:read", "team:write",
 ]
-USER = {"id": "1", "name": "parlel", "username": "parlel@example.com",
-        "email": "parlel@example.com", "isActive": True, "avatarUrl": None}
 
 
 class OrganizationRoutes:
@@ -28,7 +27,7 @@ class OrganizationRoutes:
         return json_response(request, {
             "version": "0",
             "auth": {"scopes": list(SCOPES)} if known else None,
-            "user": dict(USER) if known else None,
+            "user": serializers.user(self.store.directory.me) if known else None,
         })
 
     @app.route("/api/0/organizations/", methods=["GET"])
@@ -48,3 +47,42 @@ class OrganizationRoutes:
                             for p in self.store.projects(found)]
         body["teams"] = [serializers.team(t) for t in self.store.teams(found)]
         return json_response(request, body)
+
+    @app.route("/api/0/users/me/", methods=["GET"])
+    @authenticated
+    def me(self, request: Any) -> bytes:
+        return json_response(request, serializers.user(self.store.directory.me))
+
+    @app.route("/api/0/users/me/regions/", methods=["GET"])
+    @authenticated
+    def my_regions(self, request: Any) -> bytes:
+        return json_response(request, {"regions": [{"name": "us", "url": base_url(request)}]})
+
+    @app.route("/api/0/organizations/<org>/members/", methods=["GET"])
+    @authenticated
+    def members(self, request: Any, org: str) -> bytes:
+        organization = self.store.organization(org)
+        me = self.store.directory.me
+        member = {
+            "id": str(me.id), "email": me.email, "name": me.name,
+            "user": serializers.user(me), "orgRole": "owner", "role": "owner",
+            "roleName": "Owner", "pending": False, "expired": False,
+            "flags": {"idp:provisioned": False, "idp:role-restricted": False,
+                      "sso:linked": False, "sso:invalid": False,
+                      "member-limit:restricted": False, "partnership:restricted": False},
+            "dateCreated": isoformat(organization.date_created),
+            "inviteStatus": "approved", "inviterName": None,
+            "teams": [team.slug for team in self.store.teams(organization)],
+            "teamRoles": [{"teamSlug": team.slug, "role": "admin"}
+                          for team in self.store.teams(organization)],
+        }
+        return json_response(request, paginate(request, [member]))
+
+    @app.route("/api/0/organizations/<org>/environments/", methods=["GET"])
+    @authenticated
+    def org_environments(self, request: Any, org: str) -> bytes:
+        organization = self.store.organization(org)
+        names = sorted({name for project in self.store.projects(organization)
+                        for name in project.environments})
+        return json_response(request, [{"id": str(n + 1), "name": name, "isHidden": False}
+                                       for n, name in enumerate(names)])

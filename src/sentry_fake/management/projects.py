@@ -4,6 +4,7 @@ Projects: list, detail and create.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from ..errors import Invalid
@@ -14,6 +15,11 @@ from .app import app, authenticated, base_url
 from .pagination import paginate
 
 
+_SLUG = re.compile(r"^(?![0-9]+$)[a-z0-9_\-]{1,50}$")
+_SLUG_MESSAGE = ("Enter a valid slug consisting of lowercase letters, numbers, underscores or "
+                 "hyphens. It cannot be entirely numeric.")
+
+
 def _project_fields(body: Any) -> tuple[str, str | None, str | None]:
     if not isinstance(body, dict):
         raise Invalid(fields={"name": ["This field is required."]})
@@ -21,12 +27,8 @@ def _project_fields(body: Any) -> tuple[str, str | None, str | None]:
     errors: dict[str, list[str]] = {}
     if not isinstance(name, str) or not name.strip():
         errors["name"] = ["This field is required."]
-    if slug is not None and (not isinstance(slug, str) or not slug.strip()):
-        errors["slug"] = ["Enter a valid slug consisting of lowercase letters, numbers, "
-                          "underscores or hyphens. It cannot be entirely numeric."]
-    elif isinstance(slug, str) and slug.isdigit():
-        errors["slug"] = ["Enter a valid slug consisting of lowercase letters, numbers, "
-                          "underscores or hyphens. It cannot be entirely numeric."]
+    if slug is not None and (not isinstance(slug, str) or not _SLUG.match(slug)):
+        errors["slug"] = [_SLUG_MESSAGE]
     if platform is not None and not isinstance(platform, str):
         errors["platform"] = ["Invalid platform"]
     if errors:
@@ -76,3 +78,51 @@ class ProjectRoutes:
     def project_detail(self, request: Any, org: str, project: str) -> bytes:
         found = self.store.project(self.store.organization(org), project)
         return json_response(request, self._project_body(request, found))
+
+    @app.route("/api/0/projects/<org>/<project>/", methods=["PUT"])
+    @authenticated
+    def update_project(self, request: Any, org: str, project: str) -> bytes:
+        found = self.store.project(self.store.organization(org), project)
+        body = read_json_body(request, self.store.limits.api_body) or {}
+        if not isinstance(body, dict):
+            raise Invalid(fields={"non_field_errors": ["Invalid data. Expected a dictionary."]})
+        errors: dict[str, list[str]] = {}
+        if "name" in body and (not isinstance(body["name"], str) or not body["name"].strip()):
+            errors["name"] = ["This field may not be blank."]
+        slug = body.get("slug")
+        if slug is not None and (not isinstance(slug, str) or not _SLUG.match(slug)):
+            errors["slug"] = [_SLUG_MESSAGE]
+        if "platform" in body and body["platform"] is not None and not isinstance(body["platform"], str):
+            errors["platform"] = ["Invalid platform"]
+        if errors:
+            raise Invalid(fields=errors)
+        if slug is not None and slug != found.slug:
+            self.store.directory.rename_project(found, slug)
+        if "name" in body:
+            found.name = body["name"].strip()
+        if "platform" in body:
+            found.platform = body["platform"]
+        if isinstance(body.get("isBookmarked"), bool):
+            found.is_bookmarked = body["isBookmarked"]
+        return json_response(request, self._project_body(request, found))
+
+    @app.route("/api/0/projects/<org>/<project>/", methods=["DELETE"])
+    @authenticated
+    def delete_project(self, request: Any, org: str, project: str) -> bytes:
+        found = self.store.project(self.store.organization(org), project)
+        self.store.delete_project(found)
+        request.setResponseCode(204)
+        return b""
+
+    @app.route("/api/0/projects/", methods=["GET"])
+    @authenticated
+    def list_all_projects(self, request: Any) -> bytes:
+        page = paginate(request, self.store.projects())
+        base = base_url(request)
+        bodies = []
+        for project in page:
+            body = serializers.project(project, self._teams_of(project))
+            body["organization"] = serializers.organization(
+                self.store.organization(project.organization_id), base)
+            bodies.append(body)
+        return json_response(request, bodies)

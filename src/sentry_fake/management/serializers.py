@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Iterable
 
-from ..store.models import ClientKey, Issue, Organization, Project, Team
+from ..store.models import ClientKey, Issue, Organization, Project, Team, User
 from ..timefmt import isoformat
 
 _AVATAR = {"avatarType": "letter_avatar", "avatarUuid": None, "avatarUrl": None}
@@ -57,7 +57,7 @@ def project(project_: Project, teams: Iterable[Team]) -> dict[str, Any]:
     return {
         "id": str(project_.id), "slug": project_.slug, "name": project_.name,
         "platform": project_.platform, "dateCreated": isoformat(project_.date_created),
-        "isBookmarked": False, "isMember": True, "hasAccess": True,
+        "isBookmarked": project_.is_bookmarked, "isMember": True, "hasAccess": True,
         "access": ["event:read", "event:write", "project:read", "project:releases"],
         "features": [], "firstEvent": isoformat(project_.first_event),
         "firstTransactionEvent": False, "hasSessions": False,
@@ -106,6 +106,26 @@ def client_key(key: ClientKey, base: str) -> dict[str, Any]:
     }
 
 
+def _status_details(details: dict[str, Any]) -> dict[str, Any]:
+    shown = dict(details)
+    if isinstance(shown.get("ignoreUntil"), (int, float)):
+        shown["ignoreUntil"] = isoformat(shown["ignoreUntil"])
+    return shown
+
+
+def base32_decode(text: str) -> int | None:
+    """
+    Read a short id's counter (accepting lower case, and O for 0, I and L for 1).
+    """
+    number = 0
+    for char in text.upper().replace("O", "0").replace("I", "1").replace("L", "1"):
+        digit = _BASE32.find(char)
+        if digit < 0:
+            return None
+        number = number * 32 + digit
+    return number
+
+
 def issue_stats(issue: Issue, period: str, now: float) -> list[list[int]]:
     """
     Event counts per bucket for C{24h} (hourly, 24 buckets) or C{14d}/C{30d} (daily).
@@ -124,8 +144,32 @@ def issue_stats(issue: Issue, period: str, now: float) -> list[list[int]]:
     return [[start + i * step, counts[i]] for i in range(buckets)]
 
 
+def user(user_: User) -> dict[str, Any]:
+    return {
+        "id": str(user_.id), "name": user_.name, "username": user_.username,
+        "email": user_.email, "avatarUrl": None, "isActive": True, "hasPasswordAuth": True,
+        "isManaged": False, "dateJoined": isoformat(user_.date_joined), "lastLogin": None,
+        "has2fa": False, "lastActive": None, "isSuperuser": False, "isStaff": False,
+        "experiments": {}, "emails": [{"id": str(user_.id), "email": user_.email,
+                                       "is_verified": True}],
+        "avatar": {"avatarType": "letter_avatar", "avatarUuid": None, "avatarUrl": None},
+    }
+
+
+def actor(assignee: User | Team | None) -> dict[str, Any] | None:
+    """
+    An issue's C{assignedTo}: a user or a team, as Sentry's actor serializer shows them.
+    """
+    if assignee is None:
+        return None
+    if isinstance(assignee, Team):
+        return {"type": "team", "id": str(assignee.id), "name": assignee.slug}
+    return {"type": "user", "id": str(assignee.id), "name": assignee.name,
+            "email": assignee.email}
+
+
 def issue(issue_: Issue, project_: Project, org: Organization, base: str, now: float,
-          stats_period: str | None = "24h") -> dict[str, Any]:
+          stats_period: str | None = "24h", assignee: User | Team | None = None) -> dict[str, Any]:
     count = str(issue_.times_seen)
     first_seen, last_seen = isoformat(issue_.first_seen), isoformat(issue_.last_seen)
     category = "error" if issue_.type in ("error", "default", "csp") else issue_.type
@@ -135,15 +179,15 @@ def issue(issue_: Issue, project_: Project, org: Organization, base: str, now: f
         "title": issue_.title, "culprit": issue_.culprit,
         "permalink": f"{base}/organizations/{org.slug}/issues/{issue_.id}/",
         "logger": issue_.logger, "level": issue_.level, "status": issue_.status,
-        "statusDetails": dict(issue_.status_details), "substatus": issue_.substatus,
+        "statusDetails": _status_details(issue_.status_details), "substatus": issue_.substatus,
         "isPublic": issue_.is_public, "platform": issue_.platform,
-        "priority": "high" if issue_.level in ("error", "fatal") else "medium",
+        "priority": issue_.priority or ("high" if issue_.level in ("error", "fatal") else "medium"),
         "priorityLockedAt": None,
         "project": {"id": str(project_.id), "name": project_.name, "slug": project_.slug,
                     "platform": project_.platform},
         "type": issue_.type, "issueType": "error", "issueCategory": category,
-        "metadata": dict(issue_.metadata), "numComments": 0, "assignedTo": None,
-        "isBookmarked": issue_.is_bookmarked, "isSubscribed": False,
+        "metadata": dict(issue_.metadata), "numComments": 0, "assignedTo": actor(assignee),
+        "isBookmarked": issue_.is_bookmarked, "isSubscribed": issue_.is_subscribed,
         "subscriptionDetails": None, "hasSeen": issue_.has_seen, "annotations": [],
         "isUnhandled": issue_.is_unhandled, "count": count, "userCount": len(issue_.users),
         "firstSeen": first_seen, "lastSeen": last_seen, "shareId": None,

@@ -10,13 +10,20 @@ from zope.interface import implementer
 
 from ..interfaces import IManagementSurface, IStore
 from .app import app
-from .issues import IssueRoutes
+from .events import EventRoutes
+from .issue_detail import IssueDetailRoutes
+from .issues import IssueListRoutes
+from .keys import KeyRoutes
 from .organizations import OrganizationRoutes
 from .projects import ProjectRoutes
+from .releases import ReleaseRoutes
+from .stats import StatsRoutes
+from .teams import TeamRoutes
 
 
 @implementer(IManagementSurface)
-class Management(OrganizationRoutes, ProjectRoutes, IssueRoutes):
+class Management(OrganizationRoutes, ProjectRoutes, IssueListRoutes, IssueDetailRoutes,
+                 ReleaseRoutes, EventRoutes, TeamRoutes, KeyRoutes, StatsRoutes):
     """
     C{/api/0/...}: Bearer-authenticated, Sentry's shapes, status codes and pagination.
     """

@@ -9,7 +9,7 @@ import secrets
 from typing import Iterable
 
 from ..errors import Conflict, Invalid, NotFound
-from .models import ClientKey, Organization, Project, Team
+from .models import ClientKey, Organization, Project, Team, User
 
 _SLUG_STRIP = re.compile(r"[^a-z0-9_-]+")
 
@@ -41,6 +41,10 @@ class Directory:
         self.teams: dict[int, Team] = {}
         self.projects: dict[int, Project] = {}
         self.keys: dict[str, ClientKey] = {}
+        #: The one person behind every token: a fake has no accounts to tell apart.
+        self.me = User(id=1, name="parlel", email="parlel@example.com",
+                       username="parlel@example.com", date_joined=now)
+        self.users: dict[int, User] = {self.me.id: self.me}
         self._next = {"organization": 1, "team": 1, "project": 1, "key": 1}
 
     def _take_id(self, kind: str, wanted: int | None = None) -> int:
@@ -123,3 +127,37 @@ class Directory:
 
     def keys_of(self, project: Project) -> list[ClientKey]:
         return [key for key in self.keys.values() if key.project_id == project.id]
+
+    def key_by_id(self, project: Project, key_id: str) -> ClientKey:
+        """
+        A client key of a project by its public key (Sentry's key id in URLs) or numeric id.
+        """
+        for key in self.keys_of(project):
+            if key.public == key_id or str(key.id) == key_id:
+                return key
+        raise NotFound()
+
+    def remove_key(self, key: ClientKey) -> None:
+        del self.keys[key.public]
+
+    # Changes
+
+    def rename_project(self, project: Project, slug: str) -> None:
+        org = self.organizations[project.organization_id]
+        if any(other.slug == slug and other is not project for other in self.projects_of(org)):
+            raise Conflict("A project with this slug already exists.")
+        project.slug = slug
+
+    def remove_project(self, project: Project) -> None:
+        del self.projects[project.id]
+        for key in self.keys_of(project):
+            self.remove_key(key)
+
+    def remove_team(self, team: Team) -> None:
+        del self.teams[team.id]
+        for project in self.projects.values():
+            if team.id in project.team_ids:
+                project.team_ids.remove(team.id)
+
+    def projects_of_team(self, team: Team) -> list[Project]:
+        return [p for p in self.projects.values() if team.id in p.team_ids]

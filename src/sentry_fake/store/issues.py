@@ -4,12 +4,26 @@ The issue book: events grouped into issues by their grouping hash, per project.
 
 from __future__ import annotations
 
-from typing import Iterable
+from typing import Any, Iterable
+
+import attrs
 
 from ..errors import NotFound
 from .models import Event, Issue, Project
 
 HOUR = 3600
+
+
+class _Unset:
+    """
+    The value of a field an update does not touch.
+    """
+
+    def __repr__(self) -> str:
+        return "UNSET"
+
+
+UNSET: Any = _Unset()
 
 
 def user_key(user: dict | None) -> str | None:
@@ -51,6 +65,12 @@ class IssueBook:
             found.extend(self._by_project.get(project_id, {}).values())
         return found
 
+    def remove(self, issue: Issue) -> None:
+        del self._by_id[issue.id]
+        for hash_ in issue.hashes:
+            self._by_hash.pop((issue.project_id, hash_), None)
+        self._by_project.get(issue.project_id, {}).pop(issue.id, None)
+
     def add_event(self, project: Project, event: Event) -> Issue:
         """
         File an event under its issue, creating the issue on its first event.
@@ -85,8 +105,88 @@ class IssueBook:
         user = user_key(event.user)
         if user:
             issue.users.add(user)
+        if issue.status == "ignored" and _snooze_expired(issue, event.received):
+            # An issue archived until a condition comes back when the condition is met.
+            issue.status, issue.substatus, issue.status_details = "unresolved", "escalating", {}
+            issue.snooze = None
         bucket = int(event.received) // HOUR * HOUR
         issue.hourly[bucket] = issue.hourly.get(bucket, 0) + 1
         event.issue_id = issue.id
         event.derived["issue_id"] = issue.id
         return issue
+
+
+@attrs.frozen
+class IssueChange:
+    """
+    What an update of one or many issues asks for; fields left C{UNSET} are not touched.
+    """
+
+    status: Any = UNSET
+    substatus: Any = UNSET
+    status_details: Any = UNSET
+    assigned_to: Any = UNSET
+    has_seen: Any = UNSET
+    is_bookmarked: Any = UNSET
+    is_public: Any = UNSET
+    is_subscribed: Any = UNSET
+    priority: Any = UNSET
+
+
+def _snooze_expired(issue: Issue, now: float) -> bool:
+    snooze = issue.snooze
+    if not snooze:
+        return False
+    if "until" in snooze and now >= snooze["until"]:
+        return True
+    count = snooze.get("count")
+    if count is not None and issue.times_seen - snooze["times_seen"] >= count:
+        return True
+    users = snooze.get("user_count")
+    if users is not None and len(issue.users) - snooze["users"] >= users:
+        return True
+    return False
+
+
+def apply_change(issue: Issue, change: IssueChange, now: float) -> None:
+    """
+    Apply an update to one issue, with Sentry's status and substatus rules.
+    """
+    if change.status is not UNSET:
+        details = change.status_details if change.status_details is not UNSET else {}
+        details = dict(details or {})
+        if change.status == "resolved":
+            issue.status, issue.substatus, issue.snooze = "resolved", None, None
+            issue.status_details = details
+        elif change.status == "unresolved":
+            issue.status, issue.substatus, issue.snooze = "unresolved", "ongoing", None
+            issue.status_details = {}
+        elif change.status == "ignored":
+            issue.status = "ignored"
+            issue.snooze = None
+            minutes = details.get("ignoreDuration")
+            if minutes:
+                details["ignoreUntil"] = now + float(minutes) * 60
+                issue.snooze = {"until": details["ignoreUntil"]}
+            if details.get("ignoreCount"):
+                issue.snooze = {"count": int(details["ignoreCount"]), "times_seen": issue.times_seen}
+            if details.get("ignoreUserCount"):
+                issue.snooze = {"user_count": int(details["ignoreUserCount"]),
+                                "users": len(issue.users)}
+            issue.substatus = ("archived_until_condition_met" if issue.snooze
+                               else "archived_until_escalating")
+            issue.status_details = details
+    if change.substatus is not UNSET and change.substatus is not None:
+        issue.substatus = change.substatus
+    if change.assigned_to is not UNSET:
+        issue.assigned_to = change.assigned_to
+    if change.has_seen is not UNSET:
+        issue.has_seen = bool(change.has_seen)
+    if change.is_bookmarked is not UNSET:
+        issue.is_bookmarked = bool(change.is_bookmarked)
+    if change.is_public is not UNSET:
+        issue.is_public = bool(change.is_public)
+    if change.is_subscribed is not UNSET:
+        issue.is_subscribed = bool(change.is_subscribed)
+    if change.priority is not UNSET:
+        issue.priority = change.priority

@@ -21,6 +21,15 @@ class Organization:
 
 
 @attrs.define(eq=False)
+class User:
+    id: int
+    name: str
+    email: str
+    username: str
+    date_joined: float
+
+
+@attrs.define(eq=False)
 class Team:
     id: int
     organization_id: int
@@ -39,6 +48,7 @@ class Project:
     platform: str | None = None
     team_ids: list[int] = attrs.Factory(list)
     status: str = "active"
+    is_bookmarked: bool = False
     first_event: float | None = None
     #: The last short id handed to an issue of this project (Sentry counts per project from 1).
     short_id_counter: int = 0
@@ -117,7 +127,11 @@ class Issue:
     is_bookmarked: bool = False
     has_seen: bool = False
     is_public: bool = False
+    is_subscribed: bool = False
     is_unhandled: bool = False
+    priority: str | None = None
+    #: An ignored issue's condition for coming back (see L{sentry_fake.store.issues}).
+    snooze: dict[str, Any] | None = None
     first_release: str | None = None
     last_release: str | None = None
     #: Events per hour, keyed by the hour's epoch second, for the C{stats} buckets.

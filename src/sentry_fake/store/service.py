@@ -6,6 +6,7 @@ It knows nothing of HTTP.  The surfaces hold it by reference and call the L{ISto
 
 from __future__ import annotations
 
+import bisect
 from typing import Any, Iterable
 
 from twisted.application.service import Service
@@ -13,15 +14,17 @@ from twisted.internet.interfaces import IReactorTime
 from twisted.logger import Logger
 from zope.interface import implementer
 
-from ..errors import IngestRejected, NotFound
+from ..errors import IngestRejected, Invalid, NotFound
 from ..interfaces import IStore
 from .directory import Directory
 from .grouping import grouping_hash
-from .issues import IssueBook
+from .facts import FactCache, IssueFacts
+from .issues import IssueBook, IssueChange, apply_change
 from .limits import Limits
 from .log import Log
-from .models import CapturedItem, ClientKey, Event, Issue, Organization, Project, Team
+from .models import CapturedItem, ClientKey, Event, Issue, Organization, Project, Team, User
 from .normalize import build_event, normalize_event_id
+from .releases import ReleaseBook
 from .seed import Seed
 
 DEFAULT_MAX_EVENTS = 100_000
@@ -63,6 +66,8 @@ class StoreService(Service):
         )
         self._next_item = 1
         self.issue_book = IssueBook()
+        self._facts = FactCache()
+        self.releases = ReleaseBook()
 
     @property
     def evicted(self) -> int:
@@ -119,7 +124,10 @@ class StoreService(Service):
             project.environments.add(event.environment)
         if event.type != "transaction":
             event.hashes.append(grouping_hash(payload))
-            self.issue_book.add_event(project, event)
+            issue = self.issue_book.add_event(project, event)
+            if event.release:
+                self.releases.event_seen(project, event.release, event.received,
+                                         new_issue=issue.times_seen == 1)
         self._events.add(event)
         self.stored_total += 1
         return event
@@ -161,6 +169,14 @@ class StoreService(Service):
         self.directory.add_key(project, now=self.now())
         return project
 
+    def delete_project(self, project: Project) -> None:
+        """
+        Forget a project with its keys, issues and events.
+        """
+        self.delete_issues(self.issues([project]))
+        self._events.remove_where("project", project.id)
+        self.directory.remove_project(project)
+
     def team(self, organization: Organization, id_or_slug: str | int) -> Team:
         return self.directory.team(organization, id_or_slug)
 
@@ -177,6 +193,58 @@ class StoreService(Service):
 
     def issues(self, projects: Iterable[Project]) -> list[Issue]:
         return self.issue_book.of_projects(project.id for project in projects)
+
+    def issue_facts(self, issue: Issue) -> IssueFacts:
+        """
+        What the issue's stored events say (tags, users, frames, ...), for search and tag lists.
+        """
+        return self._facts.get(issue, self._events.facet("issue", issue.id))
+
+    def update_issues(self, issues: Iterable[Issue], change: IssueChange) -> None:
+        now = self.now()
+        for issue in issues:
+            apply_change(issue, change, now)
+
+    def delete_issues(self, issues: Iterable[Issue]) -> None:
+        """
+        Forget issues and their events.
+        """
+        for issue in list(issues):
+            self.issue_book.remove(issue)
+            self._events.remove_where("issue", issue.id)
+            self._facts.forget(issue.id)
+
+    def resolve_actor(self, organization: Organization, value: Any) -> str:
+        """
+        What an C{assignedTo} value names: C{"user:ID"} or C{"team:ID"}.
+
+        @raise Invalid: nobody by that name.
+        """
+        text = str(value).strip()
+        me = self.directory.me
+        kind, _, ident = text.partition(":")
+        team_ref = ident if kind == "team" and ident else text[1:] if text.startswith("#") else None
+        if team_ref:
+            try:
+                return f"team:{self.directory.team(organization, team_ref).id}"
+            except NotFound:
+                raise Invalid("Unknown actor input")
+        if kind == "user" and ident:
+            text = ident
+        if text in (str(me.id), me.email, me.username, me.name):
+            return f"user:{me.id}"
+        raise Invalid("Unknown actor input")
+
+    def actor(self, reference: str | None) -> User | Team | None:
+        """
+        The user or team an issue is assigned to.
+        """
+        if not reference:
+            return None
+        kind, _, ident = reference.partition(":")
+        if kind == "team":
+            return self.directory.teams.get(int(ident))
+        return self.directory.users.get(int(ident))
 
     def issue_count(self) -> int:
         return len(self.issue_book)
@@ -197,6 +265,29 @@ class StoreService(Service):
         if event is None:
             raise NotFound()
         return event
+
+    def adjacent_events(self, event: Event) -> tuple[Event | None, Event | None]:
+        """
+        The events stored just before and just after C{event} in its issue (Sentry's
+        C{previousEventID} and C{nextEventID}); C{(None, None)} for an event without an issue.
+
+        Found by bisecting the issue's events on their receive time, so it costs O(log n).
+        """
+        if event.issue_id is None:
+            return None, None
+        facet = self._events.facet("issue", event.issue_id)
+        index = bisect.bisect_left(facet, event.received, key=lambda other: other.received)
+        while index < len(facet) and facet[index] is not event:
+            if facet[index].received != event.received:
+                # The clock went backwards at some point: fall back to a scan.
+                index = next((i for i, other in enumerate(facet) if other is event), len(facet))
+                break
+            index += 1
+        if index >= len(facet):
+            return None, None
+        previous = facet[index - 1] if index > 0 else None
+        following = facet[index + 1] if index + 1 < len(facet) else None
+        return previous, following
 
     def items(self, item_type: str | None = None):
         if item_type is not None:

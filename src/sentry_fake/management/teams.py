@@ -1,0 +1,102 @@
+"""
+Teams: list, detail, create, delete, and a team's or a project's teams and projects.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from ..errors import Invalid
+from ..http import json_response, read_json_body
+from . import serializers
+from ..store.directory import slugify
+from .app import app, arg, authenticated, base_url
+from .pagination import paginate
+
+_SLUG = re.compile(r"^(?![0-9]+$)[a-z0-9_\-]+$")
+_SLUG_MESSAGE = ("Enter a valid slug consisting of lowercase letters, numbers, underscores or "
+                 "hyphens. It cannot be entirely numeric.")
+
+
+class TeamRoutes:
+    def _team_body(self, team: Any, detailed: bool = True) -> dict[str, Any]:
+        projects = self.store.directory.projects_of_team(team)
+        body = serializers.team(team, len(projects))
+        if detailed:
+            body["projects"] = [serializers.project(p, self._teams_of(p)) for p in projects]
+        return body
+
+    @app.route("/api/0/organizations/<org>/teams/", methods=["GET"])
+    @authenticated
+    def list_teams(self, request: Any, org: str) -> bytes:
+        organization = self.store.organization(org)
+        detailed = arg(request, "detailed", "1") != "0"
+        page = paginate(request, self.store.teams(organization))
+        return json_response(request, [self._team_body(team, detailed) for team in page])
+
+    @app.route("/api/0/organizations/<org>/teams/", methods=["POST"])
+    @authenticated
+    def create_team(self, request: Any, org: str) -> bytes:
+        organization = self.store.organization(org)
+        body = read_json_body(request, self.store.limits.api_body) or {}
+        if not isinstance(body, dict):
+            raise Invalid(fields={"non_field_errors": ["Invalid data. Expected a dictionary."]})
+        slug, name = body.get("slug"), body.get("name")
+        if not slug and isinstance(name, str) and name.strip():
+            slug = slugify(name)
+        if not slug:
+            raise Invalid(fields={"slug": ["This field is required."]})
+        if not isinstance(slug, str) or not _SLUG.match(slug):
+            raise Invalid(fields={"slug": [_SLUG_MESSAGE]})
+        team = self.store.directory.add_team(organization, slug, name or slug)
+        return json_response(request, self._team_body(team), 201)
+
+    @app.route("/api/0/teams/<org>/<team>/", methods=["GET"])
+    @authenticated
+    def team_detail(self, request: Any, org: str, team: str) -> bytes:
+        found = self.store.team(self.store.organization(org), team)
+        body = self._team_body(found)
+        body["organization"] = serializers.organization(
+            self.store.organization(org), base_url(request))
+        return json_response(request, body)
+
+    @app.route("/api/0/teams/<org>/<team>/", methods=["PUT"])
+    @authenticated
+    def update_team(self, request: Any, org: str, team: str) -> bytes:
+        found = self.store.team(self.store.organization(org), team)
+        body = read_json_body(request, self.store.limits.api_body) or {}
+        if not isinstance(body, dict):
+            raise Invalid(fields={"non_field_errors": ["Invalid data. Expected a dictionary."]})
+        if "slug" in body:
+            if not isinstance(body["slug"], str) or not _SLUG.match(body["slug"]):
+                raise Invalid(fields={"slug": [_SLUG_MESSAGE]})
+            if any(t.slug == body["slug"] and t is not found
+                   for t in self.store.teams(self.store.organization(org))):
+                raise Invalid(fields={"slug": ["The slug \"%s\" is already in use." % body["slug"]]})
+            found.slug = body["slug"]
+        if isinstance(body.get("name"), str) and body["name"].strip():
+            found.name = body["name"].strip()
+        return json_response(request, self._team_body(found))
+
+    @app.route("/api/0/teams/<org>/<team>/", methods=["DELETE"])
+    @authenticated
+    def delete_team(self, request: Any, org: str, team: str) -> bytes:
+        found = self.store.team(self.store.organization(org), team)
+        self.store.directory.remove_team(found)
+        request.setResponseCode(204)
+        return b""
+
+    @app.route("/api/0/teams/<org>/<team>/projects/", methods=["GET"])
+    @authenticated
+    def team_projects(self, request: Any, org: str, team: str) -> bytes:
+        found = self.store.team(self.store.organization(org), team)
+        page = paginate(request, self.store.directory.projects_of_team(found))
+        return json_response(request, [serializers.project(p, self._teams_of(p)) for p in page])
+
+    @app.route("/api/0/projects/<org>/<project>/teams/", methods=["GET"])
+    @authenticated
+    def project_teams(self, request: Any, org: str, project: str) -> bytes:
+        found = self.store.project(self.store.organization(org), project)
+        page = paginate(request, self._teams_of(found))
+        return json_response(request, [self._team_body(team, detailed=False) for team in page])

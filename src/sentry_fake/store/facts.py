@@ -1,0 +1,100 @@
+"""
+What an issue's events say, gathered for search and for the issue's tag lists: tag values,
+users, exception types and values, stack frames and messages.
+
+Gathering reads every stored event of the issue, so the result is cached per issue and only
+gathered again after the issue has seen new events.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any, Iterable
+
+from .grouping import exceptions, frames_of
+from .models import Event
+from .normalize import document, formatted_message
+
+_FIELD_ALIASES = {
+    "user.ip": "user.ip_address", "user.ip_address": "user.ip_address",
+    "error.mechanism": "error.mechanism", "stack.abs_path": "stack.abs_path",
+}
+
+
+class IssueFacts:
+    """
+    The values each searchable key takes across an issue's events, and tag counts.
+    """
+
+    def __init__(self, events: Iterable[Event]) -> None:
+        self.values: dict[str, set[str]] = {}
+        #: tag key -> Counter of value -> (count); first/last seen per (key, value).
+        self.tag_counts: dict[str, Counter[str]] = {}
+        self.tag_seen: dict[tuple[str, str], list[float]] = {}
+        for event in events:
+            self._gather(event)
+
+    def _add(self, key: str, value: Any) -> None:
+        if value is None or value == "":
+            return
+        self.values.setdefault(key, set()).add(str(value))
+
+    def _gather(self, event: Event) -> None:
+        doc = document(event)
+        for key, value in doc.get("tags") or []:
+            self._add(key, value)
+            self.tag_counts.setdefault(key, Counter())[value] += 1
+            seen = self.tag_seen.setdefault((key, value), [event.received, event.received])
+            seen[0] = min(seen[0], event.received)
+            seen[1] = max(seen[1], event.received)
+        user = doc.get("user")
+        if isinstance(user, dict) and user:
+            self._add("user", "yes")
+            for field in ("id", "email", "username", "ip_address", "name"):
+                self._add(f"user.{field}", user.get(field))
+        for value in exceptions(doc):
+            self._add("error.type", value.get("type"))
+            self._add("error.value", value.get("value"))
+            mechanism = value.get("mechanism")
+            if isinstance(mechanism, dict):
+                self._add("error.mechanism", mechanism.get("type"))
+            for frame in frames_of(value):
+                for field in ("filename", "abs_path", "function", "module", "package"):
+                    self._add(f"stack.{field}", frame.get(field))
+        self._add("message", formatted_message(doc))
+        self._add("title", event.title)
+        self._add("event.type", event.type)
+        self._add("platform", event.platform)
+        request = doc.get("request")
+        if isinstance(request, dict):
+            self._add("url", request.get("url"))
+            self._add("http.method", request.get("method"))
+
+    def values_of(self, key: str) -> set[str]:
+        """
+        The values a search key takes (C{tags[k]} and plain tag keys included).
+        """
+        if key.startswith("tags[") and key.endswith("]"):
+            key = key[5:-1]
+        key = _FIELD_ALIASES.get(key, key)
+        return self.values.get(key, set())
+
+
+class FactCache:
+    """
+    Facts per issue, gathered again when the issue has seen more events.
+    """
+
+    def __init__(self) -> None:
+        self._cache: dict[int, tuple[int, IssueFacts]] = {}
+
+    def get(self, issue: Any, events: Iterable[Event]) -> IssueFacts:
+        cached = self._cache.get(issue.id)
+        if cached is not None and cached[0] == issue.times_seen:
+            return cached[1]
+        facts = IssueFacts(events)
+        self._cache[issue.id] = (issue.times_seen, facts)
+        return facts
+
+    def forget(self, issue_id: int) -> None:
+        self._cache.pop(issue_id, None)

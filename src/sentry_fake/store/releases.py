@@ -1,0 +1,365 @@
+"""
+The release book: an organization's releases with their projects, commits and deploys, and the
+repositories those commits belong to.
+
+Ids are handed out as Sentry's database would: one counter per kind, shared by all organizations.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterable, Sequence
+
+from ..errors import Conflict, Invalid, NotFound
+from .models import Project
+from .release_models import Commit, Creation, Deploy, Release, Repository
+
+MAX_VERSION_LENGTH = 200
+#: Characters a release version may not hold (Sentry's C{BAD_RELEASE_CHARS}).
+BAD_RELEASE_CHARS = "\r\n\f\x0c\t/\\"
+COMMIT_RANGE_DELIMITER = ".."
+RELEASE_REFERENCED = "This release is referenced by active issues and cannot be removed."
+
+
+def is_valid_version(version: str) -> bool:
+    """
+    Whether Sentry accepts C{version} as a release name.
+    """
+    if any(char in version for char in BAD_RELEASE_CHARS):
+        return False
+    stripped = version.strip()
+    return bool(stripped) and stripped not in (".", "..") and stripped.lower() != "latest"
+
+
+def split_ref(ref: dict[str, Any]) -> tuple[str | None, str]:
+    """
+    The (previous, head) commits of a C{refs} entry; C{commit} may be a C{previous..head} range.
+    """
+    commit, previous = ref["commit"], ref.get("previousCommit") or None
+    if COMMIT_RANGE_DELIMITER in commit:
+        previous, _, commit = commit.partition(COMMIT_RANGE_DELIMITER)
+    return previous, commit
+
+
+class ReleaseBook:
+    """
+    Releases per organization, repositories, commits and deploys.
+    """
+
+    def __init__(self) -> None:
+        self._releases: dict[tuple[int, str], Release] = {}
+        self._repositories: dict[int, Repository] = {}
+        self._commits: dict[int, Commit] = {}
+        self._commit_keys: dict[tuple[int, str], Commit] = {}
+        self._deploys: dict[int, Deploy] = {}
+        self._next = {"release": 1, "repository": 1, "commit": 1, "deploy": 1}
+
+    def _take_id(self, kind: str) -> int:
+        value = self._next[kind]
+        self._next[kind] = value + 1
+        return value
+
+    def __len__(self) -> int:
+        return len(self._releases)
+
+    # Releases
+
+    def create(self, organization_id: int, version: str, projects: Sequence[Project],
+               now: float, *, ref: str | None = None, url: str | None = None,
+               date_started: float | None = None, date_released: float | None = None,
+               status: str | None = None, owner: str | None = None,
+               user_agent: str | None = None, commits: list[dict[str, Any]] | None = None,
+               refs: list[dict[str, Any]] | None = None) -> Creation:
+        """
+        Create a release, or find the existing one of that version and add the projects to it.
+
+        Creation is idempotent as in Sentry: an existing release keeps its fields except
+        C{status}, and C{commits} / C{refs} replace its commits either way.
+        """
+        release = self._releases.get((organization_id, version))
+        created = release is None
+        if release is None:
+            release = Release(
+                id=self._take_id("release"), organization_id=organization_id, version=version,
+                date_created=now, ref=ref, url=url, date_started=date_started,
+                date_released=date_released, status=status or "open", owner=owner,
+                user_agent=user_agent,
+            )
+            self._releases[(organization_id, version)] = release
+        elif status is not None:
+            release.status = status
+        added = self._add_projects(release, projects)
+        if commits:
+            self.set_commits(release, commits, now)
+        if refs:
+            self.set_refs(release, refs, now)
+        return Creation(release, created, tuple(added))
+
+    def _add_projects(self, release: Release, projects: Iterable[Project]) -> list[int]:
+        added = []
+        for project in projects:
+            if project.id not in release.project_ids:
+                release.project_ids.append(project.id)
+                added.append(project.id)
+        return added
+
+    def find(self, organization_id: int, version: str) -> Release | None:
+        return self._releases.get((organization_id, version))
+
+    def get(self, organization_id: int, version: str) -> Release:
+        """
+        @raise NotFound: the organization has no release of that version.
+        """
+        release = self.find(organization_id, version)
+        if release is None:
+            raise NotFound()
+        return release
+
+    def releases(self, organization_id: int, query: str | None = None,
+                 project_ids: Iterable[int] | None = None,
+                 status: str | None = "open") -> list[Release]:
+        """
+        An organization's releases, newest first, as Sentry's release list filters them.
+
+        C{query} is a case-insensitive substring of the version; C{project_ids}, when given,
+        keeps releases of any of those projects; C{status} keeps one status (C{None}: all).
+        """
+        wanted = set(project_ids) if project_ids is not None else None
+        needle = query.lower() if query else None
+        found = [
+            release for (org_id, _), release in self._releases.items()
+            if org_id == organization_id
+            and (status is None or release.status == status)
+            and (needle is None or needle in release.version.lower())
+            and (wanted is None or wanted.intersection(release.project_ids))
+        ]
+        found.sort(key=lambda release: (release.date_created, release.id), reverse=True)
+        return found
+
+    def update(self, release: Release, now: float, *, ref: str | None = None,
+               url: str | None = None, date_released: float | None = None,
+               status: str | None = None, commits: list[dict[str, Any]] | None = None,
+               refs: list[dict[str, Any]] | None = None,
+               projects: Sequence[Project] = ()) -> Release:
+        """
+        Change a release as Sentry's release PUT does: only the fields given (and not empty)
+        change; C{commits} replace the commits; C{refs} set head commits, and an empty C{refs}
+        list (with no C{commits}) clears the commits.  C{projects} are added, never removed.
+        """
+        if date_released is not None:
+            release.date_released = date_released
+        if ref:
+            release.ref = ref
+        if url:
+            release.url = url
+        if status:
+            release.status = status
+        self._add_projects(release, projects)
+        if commits:
+            self.set_commits(release, commits, now)
+        if refs:
+            self.set_refs(release, refs, now)
+        elif refs is not None and not commits:
+            release.commit_ids = []
+            release.head_commits = {}
+        return release
+
+    def delete(self, release: Release) -> None:
+        """
+        Remove a release and its deploys.
+
+        @raise Invalid: issues were first seen in it (Sentry refuses those).
+        """
+        if release.total_new_groups:
+            raise Invalid(RELEASE_REFERENCED)
+        del self._releases[(release.organization_id, release.version)]
+        for deploy_id in [d.id for d in self._deploys.values() if d.release_id == release.id]:
+            del self._deploys[deploy_id]
+
+    def previous_with_commits(self, release: Release) -> Release | None:
+        """
+        The latest release sharing a project with C{release}, having commits, and released (or
+        made) no later than it; as in Sentry the release itself qualifies once it has commits.
+        """
+        start = release.sort_date
+        projects = set(release.project_ids)
+        candidates = [
+            other for (org_id, _), other in self._releases.items()
+            if org_id == release.organization_id and other.commit_ids
+            and projects.intersection(other.project_ids) and other.sort_date <= start
+        ]
+        if not candidates:
+            return None
+        return max(candidates, key=lambda other: (other.sort_date, other.id))
+
+    def event_seen(self, project: Project, version: str, timestamp: float,
+                   new_issue: bool) -> Release | None:
+        """
+        Record that an event of C{project} named release C{version}: the release is created on
+        its first event (as Sentry does), gets the project, its first and last event times, and
+        counts the issue as new in it when the event opened one.
+        """
+        if not version or len(version) > MAX_VERSION_LENGTH or not is_valid_version(version):
+            return None
+        release = self._releases.get((project.organization_id, version))
+        if release is None:
+            release = self.create(project.organization_id, version, [project], timestamp).release
+        else:
+            self._add_projects(release, [project])
+        if release.first_event is None or timestamp < release.first_event:
+            release.first_event = timestamp
+        if release.last_event is None or timestamp > release.last_event:
+            release.last_event = timestamp
+        if new_issue:
+            release.new_groups[project.id] = release.new_groups.get(project.id, 0) + 1
+        return release
+
+    # Commits
+
+    def set_commits(self, release: Release, commits: list[dict[str, Any]], now: float) -> None:
+        """
+        Replace a release's commits with full commit dicts (C{id}, C{repository}, C{message},
+        C{author_name}, C{author_email}, C{timestamp} as epoch seconds, C{patch_set}), newest
+        first.  A repository named for the first time is created without a provider, and a
+        commit without one goes to the organization's default repository, as in Sentry.
+        """
+        ids = []
+        for data in commits:
+            name = data.get("repository") or f"organization-{release.organization_id}"
+            repository = self.repository(release.organization_id, name)
+            if repository is None:
+                repository = self.add_repository(release.organization_id, name, None, None, now)
+            commit = self._commit(repository, data["id"], now, data.get("timestamp"))
+            for field in ("message", "author_name", "author_email"):
+                if data.get(field) is not None:
+                    setattr(commit, field, data[field])
+            if data.get("patch_set"):
+                commit.patch_set = list(data["patch_set"])
+            if commit.id not in ids:
+                ids.append(commit.id)
+        release.commit_ids = ids
+
+    def set_refs(self, release: Release, refs: list[dict[str, Any]], now: float) -> None:
+        """
+        Set a release's head commits from C{refs} entries (C{repository}, C{commit} or a
+        C{previous..head} range, C{previousCommit}).
+
+        Sentry would fetch the commits between the previous head and the new one from the code
+        host; with no code host to ask, the release's commits become the head commits.  A
+        repository named for the first time is created as a GitHub repository.
+        """
+        ids = []
+        for ref in refs:
+            repository = self.repository(release.organization_id, ref["repository"])
+            if repository is None:
+                name = ref["repository"]
+                repository = self.add_repository(release.organization_id, name,
+                                                 "integrations:github",
+                                                 f"https://github.com/{name}", now)
+            _, head = split_ref(ref)
+            release.head_commits[repository.id] = head
+            commit = self._commit(repository, head, now)
+            if commit.id not in ids:
+                ids.append(commit.id)
+        release.commit_ids = ids
+
+    def _commit(self, repository: Repository, key: str, now: float,
+                when: float | None = None) -> Commit:
+        commit = self._commit_keys.get((repository.id, key))
+        if commit is None:
+            commit = Commit(id=self._take_id("commit"), organization_id=repository.organization_id,
+                            repository_id=repository.id, key=key,
+                            date_created=now if when is None else when)
+            self._commits[commit.id] = commit
+            self._commit_keys[(repository.id, key)] = commit
+        elif when is not None:
+            commit.date_created = when
+        return commit
+
+    def commits(self, release: Release) -> list[Commit]:
+        """
+        A release's commits, newest first.
+        """
+        return [self._commits[commit_id] for commit_id in release.commit_ids]
+
+    def releases_of_commit(self, commit: Commit) -> list[Release]:
+        """
+        The releases whose commit lists hold C{commit}, oldest first.
+        """
+        found = [release for release in self._releases.values()
+                 if commit.id in release.commit_ids]
+        found.sort(key=lambda release: (release.date_created, release.id))
+        return found
+
+    def authors(self, release: Release) -> list[tuple[str | None, str | None]]:
+        """
+        The distinct (name, email) authors of a release's commits, in commit order.
+        """
+        seen: list[tuple[str | None, str | None]] = []
+        for commit in self.commits(release):
+            author = (commit.author_name, commit.author_email)
+            if author != (None, None) and author not in seen:
+                seen.append(author)
+        return seen
+
+    # Repositories
+
+    def repositories(self, organization_id: int) -> list[Repository]:
+        return [repo for repo in self._repositories.values()
+                if repo.organization_id == organization_id]
+
+    def repository(self, organization_id: int, name: str) -> Repository | None:
+        for repo in self._repositories.values():
+            if repo.organization_id == organization_id and repo.name == name:
+                return repo
+        return None
+
+    def repository_by_id(self, repository_id: int) -> Repository:
+        try:
+            return self._repositories[repository_id]
+        except KeyError:
+            raise NotFound()
+
+    def add_repository(self, organization_id: int, name: str, provider: str | None,
+                       url: str | None, now: float) -> Repository:
+        """
+        @raise Conflict: the organization has a repository of that name.
+        """
+        if self.repository(organization_id, name) is not None:
+            raise Conflict("A repository with this name already exists.")
+        repo = Repository(id=self._take_id("repository"), organization_id=organization_id,
+                          name=name, provider=provider, url=url, date_created=now)
+        self._repositories[repo.id] = repo
+        return repo
+
+    # Deploys
+
+    def add_deploy(self, release: Release, environment: str, projects: Sequence[Project],
+                   now: float, *, name: str | None = None, url: str | None = None,
+                   date_started: float | None = None,
+                   date_finished: float | None = None) -> Deploy:
+        """
+        Record a deploy of C{release} to C{environment} for C{projects} (which also gain the
+        environment); it becomes the release's last deploy.
+        """
+        deploy = Deploy(id=self._take_id("deploy"), organization_id=release.organization_id,
+                        release_id=release.id, environment=environment,
+                        date_finished=now if date_finished is None else date_finished,
+                        date_started=date_started, name=name, url=url,
+                        project_ids=[project.id for project in projects])
+        self._deploys[deploy.id] = deploy
+        for project in projects:
+            project.environments.add(environment)
+        release.deploy_count += 1
+        release.last_deploy_id = deploy.id
+        return deploy
+
+    def deploy(self, deploy_id: int | None) -> Deploy | None:
+        return self._deploys.get(deploy_id) if deploy_id is not None else None
+
+    def deploys(self, release: Release) -> list[Deploy]:
+        """
+        A release's deploys, the latest finished first.
+        """
+        found = [d for d in self._deploys.values() if d.release_id == release.id]
+        found.sort(key=lambda deploy: (deploy.date_finished, deploy.id), reverse=True)
+        return found

@@ -1,0 +1,125 @@
+"""
+The real sentry-cli against a listening server: info, organizations, projects and issues.
+"""
+
+import os
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+import pytest_twisted
+from twisted.internet.utils import getProcessOutputAndValue
+
+from test_issues_api import error_event
+
+TOKEN = "sntryu_" + "0" * 64
+
+
+def sentry_cli_path() -> str:
+    beside = Path(sys.executable).with_name("sentry-cli")
+    found = str(beside) if beside.exists() else shutil.which("sentry-cli")
+    if not found:
+        pytest.fail("sentry-cli is not installed: it comes with the tests extra (PyPI sentry-cli)")
+    return found
+
+
+@pytest.fixture
+def cli(server, tmp_path):
+    """
+    Run sentry-cli against the server; returns (exit code, stdout, stderr).
+    """
+    env = dict(os.environ, SENTRY_URL=server.url + "/", SENTRY_AUTH_TOKEN=TOKEN,
+               SENTRY_ORG="parlel", SENTRY_PROJECT="parlel", SENTRY_DISABLE_UPDATE_CHECK="1",
+               SENTRY_DSN=server.dsn, HOME=str(tmp_path))
+    path = sentry_cli_path()
+
+    async def run(*args):
+        out, err, code = await getProcessOutputAndValue(path, list(args), env=env)
+        return code, out.decode(), err.decode()
+
+    return run
+
+
+def ingest(server, *payloads):
+    project = server.store.project_by_id(1)
+    return [server.store.ingest_event(project, payload, b"{}") for payload in payloads]
+
+
+@pytest_twisted.ensureDeferred
+async def test_info(cli):
+    code, out, err = await cli("info")
+    assert code == 0, err
+    assert "parlel@example.com" in out and "project:releases" in out
+    code, out, err = await cli("info", "--config-status-json")
+    assert code == 0 and '"successful":true' in out.replace(" ", "")
+
+
+@pytest_twisted.ensureDeferred
+async def test_organizations_and_projects(cli, live_api):
+    code, out, err = await cli("organizations", "list")
+    assert code == 0, err
+    assert "parlel" in out
+    created = await live_api.request("POST", "/api/0/teams/parlel/parlel/projects/",
+                                     json_body={"name": "Web Shop", "platform": "python"})
+    assert created.code == 201
+    code, out, err = await cli("projects", "list")
+    assert code == 0, err
+    assert "web-shop" in out and "Web Shop" in out
+
+
+@pytest_twisted.ensureDeferred
+async def test_issues_list_resolve_mute_unresolve(cli, server, live_api):
+    ingest(server, error_event(function="first"), error_event(function="second"),
+           {"message": "third issue", "level": "warning"})
+    issues = (await live_api.request("GET", "/api/0/projects/parlel/parlel/issues/")).json()
+    by_culprit = {issue["culprit"]: issue for issue in issues}
+    first, second = by_culprit["__main__ in first"], by_culprit["__main__ in second"]
+
+    code, out, err = await cli("issues", "list")
+    assert code == 0, err
+    for issue in issues:
+        assert issue["shortId"] in out
+
+    async def status_of(issue):
+        answer = await live_api.request("GET", f"/api/0/issues/{issue['id']}/")
+        return answer.json()["status"]
+
+    code, out, err = await cli("issues", "resolve", "-i", first["id"], "-i", second["id"])
+    assert code == 0, err
+    assert [await status_of(first), await status_of(second)] == ["resolved", "resolved"]
+    code, out, err = await cli("issues", "unresolve", "-i", first["id"])
+    assert code == 0, err
+    assert await status_of(first) == "unresolved"
+    code, out, err = await cli("issues", "mute", "-i", first["id"])
+    assert code == 0, err
+    assert await status_of(first) == "ignored"
+    code, out, err = await cli("issues", "list", "--query", "is:ignored")
+    assert code == 0, err
+    assert first["shortId"] in out and second["shortId"] not in out
+    code, out, err = await cli("issues", "resolve", "--all")
+    assert code == 0, err
+    remaining = (await live_api.request("GET", "/api/0/projects/parlel/parlel/issues/")).json()
+    assert remaining == []
+
+
+@pytest_twisted.ensureDeferred
+async def test_a_missing_token_is_reported(cli, server, tmp_path):
+    env = dict(os.environ, SENTRY_URL=server.url + "/", SENTRY_AUTH_TOKEN="wrong",
+               SENTRY_DISABLE_UPDATE_CHECK="1", HOME=str(tmp_path))
+    limited = await start_limited(server)
+    try:
+        out, err, code = await getProcessOutputAndValue(
+            sentry_cli_path(), ["--url", limited.url + "/", "organizations", "list"], env=env)
+        assert code != 0 and b"Invalid token" in out + err
+    finally:
+        await limited.stop()
+
+
+async def start_limited(server):
+    from twisted.internet import reactor
+
+    from sentry_fake.application import Settings
+    from sentry_fake.testing import start_server
+
+    return await start_server(reactor, Settings(auth_tokens=(TOKEN,)))
