@@ -39,8 +39,8 @@ def store(clock: Clock, settings: Settings) -> StoreService:
 
 
 @pytest.fixture
-def root(store: StoreService, settings: Settings):
-    return build_root(store, settings)
+def root(store: StoreService, settings: Settings, clock: Clock):
+    return build_root(store, settings, clock)
 
 
 @pytest.fixture

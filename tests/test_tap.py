@@ -12,6 +12,7 @@ from twisted.python.usage import UsageError
 
 from sentry_fake import tap
 from sentry_fake.heap import HeapFreezer
+from sentry_fake.sdnotify import SdNotifyService
 from sentry_fake.interfaces import IStore
 from sentry_fake.store.service import StoreService
 
@@ -69,7 +70,7 @@ def test_options_from_the_environment(monkeypatch):
     (["--org", "Not A Slug"], "must be a slug"),
     (["--auth-token", " "], "must not be empty"),
     (["--seed", "/nonexistent/seed.json"], "cannot read seed file"),
-    (["--data-dir", "/tmp/x"], "not supported"),
+    (["--data-dir", "/proc/no-such-dir"], "--data-dir"),
 ])
 def test_bad_values_are_usage_errors(argv, words):
     with pytest.raises(UsageError) as raised:
@@ -93,4 +94,4 @@ def test_make_service_builds_the_tree():
     store = service.getServiceNamed("store")
     assert children[0] is store and isinstance(store, StoreService) and IStore.providedBy(store)
     assert [type(child) for child in children[1:]] == \
-        [HeapFreezer] + [StreamServerEndpointService] * 2
+        [HeapFreezer] + [StreamServerEndpointService] * 2 + [SdNotifyService]

@@ -15,8 +15,11 @@ from twisted.application.service import MultiService
 from twisted.internet.endpoints import serverFromString
 from twisted.internet.interfaces import IStreamServerEndpoint
 
+from .faults import Faults
 from .heap import HeapFreezer
 from .http import Root, make_site
+from .persistence import Persistence, PersistenceService
+from .sdnotify import SdNotifyService
 from .ingest.surface import Ingest
 from .inspection.surface import Inspection
 from .management.surface import Management
@@ -38,16 +41,23 @@ class Settings:
     limits: Limits = Limits()
     #: Freeze stored records out of the garbage collector's way (see L{sentry_fake.heap}).
     freeze_heap: bool = False
+    #: Keep state in this directory (see L{sentry_fake.persistence}); memory only when C{None}.
+    data_dir: str | None = None
+    #: Tell systemd when the server is ready (C{Type=notify}; a no-op without C{NOTIFY_SOCKET}).
+    notify: bool = False
 
 
-def build_root(store: StoreService, settings: Settings) -> Root:
+def build_root(store: StoreService, settings: Settings, clock: Any = None) -> Root:
     """
-    The HTTP root over one store: the ingest, management and inspection surfaces.
+    The HTTP root over one store: the ingest, management and inspection surfaces, and the
+    fault plan the inspection surface sets and the root applies to ingest.
     """
+    faults = Faults()
     return Root(
         ingest=Ingest(store, strict=settings.strict_ingest),
         management=Management(store, tokens=settings.auth_tokens),
-        inspection=Inspection(store),
+        inspection=Inspection(store, clock=clock, faults=faults),
+        faults=faults, clock=clock,
     )
 
 
@@ -63,8 +73,11 @@ def build_service(reactor: Any, settings: Settings,
     store.setServiceParent(top)
     if settings.freeze_heap:
         HeapFreezer(store, clock=reactor).setServiceParent(top)
-    site = make_site(build_root(store, settings), settings.limits.request_body,
-                     access_log=settings.access_log)
+    root = build_root(store, settings, reactor)
+    site = make_site(root, settings.limits.request_body, access_log=settings.access_log)
+    if settings.data_dir:
+        root.persistence = Persistence(settings.data_dir, store, reactor)
+        PersistenceService(root.persistence, site).setServiceParent(top)
     if endpoints is None:
         endpoints = [serverFromString(reactor, description) for description in settings.listen]
     for endpoint in endpoints:
@@ -72,4 +85,6 @@ def build_service(reactor: Any, settings: Settings,
         # Fail at start-up, not later, when a port cannot be bound (as strports.service does).
         service._raiseSynchronously = True
         service.setServiceParent(top)
+    if settings.notify:
+        SdNotifyService(reactor).setServiceParent(top)
     return top

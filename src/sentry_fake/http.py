@@ -15,7 +15,7 @@ from klein import Klein
 from twisted.logger import Logger
 from twisted.python.failure import Failure
 from twisted.web.resource import IResource, Resource
-from twisted.web.server import Request, Site
+from twisted.web.server import NOT_DONE_YET, Request, Site
 from werkzeug.exceptions import MethodNotAllowed, NotFound as RouteNotFound
 from zope.interface import implementer
 
@@ -226,11 +226,16 @@ class Root(Resource):
     isLeaf = True
     _HOT = re.compile(rb"^/api/(\d+)/(envelope|store)/?$")
 
-    def __init__(self, ingest: Any, management: Any, inspection: Any) -> None:
+    def __init__(self, ingest: Any, management: Any, inspection: Any, faults: Any = None,
+                 clock: Any = None) -> None:
         super().__init__()
         self.ingest = ingest
         self.management = management
         self.inspection = inspection
+        self.faults = faults
+        self._clock = clock
+        #: The journal hook of C{--data-dir} (L{sentry_fake.persistence.Persistence}), if any.
+        self.persistence: Any = None
         self._ingest = ingest.resource()
         self._management = management.resource()
         self._inspection = inspection.resource()
@@ -240,6 +245,48 @@ class Root(Resource):
 
     def render(self, request: Any) -> Any:
         path = request.path
+        if self.faults is not None and self.faults.plan is not None and (
+                path.startswith(b"/v1/") or (path.startswith(b"/api/")
+                                             and not path.startswith(b"/api/0/"))):
+            fault = self.faults.draw(path)
+            if fault is not None:
+                return self._faulted(request, fault)
+        return self._dispatch(request, path)
+
+    def _faulted(self, request: Any, fault: Any) -> Any:
+        """
+        Answer with an injected fault, or after an injected delay.
+        """
+        def answer() -> Any:
+            if fault.status is not None:
+                return self.ingest.answer_error(
+                    request, APIError(fault.status, fault.body(), fault.headers()))
+            return self._dispatch(request, request.path)
+
+        if not fault.delay or self._clock is None:
+            return answer()
+
+        def later() -> None:
+            result = answer()
+            if result is not NOT_DONE_YET:
+                request.write(result)
+                request.finish()
+
+        call = self._clock.callLater(fault.delay, later)
+        # A client that hangs up while delayed gets nothing, and nothing is stored.
+        request.notifyFinish().addErrback(lambda _: call.active() and call.cancel())
+        return NOT_DONE_YET
+
+    def _dispatch(self, request: Any, path: bytes) -> Any:
+        if self.persistence is not None and not getattr(request, "body_too_large", False):
+            if self.persistence.before(request, path, request_body(request)):
+                try:
+                    return self._route(request, path)
+                finally:
+                    self.persistence.after()
+        return self._route(request, path)
+
+    def _route(self, request: Any, path: bytes) -> Any:
         if path.startswith(b"/api/"):
             if request.method == b"POST":
                 match = self._HOT.match(path)

@@ -106,8 +106,13 @@ class Options(usage.Options):
         if self["max-events"] < 1:
             raise usage.UsageError("--max-events must be at least 1")
         if self["data-dir"]:
-            raise usage.UsageError("--data-dir: keeping state on disk is not supported yet; "
-                                   "the server keeps its state in memory")
+            self["data-dir"] = os.path.abspath(self["data-dir"])
+            try:
+                os.makedirs(self["data-dir"], exist_ok=True)
+            except OSError as error:
+                raise usage.UsageError(f"--data-dir {self['data-dir']}: {error.strerror}")
+            if not os.access(self["data-dir"], os.W_OK):
+                raise usage.UsageError(f"--data-dir {self['data-dir']}: not writable")
         self["seed-data"] = {}
         if self["seed"]:
             try:
@@ -142,7 +147,8 @@ class Options(usage.Options):
             listen=tuple(self["listen"]), auth_tokens=tuple(self["auth-token"]),
             seed=self.seed(),
             max_events=self["max-events"], strict_ingest=bool(self["strict-ingest"]),
-            access_log=bool(self["access-log"]), freeze_heap=True,
+            access_log=bool(self["access-log"]), freeze_heap=True, notify=True,
+            data_dir=self["data-dir"] or None,
         )
 
 

@@ -1,14 +1,19 @@
 """
-Running the whole server inside an already running reactor, for tests.
+Running the whole server inside an already running reactor, for Twisted tests.
 
     server = await start_server(reactor)
     sentry_sdk.init(dsn=server.dsn)
     ...
+    events = await server.wait_for_events(1, timeout=5)
     await server.stop()
 
 The service tree is the one C{twistd sentry-fake} builds, listening on a port the system picks.
-Remember that C{sentry_sdk.flush()} blocks its caller until the events are sent: call it from a
-thread (C{deferToThread}), never on the reactor thread that serves them.
+Mind one trap: C{sentry_sdk.flush()} blocks its caller until the events are sent, and they are
+sent to this very reactor; call it from a thread (C{await deferToThread(sentry_sdk.flush, 5)}),
+never on the reactor thread, or nothing arrives until it times out.
+
+Suites that do not use Twisted use the C{sentry_fake} pytest fixture instead
+(L{sentry_fake.pytest_plugin}).
 """
 
 from __future__ import annotations
@@ -22,6 +27,8 @@ from twisted.internet.interfaces import IListeningPort, IStreamServerEndpoint
 from zope.interface import implementer
 
 from .application import Settings, build_service
+from .store.models import Event
+from .store.normalize import document
 from .store.service import StoreService
 
 
@@ -43,10 +50,18 @@ class _PortRecorder:
         return self._endpoint.listen(factory).addCallback(record)
 
 
+def _matches(event: Event, filters: dict[str, Any]) -> bool:
+    for name, wanted in filters.items():
+        value = event.project_id if name == "project" else getattr(event, name)
+        if value != wanted:
+            return False
+    return True
+
+
 @attrs.define
 class RunningServer:
     """
-    A server listening in this process: where it is and what it has stored.
+    A server listening in this process: where it is, what it has stored, and how to stop it.
     """
 
     url: str
@@ -54,12 +69,51 @@ class RunningServer:
     dsn: str
     store: StoreService
     service: Any
+    reactor: Any
 
-    def events(self, **filters: Any) -> list[Any]:
-        return list(self.store.events(**filters))
+    @property
+    def api_url(self) -> str:
+        return self.url + "/api/0/"
+
+    def events(self, **filters: Any) -> list[dict[str, Any]]:
+        """
+        The stored events as C{/__parlel/events} shows them, oldest first; filters compare
+        record fields (C{type="error"}, C{level="warning"}, C{project=1}, C{release=...}).
+        """
+        return [document(event) for event in self.store.events() if _matches(event, filters)]
+
+    def items(self, type: str | None = None) -> list[Any]:
+        return list(self.store.items(type))
 
     def reset(self) -> None:
         self.store.reset()
+
+    async def wait_for_events(self, count: int = 1, timeout: float = 5.0,
+                              **filters: Any) -> list[dict[str, Any]]:
+        """
+        Wait until at least C{count} events match (or C{timeout} seconds pass), then return
+        the matching events.  Never blocks the reactor.
+        """
+        found = sum(1 for event in self.store.events() if _matches(event, filters))
+        if found < count:
+            done: Deferred[None] = Deferred()
+            seen = [found]
+
+            def stored(record: Any) -> None:
+                if isinstance(record, Event) and _matches(record, filters):
+                    seen[0] += 1
+                    if seen[0] >= count and not done.called:
+                        done.callback(None)
+
+            call = self.reactor.callLater(timeout, lambda: done.called or done.callback(None))
+            self.store.watch(stored)
+            try:
+                await done
+            finally:
+                self.store.unwatch(stored)
+                if call.active():
+                    call.cancel()
+        return self.events(**filters)
 
     async def stop(self) -> None:
         await self.service.stopService()
@@ -79,4 +133,5 @@ async def start_server(reactor: Any, settings: Settings | None = None,
     url = f"http://{interface}:{number}"
     store = service.getServiceNamed("store")
     dsn = f"http://{settings.seed.public_key}@{interface}:{number}/1"
-    return RunningServer(url=url, port=number, dsn=dsn, store=store, service=service)
+    return RunningServer(url=url, port=number, dsn=dsn, store=store, service=service,
+                         reactor=reactor)

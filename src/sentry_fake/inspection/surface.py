@@ -1,24 +1,28 @@
 """
-Service metadata, health, reset and the captured events and items.  No auth: this surface is for
-the tests and people on the same machine.
+Service metadata, health, reset, the captured events and items (filtered, with a long-poll),
+fault injection, and a page for people.  No auth: this surface is for the tests and people on
+the same machine.
 """
 
 from __future__ import annotations
 
 import base64
-from typing import Any
+from typing import Any, Callable
 
 from klein import Klein
+from twisted.internet.defer import Deferred
 from zope.interface import implementer
 
 from .. import __version__
-from ..errors import Invalid
-from ..http import add_error_handling, json_response
+from ..faults import Faults, parse_fault
+from ..http import add_error_handling, json_response, read_json_body
 from ..interfaces import IInspectionSurface, IStore
 from ..jsoncodec import loads
-from ..management.app import arg, base_url
+from ..management.app import base_url
 from ..store.models import CapturedItem
 from ..store.normalize import document
+from . import page
+from .queries import event_filter, item_filter, wait_params
 
 
 def item_body(item: CapturedItem) -> dict[str, Any]:
@@ -53,19 +57,22 @@ class Inspection:
     app = Klein()
     add_error_handling(app)
 
-    def __init__(self, store: IStore) -> None:
+    def __init__(self, store: IStore, clock: Any = None, faults: Faults | None = None) -> None:
         self.store = store
+        self.clock = clock
+        self.faults = faults if faults is not None else Faults()
 
     def resource(self) -> Any:
         return self.app.resource()
 
-    @app.route("/", methods=["GET"])
-    def metadata(self, request: Any) -> bytes:
+    # Service
+
+    def _metadata(self, request: Any) -> dict[str, Any]:
         base = base_url(request)
         store = self.store
         seed = store.seed
         scheme, _, host = base.partition("://")
-        return json_response(request, {
+        return {
             "name": "sentry-fake", "service": "sentry", "version": __version__,
             "organization": seed.organization, "team": seed.team, "project": seed.project,
             "dsn": f"{scheme}://{seed.public_key}@{host}/1",
@@ -77,9 +84,18 @@ class Inspection:
                 "ingest": [f"{base}/api/<project_id>/envelope/", f"{base}/api/<project_id>/store/"],
                 "management": f"{base}/api/0/",
                 "inspection": [f"{base}/health", f"{base}/__parlel/events",
-                               f"{base}/__parlel/items", f"{base}/__parlel/reset"],
+                               f"{base}/__parlel/items", f"{base}/__parlel/reset",
+                               f"{base}/__parlel/faults"],
             },
-        })
+        }
+
+    @app.route("/", methods=["GET"])
+    def metadata(self, request: Any) -> bytes:
+        accept = (request.getHeader(b"accept") or b"").decode("latin-1")
+        if "text/html" in accept and "application/json" not in accept:
+            request.setHeader(b"content-type", b"text/html; charset=utf-8")
+            return page.render(self.store, self._metadata(request))
+        return json_response(request, self._metadata(request))
 
     @app.route("/health", methods=["GET"])
     def health(self, request: Any) -> bytes:
@@ -88,25 +104,78 @@ class Inspection:
     @app.route("/__parlel/reset", methods=["POST"])
     def reset(self, request: Any) -> bytes:
         self.store.reset()
+        self.faults.clear()
         return json_response(request, {"status": "ok"})
 
+    # What was captured
+
+    def _long_poll(self, request: Any, candidates: Callable[[], Any], matches: Callable[[Any], bool],
+                   answer: Callable[[list[Any]], bytes]) -> Any:
+        seconds, minimum = wait_params(request)
+        found = [record for record in candidates() if matches(record)]
+        if len(found) >= minimum or not seconds or self.clock is None:
+            return answer(found)
+        done: Deferred[bytes] = Deferred()
+        count = [len(found)]
+
+        def finish() -> None:
+            self.store.unwatch(stored)
+            if call.active():
+                call.cancel()
+            if not done.called:
+                done.callback(answer([r for r in candidates() if matches(r)]))
+
+        def stored(record: Any) -> None:
+            if matches(record):
+                count[0] += 1
+                if count[0] >= minimum:
+                    # Answer after the storing request has finished its own work.
+                    self.clock.callLater(0, finish)
+
+        call = self.clock.callLater(seconds, finish)
+        self.store.watch(stored)
+        request.notifyFinish().addErrback(lambda _: finish())
+        return done
+
     @app.route("/__parlel/events", methods=["GET"])
-    def events(self, request: Any) -> bytes:
-        project = arg(request, "project")
-        project_id = None
-        if project:
-            if not project.isdigit():
-                raise Invalid("project must be a numeric project id")
-            project_id = int(project)
-        found = [document(event) for event in self.store.events(project_id=project_id)]
-        return json_response(request, {"events": found, "count": len(found),
-                                       "evicted": self.store.evicted})
+    def events(self, request: Any) -> Any:
+        project, matches = event_filter(request)
+
+        def answer(found: list[Any]) -> bytes:
+            return json_response(request, {"events": [document(event) for event in found],
+                                           "count": len(found), "evicted": self.store.evicted})
+
+        return self._long_poll(request, lambda: self.store.events(project_id=project),
+                               matches, answer)
 
     @app.route("/__parlel/events/<event_id>", methods=["GET"])
     def event(self, request: Any, event_id: str) -> bytes:
         return json_response(request, document(self.store.event(event_id)))
 
     @app.route("/__parlel/items", methods=["GET"])
-    def items(self, request: Any) -> bytes:
-        found = [item_body(item) for item in self.store.items(arg(request, "type"))]
-        return json_response(request, {"items": found, "count": len(found)})
+    def items(self, request: Any) -> Any:
+        kind, matches = item_filter(request)
+
+        def answer(found: list[Any]) -> bytes:
+            return json_response(request, {"items": [item_body(item) for item in found],
+                                           "count": len(found)})
+
+        return self._long_poll(request, lambda: self.store.items(kind), matches, answer)
+
+    # Faults
+
+    @app.route("/__parlel/faults", methods=["GET"])
+    def get_faults(self, request: Any) -> bytes:
+        plan = self.faults.plan
+        return json_response(request, {"fault": plan.describe() if plan else None})
+
+    @app.route("/__parlel/faults", methods=["POST"])
+    def set_faults(self, request: Any) -> bytes:
+        plan = parse_fault(read_json_body(request, self.store.limits.api_body))
+        self.faults.set(plan)
+        return json_response(request, {"fault": plan.describe()}, 201)
+
+    @app.route("/__parlel/faults", methods=["DELETE"])
+    def clear_faults(self, request: Any) -> bytes:
+        self.faults.clear()
+        return json_response(request, {"fault": None})

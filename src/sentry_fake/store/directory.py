@@ -5,9 +5,9 @@ The directory of a Sentry installation: organizations, teams, projects and their
 from __future__ import annotations
 
 import re
-import secrets
 from typing import Iterable
 
+from .. import ids
 from ..errors import Conflict, Invalid, NotFound
 from .models import ClientKey, Organization, Project, Team, User
 
@@ -116,11 +116,11 @@ class Directory:
 
     def add_key(self, project: Project, public: str | None = None, secret: str | None = None,
                 name: str = "Default", now: float | None = None) -> ClientKey:
-        public = public or secrets.token_hex(16)
+        public = public or ids.hex_token(16)
         if public in self.keys:
             raise Conflict("A client key with this public key already exists.")
         key = ClientKey(id=self._take_id("key"), project_id=project.id, public=public,
-                        secret=secret or secrets.token_hex(16), name=name,
+                        secret=secret or ids.hex_token(16), name=name,
                         date_created=self._now if now is None else now)
         self.keys[public] = key
         return key

@@ -6,9 +6,9 @@ title, culprit, metadata and the tags Sentry derives.  Pure functions of the pay
 from __future__ import annotations
 
 import re
-import uuid
 from typing import Any
 
+from .. import ids
 from ..errors import Invalid
 from ..jsoncodec import loads
 from ..timefmt import parse_timestamp
@@ -40,7 +40,7 @@ def normalize_event_id(value: object) -> str | None:
 
 
 def new_event_id() -> str:
-    return uuid.uuid4().hex
+    return ids.uuid_hex()
 
 
 def event_id_for(payload: dict[str, Any], header_id: object = None) -> str:

@@ -48,6 +48,7 @@ class StoreService(Service):
         self.started = clock.seconds()
         #: Records kept since the store was made (resets do not lower it).
         self.stored_total = 0
+        self._watchers: list[Any] = []
         self.reset()
 
     # IStore: lifecycle
@@ -73,6 +74,22 @@ class StoreService(Service):
     def evicted(self) -> int:
         return self._events.evicted
 
+    def watch(self, callback: Any) -> None:
+        """
+        Call C{callback(record)} with every event and captured item stored from now on.
+        """
+        self._watchers.append(callback)
+
+    def unwatch(self, callback: Any) -> None:
+        if callback in self._watchers:
+            self._watchers.remove(callback)
+
+    def _stored(self, record: Any) -> None:
+        self.stored_total += 1
+        if self._watchers:
+            for callback in list(self._watchers):
+                callback(record)
+
     def startService(self) -> None:
         super().startService()
         self.log.info("store ready: organization {org!r}, project {project!r} (id 1), "
@@ -83,6 +100,17 @@ class StoreService(Service):
 
     def now(self) -> float:
         return self._clock.seconds()
+
+    @property
+    def clock(self) -> IReactorTime:
+        """
+        Where the store reads the time (replacing it lets a journal replay at recorded times).
+        """
+        return self._clock
+
+    @clock.setter
+    def clock(self, clock: IReactorTime) -> None:
+        self._clock = clock
 
     def project_for_ingest(self, project_id: int, public_key: str | None, strict: bool) -> Project:
         directory = self.directory
@@ -129,7 +157,7 @@ class StoreService(Service):
                 self.releases.event_seen(project, event.release, event.received,
                                          new_issue=issue.times_seen == 1)
         self._events.add(event)
-        self.stored_total += 1
+        self._stored(event)
         return event
 
     def capture_item(self, project: Project, item_type: str, headers: dict[str, Any],
@@ -139,7 +167,7 @@ class StoreService(Service):
                             received=self._clock.seconds())
         self._next_item += 1
         self._items.add(item)
-        self.stored_total += 1
+        self._stored(item)
         return item
 
     # IStore: directory

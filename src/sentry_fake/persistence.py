@@ -1,0 +1,214 @@
+"""
+C{--data-dir}: state that survives a restart, and a crash.
+
+Every request that changes state (ingest of any kind, management writes) is appended to a
+journal before it is handled, and so before it is answered; at start the journal is replayed
+through the same HTTP stack with the clock pinned to each request's time and the identifier
+generator seeded per request, which rebuilds the same state, ids included.  A reset empties
+the journal.  Reads, inspection and fault plans are not journaled.
+"""
+
+from __future__ import annotations
+
+import os
+from io import BytesIO
+from typing import Any
+
+from twisted.application.service import Service
+from twisted.internet.address import IPv4Address
+from twisted.logger import Logger
+
+from . import ids
+from .journal import Journal, Record
+
+_READS = {b"GET", b"HEAD", b"OPTIONS"}
+
+
+class _PinnedClock:
+    """
+    A clock that says what time a journaled request arrived.
+    """
+
+    def __init__(self, now: float) -> None:
+        self.now = now
+
+    def seconds(self) -> float:
+        return self.now
+
+
+class _ReplayTransport:
+    def __init__(self, client: IPv4Address, host: IPv4Address) -> None:
+        self._client, self._host = client, host
+
+    def getPeer(self) -> IPv4Address:
+        return self._client
+
+    def getHost(self) -> IPv4Address:
+        return self._host
+
+    def write(self, data: bytes) -> None:
+        pass
+
+    def writeSequence(self, data: Any) -> None:
+        pass
+
+    def loseConnection(self) -> None:
+        pass
+
+
+class _ReplayChannel:
+    """
+    Enough of an HTTP channel for a journaled request to be handled again; the answer is
+    dropped, its status kept.
+    """
+
+    factory = None
+
+    def __init__(self, site: Any, client: str | None) -> None:
+        self.site = site
+        self.transport = _ReplayTransport(IPv4Address("TCP", client or "127.0.0.1", 0),
+                                          IPv4Address("TCP", "127.0.0.1", 0))
+        self.status: int | None = None
+
+    def getPeer(self) -> IPv4Address:
+        return self.transport.getPeer()
+
+    def getHost(self) -> IPv4Address:
+        return self.transport.getHost()
+
+    def isSecure(self) -> bool:
+        return False
+
+    def writeHeaders(self, version: bytes, code: bytes, reason: bytes, headers: Any) -> None:
+        self.status = int(code)
+
+    def write(self, data: bytes) -> None:
+        pass
+
+    def writeSequence(self, data: Any) -> None:
+        pass
+
+    def requestDone(self, request: Any) -> None:
+        pass
+
+    def registerProducer(self, producer: Any, streaming: bool) -> None:
+        pass
+
+    def unregisterProducer(self) -> None:
+        pass
+
+    def _respondToBadRequestAndDisconnect(self) -> None:
+        self.status = 400
+
+
+def changes_state(method: bytes, path: bytes) -> bool:
+    """
+    Whether a request may change state (and so belongs in the journal).
+    """
+    if path.startswith(b"/api/0/") or path == b"/api/0":
+        return method not in _READS
+    if path.startswith(b"/api/") or path.startswith(b"/v1/"):
+        # Ingest, including the cron endpoint's GET check-ins.
+        return method not in (b"OPTIONS", b"HEAD")
+    return False
+
+
+class Persistence:
+    """
+    The journal of one server, and the hook its root resource calls before each request.
+    """
+
+    log = Logger()
+
+    def __init__(self, data_dir: str, store: Any, clock: Any) -> None:
+        os.makedirs(data_dir, exist_ok=True)
+        self.journal = Journal(os.path.join(data_dir, "journal.sfj"))
+        self._store = store
+        self._clock = clock
+        self._seq = 0
+        self.replaying = False
+
+    def before(self, request: Any, path: bytes, body: bytes) -> bool:
+        """
+        Journal a request that changes state, before it is handled, and pin the store's clock
+        to its arrival time while it is (so a replay sees the very same times).
+
+        @return: whether it was journaled (then L{after} must follow its handling).
+        """
+        if self.replaying:
+            return False
+        method = request.method
+        if method == b"POST" and path == b"/__parlel/reset":
+            self.journal.clear()
+            return False
+        if not changes_state(method, path):
+            return False
+        self._seq += 1
+        now = self._clock.seconds()
+        address = request.getClientAddress()
+        self.journal.append(Record(
+            seq=self._seq, time=now, method=method, uri=request.uri,
+            headers=[(name, value) for name, values in request.requestHeaders.getAllRawHeaders()
+                     for value in values],
+            client=getattr(address, "host", None), body=body))
+        ids.reseed(self._seq)
+        self._saved_clock = self._store.clock
+        self._store.clock = _PinnedClock(now)
+        return True
+
+    def after(self) -> None:
+        self._store.clock = self._saved_clock
+
+    def replay(self, site: Any) -> int:
+        """
+        Handle every journaled request again, in order, at its own time.
+
+        @return: how many requests were replayed.
+        """
+        from .http import SentryRequest
+
+        count = failed = 0
+        saved = self._store.clock
+        self.replaying = True
+        try:
+            for record in self.journal.records():
+                self._store.clock = _PinnedClock(record.time)
+                ids.reseed(record.seq)
+                channel = _ReplayChannel(site, record.client)
+                request = SentryRequest(channel)
+                for name, value in record.headers:
+                    request.requestHeaders.addRawHeader(name, value)
+                request.content = BytesIO(record.body)
+                request.content.seek(0, 2)
+                request.requestReceived(record.method, record.uri, b"HTTP/1.1")
+                self._seq = record.seq
+                count += 1
+                if channel.status is None or channel.status >= 400:
+                    failed += 1
+        finally:
+            self._store.clock = saved
+            self.replaying = False
+        self.journal.trim(self.journal.valid_size)
+        self.log.info("replayed {count} journaled requests from {path} ({failed} were refused "
+                      "then too)", count=count, path=self.journal.path, failed=failed)
+        return count
+
+
+class PersistenceService(Service):
+    """
+    Replays the journal when the server starts, before any request is served.
+    """
+
+    name = "persistence"
+
+    def __init__(self, persistence: Persistence, site: Any) -> None:
+        self.persistence = persistence
+        self.site = site
+
+    def startService(self) -> None:
+        super().startService()
+        self.persistence.replay(self.site)
+
+    def stopService(self) -> Any:
+        self.persistence.journal.close()
+        return super().stopService()
