@@ -16,6 +16,11 @@ class IStore(Interface):
 
     limits = Attribute("The L{sentry_fake.store.limits.Limits} every surface honours.")
     evicted = Attribute("How many events were dropped to stay within C{max_events}.")
+    clock = Attribute("The L{IReactorTime} the store reads the time from (replaceable).")
+    directory = Attribute(
+        "The L{sentry_fake.store.directory.Directory}: organizations, teams, projects, client "
+        "keys and the one user, with their own methods for changes that touch nothing else.")
+    releases = Attribute("The L{sentry_fake.store.releases.ReleaseBook}.")
 
     def reset():
         """
@@ -118,6 +123,48 @@ class IStore(Interface):
     def items(item_type=None):
         """
         @return: the captured envelope items, oldest first, optionally of one type.
+        """
+
+    def watch(callback):
+        """
+        Call C{callback(record)} with every event and captured item stored from now on.
+        """
+
+    def unwatch(callback):
+        """
+        Stop calling a callback given to L{watch}.
+        """
+
+    def issue_facts(issue):
+        """
+        @return: what an issue's stored events say (tag values, users, frames, messages), as
+            an L{sentry_fake.store.facts.IssueFacts}.
+        """
+
+    def update_issues(issues, change):
+        """
+        Apply an L{sentry_fake.store.issues.IssueChange} to each issue.
+        """
+
+    def delete_issues(issues):
+        """
+        Forget issues and their events.
+        """
+
+    def delete_project(project):
+        """
+        Forget a project with its keys, issues and events.
+        """
+
+    def resolve_actor(organization, value):
+        """
+        @return: C{"user:ID"} or C{"team:ID"} for an C{assignedTo} value.
+        @raise sentry_fake.errors.Invalid: nobody by that name.
+        """
+
+    def actor(reference):
+        """
+        @return: the L{User} or L{Team} an C{"user:ID"}/C{"team:ID"} reference names, or C{None}.
         """
 
 
