@@ -123,20 +123,25 @@ def deploy(deploy_: Deploy) -> dict[str, Any]:
     }
 
 
-def release_project(project: Project, release: Release) -> dict[str, Any]:
-    return {
+def release_project(project: Project, release: Release, health: bool = False) -> dict[str, Any]:
+    counts = release.health.get(project.id)
+    body = {
         "id": project.id, "slug": project.slug, "name": project.name,
         "newGroups": release.new_groups.get(project.id, 0), "platform": project.platform,
-        "platforms": [project.platform] if project.platform else [], "hasHealthData": False,
+        "platforms": [project.platform] if project.platform else [],
+        "hasHealthData": counts is not None and counts.total > 0,
     }
+    if health:
+        body["healthData"] = counts.describe() if counts is not None else None
+    return body
 
 
 def release(release_: Release, projects: Iterable[Project], last_commit: dict[str, Any] | None,
             last_deploy: Deploy | None, authors: Iterable[tuple[str | None, str | None]],
-            owner: dict[str, Any] | None = None) -> dict[str, Any]:
+            owner: dict[str, Any] | None = None, health: bool = False) -> dict[str, Any]:
     """
     The release object; the caller looks up its projects, last commit (already shaped), last
-    deploy, commit authors and owner.
+    deploy, commit authors and owner.  With C{health}, each project carries C{healthData}.
     """
     return {
         "id": release_.id, "version": release_.version, "shortVersion": release_.version,
@@ -150,7 +155,7 @@ def release(release_: Release, projects: Iterable[Project], last_commit: dict[st
         "deployCount": release_.deploy_count,
         "lastDeploy": deploy(last_deploy) if last_deploy is not None else None,
         "authors": [author(name, email) for name, email in authors],
-        "projects": [release_project(project, release_) for project in projects],
+        "projects": [release_project(project, release_, health) for project in projects],
         "firstEvent": isoformat(release_.first_event),
         "lastEvent": isoformat(release_.last_event),
         "currentProjectMeta": {}, "userAgent": release_.user_agent,

@@ -76,14 +76,15 @@ class ReleaseRoutes:
         return release_shapes.commit(commit, book.repository_by_id(commit.repository_id),
                                      book.releases_of_commit(commit))
 
-    def _release_body(self, release: Release) -> dict[str, Any]:
+    def _release_body(self, release: Release, request: Any = None) -> dict[str, Any]:
         book = self.store.releases
         commits = book.commits(release)
+        health = request is not None and arg(request, "health") in ("1", "true")
         return release_shapes.release(
             release, self._release_projects(release),
             self._commit_body(commits[0]) if commits else None,
             book.deploy(release.last_deploy_id), book.authors(release),
-            self._owner_body(release.owner),
+            self._owner_body(release.owner), health=health,
         )
 
     def _owner_id(self, owner: str | None) -> str | None:
@@ -128,7 +129,7 @@ class ReleaseRoutes:
             organization.id, query=arg(request, "query"),
             project_ids=[project.id for project in projects], status=status or None)
         page = paginate(request, releases)
-        return json_response(request, [self._release_body(release) for release in page])
+        return json_response(request, [self._release_body(release, request) for release in page])
 
     @app.route("/api/0/projects/<org>/<project>/releases/", methods=["GET"])
     @authenticated
@@ -138,7 +139,7 @@ class ReleaseRoutes:
                                                 project_ids=[found.id])
         releases.sort(key=lambda release: (release.sort_date, release.id), reverse=True)
         page = paginate(request, releases)
-        return json_response(request, [self._release_body(release) for release in page])
+        return json_response(request, [self._release_body(release, request) for release in page])
 
     def _create(self, request: Any, organization: Organization, values: dict[str, Any],
                 projects: list[Project]) -> bytes:
@@ -175,7 +176,7 @@ class ReleaseRoutes:
     def release_detail(self, request: Any, org: str, version: str,
                        project: str | None = None) -> bytes:
         _, release = self._release(org, version, project)
-        return json_response(request, self._release_body(release))
+        return json_response(request, self._release_body(release, request))
 
     @app.route("/api/0/organizations/<org>/releases/<version>/", methods=["PUT"])
     @app.route("/api/0/projects/<org>/<project>/releases/<version>/", methods=["PUT"])

@@ -60,7 +60,7 @@ def project(project_: Project, teams: Iterable[Team]) -> dict[str, Any]:
         "isBookmarked": project_.is_bookmarked, "isMember": True, "hasAccess": True,
         "access": ["event:read", "event:write", "project:read", "project:releases"],
         "features": [], "firstEvent": isoformat(project_.first_event),
-        "firstTransactionEvent": False, "hasSessions": False,
+        "firstTransactionEvent": False, "hasSessions": project_.has_sessions,
         "environments": sorted(project_.environments), "status": project_.status,
         "team": team_list[0] if team_list else None, "teams": team_list,
         "latestRelease": None, "latestDeploys": None,

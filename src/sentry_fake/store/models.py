@@ -49,6 +49,7 @@ class Project:
     team_ids: list[int] = attrs.Factory(list)
     status: str = "active"
     is_bookmarked: bool = False
+    has_sessions: bool = False
     first_event: float | None = None
     #: The last short id handed to an issue of this project (Sentry counts per project from 1).
     short_id_counter: int = 0

@@ -102,6 +102,8 @@ class Release:
     new_groups: dict[int, int] = attrs.Factory(dict)
     first_event: float | None = None
     last_event: float | None = None
+    #: Release health per project id (L{sentry_fake.store.health.SessionCounts}).
+    health: dict[int, Any] = attrs.Factory(dict)
 
     @property
     def total_new_groups(self) -> int:

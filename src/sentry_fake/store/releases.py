@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any, Iterable, Sequence
 
 from ..errors import Conflict, Invalid, NotFound
+from .health import SessionCounts, session_releases
 from .models import Project
 from .release_models import Commit, Creation, Deploy, Release, Repository
 
@@ -212,6 +213,30 @@ class ReleaseBook:
         if new_issue:
             release.new_groups[project.id] = release.new_groups.get(project.id, 0) + 1
         return release
+
+    def sessions_seen(self, project: Project, item_type: str, payload: Any,
+                      timestamp: float) -> None:
+        """
+        Count a C{session} or C{sessions} item toward its release's health (creating the
+        release on its first session, as Sentry does).
+        """
+        for version, _, entries in session_releases(item_type, payload):
+            if len(version) > MAX_VERSION_LENGTH or not is_valid_version(version):
+                continue
+            release = self._releases.get((project.organization_id, version))
+            if release is None:
+                release = self.create(project.organization_id, version, [project],
+                                      timestamp).release
+            else:
+                self._add_projects(release, [project])
+            counts = release.health.get(project.id)
+            if counts is None:
+                counts = release.health[project.id] = SessionCounts()
+            for entry in entries:
+                if item_type == "session":
+                    counts.add_update(entry)
+                else:
+                    counts.add_aggregate(entry)
 
     # Commits
 

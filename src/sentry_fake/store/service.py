@@ -16,6 +16,7 @@ from zope.interface import implementer
 
 from ..errors import IngestRejected, Invalid, NotFound
 from ..interfaces import IStore
+from ..jsoncodec import loads
 from .directory import Directory
 from .grouping import grouping_hash
 from .facts import FactCache, IssueFacts
@@ -167,8 +168,18 @@ class StoreService(Service):
                             received=self._clock.seconds())
         self._next_item += 1
         self._items.add(item)
+        if item_type in ("session", "sessions"):
+            self._health(project, item_type, payload)
         self._stored(item)
         return item
+
+    def _health(self, project: Project, item_type: str, payload: bytes) -> None:
+        try:
+            decoded = loads(payload)
+        except ValueError:
+            return
+        project.has_sessions = True
+        self.releases.sessions_seen(project, item_type, decoded, self._clock.seconds())
 
     # IStore: directory
 
