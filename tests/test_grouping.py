@@ -81,7 +81,8 @@ def test_fingerprint_merges_and_splits():
     split_a = exception_event(fingerprint=["{{ default }}", "tenant-a"])
     split_b = exception_event(fingerprint=["{{ default }}", "tenant-b"])
     assert grouping_hash(split_a) != grouping_hash(split_b)
-    assert components(split_a)[1:-1] == components(exception_event())
+    # {{ default }} stands for the values of the default grouping (without its strategy name).
+    assert components(split_a)[1:-1] == components(exception_event())[1:]
 
 
 def test_fingerprint_variables():
@@ -89,3 +90,216 @@ def test_fingerprint_variables():
     assert components(event) == ["fingerprint", "ValueError", "/home"]
     assert components({"fingerprint": ["{{ tags.tenant }}"], "tags": {"tenant": "t1"}}) == \
         ["fingerprint", "t1"]
+
+
+# What Sentry's newstyle:2023-01-11 grouping does beyond the basics above.
+
+def py_frame(function, context, lineno=1, module="app.logic", in_app=True, **extra):
+    return {"module": module, "function": function, "context_line": context, "lineno": lineno,
+            "in_app": in_app, **extra}
+
+
+def test_source_lines_count_for_python_and_javascript_but_line_numbers_do_not():
+    def event(frame, platform="python"):
+        return exception_event(frames=[frame], platform=platform)
+
+    first = event(py_frame("compute", "return a / b", lineno=10))
+    assert grouping_hash(first) == grouping_hash(event(py_frame("compute", "return  a / b", 99)))
+    assert grouping_hash(first) != grouping_hash(event(py_frame("compute", "return a // b", 10)))
+    # Platforms without trustworthy sources group by module and function only.
+    assert grouping_hash(event(py_frame("compute", "x"), "java")) == \
+        grouping_hash(event(py_frame("compute", "y"), "java"))
+    # Source lines over 120 characters are ignored.
+    assert grouping_hash(event(py_frame("compute", "x" * 121))) == \
+        grouping_hash(event(py_frame("compute", "y" * 121)))
+
+
+def test_frames_without_a_function_group_by_file_and_never_by_line_number():
+    def event(filename, lineno):
+        return exception_event(frames=[{"filename": filename, "lineno": lineno, "in_app": True}])
+
+    assert grouping_hash(event("/srv/app/Main.py", 1)) == grouping_hash(event("/opt/x/main.py", 2))
+    assert grouping_hash(event("main.py", 1)) != grouping_hash(event("other.py", 1))
+
+
+def test_javascript_frames():
+    def event(*frames, platform="javascript"):
+        return exception_event(exc_type="TypeError", frames=list(frames), platform=platform)
+
+    def frame(function, abs_path, **extra):
+        return {"function": function, "abs_path": abs_path, "filename": abs_path.rsplit("/")[-1],
+                "in_app": True, **extra}
+
+    # Files served from URLs do not count (bundle names change with every deploy) ...
+    assert grouping_hash(event(frame("render", "https://a.example/app.1f2e.js"))) == \
+        grouping_hash(event(frame("render", "https://b.example/app.9c8d.js")))
+    # ... and methods group by their own name, whatever object they were called on.
+    assert grouping_hash(event(frame("Object.render", "https://a.example/a.js"))) == \
+        grouping_hash(event(frame("Widget.render", "https://a.example/a.js")))
+    # Anonymous functions do not count, their file does.
+    assert grouping_hash(event(frame("?", "/srv/a.js"), frame("main", "/srv/m.js"))) == \
+        grouping_hash(event(frame("<anonymous>", "/srv/a.js"), frame("main", "/srv/m.js")))
+    # eval and native code frames are left out.
+    assert grouping_hash(event(frame("eval", "/srv/x.js"), frame("main", "/srv/m.js"))) == \
+        grouping_hash(event(frame("main", "/srv/m.js")))
+
+
+def test_library_frames_are_never_in_app_and_task_queue_frames_never_count():
+    def event(library_path, extra=()):
+        return exception_event(platform="node", frames=[
+            *extra,
+            {"filename": library_path, "function": "handle", "in_app": True},
+            {"filename": "/srv/app/index.js", "module": "index", "function": "main",
+             "in_app": True}])
+
+    assert grouping_hash(event("/srv/node_modules/express/router.js")) == \
+        grouping_hash(event("/srv/node_modules/koa/router.js"))
+    tick = {"function": "processTicksAndRejections",
+            "filename": "node:internal/process/task_queues"}
+    assert grouping_hash(event("/srv/node_modules/a.js", [tick])) == \
+        grouping_hash(event("/srv/node_modules/a.js"))
+
+
+def test_recursive_frames_count_once():
+    call = py_frame("walk", None, lineno=3)
+    assert grouping_hash(exception_event(frames=[call, call, call])) == \
+        grouping_hash(exception_event(frames=[call]))
+
+
+def test_the_exception_value_only_counts_without_a_stack_trace_and_is_parameterized():
+    assert grouping_hash(exception_event(value="order 17 not found", frames=[])) == \
+        grouping_hash(exception_event(value="order 42 not found", frames=[]))
+    assert grouping_hash(exception_event(value="no such user 9f1c6a2e-12ab-4cde-8f00-1234567890ab",
+                                         frames=[])) == \
+        grouping_hash(exception_event(value="no such user 0b7e2c11-9f3d-4a5b-8c6d-0123456789ef",
+                                      frames=[]))
+    # A missing type is read from a "Type: value" value, as Relay does.
+    assert grouping_hash({"exception": {"values": [{"value": "KeyError: 'x'"}]}}) == \
+        grouping_hash({"exception": {"values": [{"type": "KeyError", "value": "'x'"}]}})
+
+
+def test_a_synthetic_exception_groups_by_its_stack_trace_not_its_type():
+    def event(exc_type):
+        event = exception_event(exc_type=exc_type)
+        event["exception"]["values"][0]["mechanism"] = {"type": "generic", "synthetic": True}
+        return event
+
+    assert grouping_hash(event("SIGSEGV")) == grouping_hash(event("SIGBUS"))
+
+
+def test_in_chains_an_exception_without_in_app_frames_groups_by_type_and_value():
+    def chained(cause_value, cause_function):
+        event = exception_event()
+        event["exception"]["values"].insert(0, {
+            "type": "OSError", "value": cause_value, "stacktrace": {"frames": [
+                {"module": "socket", "function": cause_function, "in_app": False}]}})
+        return event
+
+    assert grouping_hash(chained("refused", "connect")) == \
+        grouping_hash(chained("refused", "create_connection"))
+    assert grouping_hash(chained("refused", "connect")) != \
+        grouping_hash(chained("timed out", "connect"))
+
+
+def test_an_exception_group_of_one_kind_groups_like_that_exception():
+    inner = {"type": "ValueError", "value": "bad",
+             "stacktrace": {"frames": [py_frame("parse", "int(x)")]}}
+
+    def member(exception_id, parent_id=None, group=False, **value):
+        mechanism = {"type": "chained", "exception_id": exception_id,
+                     "is_exception_group": group}
+        if parent_id is not None:
+            mechanism["parent_id"] = parent_id
+        return {**value, "mechanism": mechanism}
+
+    group = {"exception": {"values": [
+        member(2, 0, **inner), member(1, 0, **inner),
+        member(0, group=True, type="ExceptionGroup", value="2 errors",
+               stacktrace={"frames": [py_frame("main", "run()")]})]}}
+    assert grouping_hash(group) == grouping_hash({"exception": {"values": [inner]}})
+
+
+def test_messages_are_parameterized_and_trimmed_to_two_lines():
+    assert grouping_hash({"message": "mail to ann@example.com failed after 1.5s"}) == \
+        grouping_hash({"message": "mail to bob@example.org failed after 2.25s"})
+    assert grouping_hash({"message": "GET https://a.example/x?id=1 took 30ms"}) == \
+        grouping_hash({"message": "GET https://b.example/y took 45ms"})
+    assert grouping_hash({"message": "first\nsecond\nthird"}) == \
+        grouping_hash({"message": "first\n\nsecond\nfourth"})
+    # Templates are parameterized too.
+    assert grouping_hash({"logentry": {"message": "retry %s of 3", "params": [1]}}) == \
+        grouping_hash({"logentry": {"message": "retry %s of 5", "params": [1]}})
+
+
+def test_hashes_are_sentrys_md5_of_the_values():
+    import hashlib
+
+    def md5(text):
+        return hashlib.md5(text.encode()).hexdigest()
+
+    assert grouping_hash({"message": "hello 42"}) == md5("hello <int>")
+    assert grouping_hash({"fingerprint": ["db", "down"]}) == md5("dbdown")
+    # So a custom fingerprint and a message with the same text are one issue, as on sentry.io.
+    assert grouping_hash({"fingerprint": ["db-down"]}) == grouping_hash({"message": "db-down"})
+    assert grouping_hash({}) == md5("")
+    assert grouping_hash({"checksum": "0" * 32}) == "0" * 32
+    assert grouping_hash({"checksum": "v1"}) == md5("v1")
+
+
+def test_fingerprint_entries():
+    event = exception_event()
+    assert grouping_hash({**event, "fingerprint": ["{{ default }}"]}) == grouping_hash(event)
+    assert grouping_hash({**event, "fingerprint": ["{{default}}"]}) == grouping_hash(event)
+    # Only a whole entry is a variable; unknown variables stay as written.
+    assert components({**event, "fingerprint": [" {{ type }}", "{{ nope }}"]}) == \
+        ["fingerprint", " {{ type }}", "{{ nope }}"]
+    message = {"logentry": {"message": "user %s", "params": ["ann"]}, "level": "warning",
+               "fingerprint": ["{{ message }}", "{{ level }}", "{{ tags.environment }}",
+                               "{{ tags.missing }}"], "environment": "prod"}
+    assert components(message)[1:] == ["user ann", "warning", "prod", "<no-value-for-tag-missing>"]
+    assert components({**event, "fingerprint": ["{{ function }}", "{{ module }}",
+                                                "{{ stack.filename }}"]})[1:] == \
+        ["compute", "app.logic", "<no-filename>"]
+    # Salting a grouping that has nothing to group by still ends in the fallback group.
+    assert grouping_hash({"fingerprint": ["{{ default }}", "a"]}) == grouping_hash({})
+
+
+def test_javascript_chunk_load_errors_are_one_issue():
+    first = exception_event(exc_type="ChunkLoadError", value="Loading chunk 7 failed.",
+                            platform="javascript")
+    second = exception_event(exc_type="ChunkLoadError", value="Loading chunk 12 failed.",
+                             frames=[py_frame("other", "load()")], platform="javascript")
+    assert components(first) == ["fingerprint", "chunkloaderror"]
+    assert grouping_hash(first) == grouping_hash(second)
+    assert components({**first, "platform": "python"})[0] == "exception"
+
+
+def test_threads_group_by_the_one_crashed_thread():
+    def event(*threads):
+        return {"threads": {"values": list(threads)}}
+
+    crashed = {"crashed": True, "stacktrace": {"frames": [py_frame("boom", None)]}}
+    idle = {"stacktrace": {"frames": [py_frame("sleep", None)]}}
+    other_idle = {"stacktrace": {"frames": [py_frame("poll", None)]}}
+    assert grouping_hash(event(crashed, idle)) == grouping_hash(event(crashed, other_idle))
+    assert components(event(idle, other_idle))[0] == "fallback"
+
+
+def test_javascript_file_names_lose_their_query_string():
+    def event(filename):
+        return exception_event(platform="javascript", frames=[
+            {"filename": filename, "abs_path": "/srv/" + filename, "function": "go",
+             "in_app": True}])
+
+    assert grouping_hash(event("App.js?v=1")) == grouping_hash(event("app.js?v=2"))
+
+
+def test_pathological_messages_group_without_running_away():
+    # Runs of digits, dotted labels, e-mail-like and date-like text once made the message
+    # patterns backtrack for minutes; each must still group like its shorter self.
+    for unit, count in (("1", 40000), ("x.", 20000), ("a", 40000), ("datetime.datetime(", 4000),
+                        ("-1", 20000), ("1.1.", 10000), ("12:", 10000)):
+        text = unit * count
+        # Relay cuts messages at 8192 characters before grouping sees them.
+        assert components({"message": text}) == components({"message": text[:8192]})
+        assert grouping_hash({"message": text}) != grouping_hash({"message": text[:100]})

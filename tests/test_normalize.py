@@ -43,8 +43,9 @@ def test_exception_event():
     assert event.type == "error"
     assert event.title == "ZeroDivisionError: division by zero"
     assert event.culprit == "__main__ in divide"
+    # Sentry writes the synthetic flag on every error's metadata (False here).
     assert event.metadata == {"type": "ZeroDivisionError", "value": "division by zero",
-                              "filename": "sdk1.py", "function": "divide",
+                              "synthetic": False, "filename": "sdk1.py", "function": "divide",
                               "in_app_frame_mix": "in-app-only"}
     assert event.timestamp == pytest.approx(1795335505.125959)
     assert event.user == {"id": "u1", "ip_address": "10.0.0.1"}
@@ -89,3 +90,106 @@ def test_tags_as_pairs_keep_precedence_over_derived():
     event = build({"tags": [["level", "custom"], ["k", "v"]], "level": "info"})
     assert event_tags(event)[:2] == [["level", "custom"], ["k", "v"]]
     assert [key for key, _ in event_tags(event)].count("level") == 1
+
+
+def js_exception(frames, platform="node", **value):
+    return {"platform": platform, "exception": {"values": [
+        {"type": "TypeError", "value": "x is undefined", **value,
+         "stacktrace": {"frames": frames}}]}}
+
+
+APP_FRAMES = [
+    {"filename": "/srv/node_modules/express/router.js", "module": "express.router",
+     "function": "Layer.handle", "in_app": False},
+    {"filename": "/srv/app/checkout.js", "module": "checkout", "function": "pay", "in_app": True},
+    {"filename": "/srv/app/util.js", "module": "util", "function": None, "in_app": True},
+]
+
+
+def test_javascript_culprits_name_the_function_then_the_module():
+    event = build(js_exception(APP_FRAMES))
+    assert event.culprit == "?(util)"
+    assert (event.metadata["function"], event.metadata["filename"]) == \
+        ("pay", "/srv/app/checkout.js")
+    assert build(js_exception(APP_FRAMES[:2], platform="javascript")).culprit == "pay(checkout)"
+    # Without in-app frames the last frame stands in; other platforms say "module in function".
+    assert build(js_exception(APP_FRAMES[:1])).culprit == "Layer.handle(express.router)"
+    assert build({**js_exception(APP_FRAMES[:2]), "platform": "python"}).culprit == \
+        "checkout in pay"
+    # The event's own culprit, then its transaction, win.
+    assert build({**js_exception(APP_FRAMES), "transaction": "GET /pay"}).culprit == "GET /pay"
+
+
+def test_library_frames_are_not_the_culprit_even_if_the_sdk_says_in_app():
+    frames = [{"filename": "/srv/app/main.py", "module": "main", "function": "run", "in_app": True},
+              {"filename": "/venv/lib/site-packages/requests/api.py", "module": "requests.api",
+               "function": "get", "in_app": True}]
+    event = build({**js_exception(frames), "platform": "python"})
+    assert event.culprit == "main in run"
+    assert event.metadata["in_app_frame_mix"] == "mixed"
+
+
+def test_synthetic_exceptions_are_named_after_the_crash_function():
+    synthetic = {"type": "generic", "handled": True, "synthetic": True}
+    frames = [{"filename": "/srv/app.mjs", "module": "app", "function": "main", "in_app": True}]
+    event = build({**js_exception(frames, mechanism=synthetic), "message": "sync late",
+                   "level": "warning"})
+    assert (event.type, event.title, event.culprit, event.level) == \
+        ("error", "main", "", "warning")
+    assert event.metadata == {"value": "x is undefined", "type": "TypeError", "synthetic": True,
+                              "filename": "/srv/app.mjs", "function": "main",
+                              "in_app_frame_mix": "in-app-only"}
+    # The JavaScript SDKs' captureMessage: no type; a crash signal without frames: its type.
+    no_type = build({"platform": "node", "exception": {"values": [
+        {"value": "sync late", "mechanism": synthetic, "stacktrace": {"frames": frames}}]}})
+    assert (no_type.title, no_type.metadata["type"]) == ("main", "Error")
+    signal = build({"exception": {"values": [
+        {"type": "SIGSEGV", "value": "Signal 11", "mechanism": synthetic}]}})
+    assert signal.title == "SIGSEGV: Signal 11"
+
+
+def test_titles_are_cut_at_256_characters():
+    long = "x" * 300
+    assert build({"message": long}).title == "x" * 253 + "..."
+    assert build({"exception": {"values": [{"type": "E", "value": long}]}}).title == \
+        "E: " + "x" * 253 + "..."
+    assert build({"exception": {"values": [{"type": "E", "value": "y" * 2000}]}}) \
+        .metadata["value"] == "y" * 1021 + "..."
+    assert build({"message": "  first line\nsecond"}).title == "first line"
+
+
+def test_type_and_value_read_from_a_value_alone():
+    event = build({"exception": {"values": [{"value": "KeyError: 'user'"}]}})
+    assert (event.title, event.metadata["type"], event.metadata["value"]) == \
+        ("KeyError: 'user'", "KeyError", "'user'")
+    assert build({"exception": {"values": [{"mechanism": {"type": "x"}}]}}).type == "default"
+
+
+def test_message_events_take_their_culprit_from_a_stack_trace_or_the_request():
+    frames = [{"filename": "jobs.py", "module": "jobs", "function": "nightly", "in_app": True}]
+    assert build({"message": "done", "stacktrace": {"frames": frames}}).culprit == \
+        "jobs in nightly"
+    assert build({"message": "done", "request": {"url": "https://shop.example/cart"}}).culprit == \
+        "https://shop.example/cart"
+    assert build({"message": "done", "stacktrace": {"frames": frames}}).metadata == \
+        {"title": "done", "in_app_frame_mix": "in-app-only"}
+
+
+def test_frame_mix_covers_every_stack_trace():
+    event = build({"exception": {"values": [{"type": "E", "stacktrace": {"frames": [
+        {"function": "a", "in_app": True}]}}]},
+        "threads": {"values": [{"stacktrace": {"frames": [{"function": "b"}]}}]}})
+    assert event.metadata["in_app_frame_mix"] == "mixed"
+
+
+def test_an_exception_group_is_named_after_its_one_kind_of_member():
+    def member(exception_id, parent_id=None, group=False, **value):
+        mechanism = {"type": "chained", "exception_id": exception_id, "is_exception_group": group}
+        if parent_id is not None:
+            mechanism["parent_id"] = parent_id
+        return {**value, "mechanism": mechanism}
+
+    event = build({"exception": {"values": [
+        member(1, 0, type="ValueError", value="bad"),
+        member(0, group=True, type="ExceptionGroup", value="1 error")]}})
+    assert event.title == "ValueError: bad"

@@ -6,13 +6,16 @@ title, culprit, metadata and the tags Sentry derives.  Pure functions of the pay
 from __future__ import annotations
 
 import re
+import uuid
 from typing import Any
 
 from .. import ids
 from ..errors import Invalid
 from ..jsoncodec import loads
 from ..timefmt import parse_timestamp
-from .grouping import exceptions, frames_of
+from .eventmeta import culprit_of, describe_error, describe_message
+from .grouping import exceptions
+from .messages import formatted_message as _formatted_message
 from .models import Event
 
 _HEX32 = re.compile(r"[0-9a-f]{32}")
@@ -20,7 +23,6 @@ _LEVELS = {
     "fatal": "fatal", "critical": "fatal", "error": "error", "warning": "warning", "warn": "warning",
     "info": "info", "log": "info", "debug": "debug", "sample": "info",
 }
-_TITLE_LIMIT = 100
 # Tags Sentry derives from event fields, in the order it lists them.
 _FIELD_TAGS = ("environment", "release", "dist", "server_name", "logger", "transaction", "site")
 
@@ -64,57 +66,7 @@ def formatted_message(payload: dict[str, Any]) -> str:
     The message of an event as Sentry shows it: C{logentry.formatted}, or the template with its
     parameters filled in, or the top-level C{message}.
     """
-    for key in ("logentry", "message"):
-        entry = payload.get(key)
-        if isinstance(entry, str):
-            return entry
-        if isinstance(entry, dict):
-            formatted = entry.get("formatted")
-            if isinstance(formatted, str) and formatted:
-                return formatted
-            template = entry.get("message")
-            if isinstance(template, str):
-                params = entry.get("params")
-                if params:
-                    try:
-                        if isinstance(params, dict):
-                            return template % params
-                        return template % tuple(params)
-                    except (TypeError, ValueError, KeyError):
-                        return template
-                return template
-    return ""
-
-
-def _first_line(text: str, limit: int = _TITLE_LIMIT) -> str:
-    line = text.strip().split("\n", 1)[0]
-    if len(line) > limit:
-        return line[: limit - 3] + "..."
-    return line
-
-
-def _culprit_frame(frames: list[dict[str, Any]]) -> dict[str, Any] | None:
-    in_app = [frame for frame in frames if frame.get("in_app") is True]
-    chosen = in_app or frames
-    return chosen[-1] if chosen else None
-
-
-def frame_culprit(frame: dict[str, Any] | None) -> str:
-    if not frame:
-        return ""
-    location = frame.get("module") or frame.get("filename") or frame.get("abs_path")
-    if not location:
-        return ""
-    return f"{location} in {frame.get('function') or '?'}"
-
-
-def _in_app_mix(frames: list[dict[str, Any]]) -> str:
-    flags = {frame.get("in_app") is True for frame in frames}
-    if flags == {True}:
-        return "in-app-only"
-    if flags == {False}:
-        return "system-only"
-    return "mixed"
+    return _formatted_message(payload)
 
 
 def event_type(payload: dict[str, Any], item_type: str) -> str:
@@ -130,46 +82,31 @@ def event_type(payload: dict[str, Any], item_type: str) -> str:
     return "default"
 
 
-def describe(payload: dict[str, Any], kind: str) -> tuple[str, str, dict[str, Any], str | None]:
+def describe(payload: dict[str, Any], kind: str, values: list[dict[str, Any]] | None = None
+             ) -> tuple[str, str, dict[str, Any], str | None]:
     """
     Derive an event's C{title}, C{culprit}, C{metadata} and C{location} as Sentry does.
+    C{values} are the event's exceptions, if already at hand.
     """
     culprit = payload.get("culprit")
-    location = None
+    if values is None:
+        values = exceptions(payload)
     if kind == "transaction":
         name = str(payload.get("transaction") or "<unlabeled transaction>")
         return name, str(culprit or name), {"title": name}, None
     if kind == "error":
-        primary = exceptions(payload)[-1]
-        exc_type = str(primary.get("type") or "Error")
-        value = primary.get("value")
-        value = "" if value is None else str(value)
-        frames = frames_of(primary)
-        frame = _culprit_frame(frames)
-        title = f"{exc_type}: {_first_line(value, 10_000)}" if value else exc_type
-        metadata: dict[str, Any] = {"type": exc_type, "value": value}
-        if frame:
-            if frame.get("filename") or frame.get("abs_path"):
-                location = str(frame.get("filename") or frame.get("abs_path"))
-                metadata["filename"] = location
-            if frame.get("function"):
-                metadata["function"] = frame["function"]
-        if frames:
-            metadata["in_app_frame_mix"] = _in_app_mix(frames)
-        if not culprit:
-            culprit = payload.get("transaction") or frame_culprit(frame)
-        return _first_line(title), str(culprit or ""), metadata, location
+        title, metadata, location = describe_error(payload, values)
+        return title, culprit_of(payload, values), metadata, location
     if kind == "csp":
         csp = payload.get("csp") if isinstance(payload.get("csp"), dict) else {}
         directive = str(csp.get("effective_directive") or csp.get("violated_directive") or "")
         blocked = str(csp.get("blocked_uri") or "")
-        title = f"Blocked '{directive.split('-', 1)[0]}' from '{blocked}'"
+        # Relay writes the title as the report's message; older payloads may lack one.
+        message = formatted_message(payload).strip()
+        title = message or f"Blocked '{directive.split('-', 1)[0]}' from '{blocked}'"
         return title, str(culprit or directive), {"directive": directive, "uri": blocked}, None
-    message = formatted_message(payload)
-    title = _first_line(message) if message.strip() else "<unlabeled event>"
-    if not culprit:
-        culprit = payload.get("transaction") or ""
-    return title, str(culprit), {"title": title}, None
+    title, metadata = describe_message(payload, formatted_message(payload))
+    return title, culprit_of(payload, values), metadata, None
 
 
 def normalize_level(value: object, kind: str) -> str:
@@ -283,7 +220,7 @@ def build_event(project_id: int, payload: dict[str, Any], raw: bytes, item_type:
     user = normalize_user(payload.get("user"), client_ip)
     values = exceptions(payload)
     primary = values[-1] if values else None
-    title, culprit, metadata, location = describe(payload, kind)
+    title, culprit, metadata, location = describe(payload, kind, values)
     release = payload.get("release")
     environment = payload.get("environment")
     logger = payload.get("logger")
