@@ -13,6 +13,7 @@ from ..interfaces import IStore
 from ..jsoncodec import loads
 from ..store.limits import Limits
 from ..store.models import Project
+from ..store.monitors import parse_check_in
 from ..store.normalize import normalize_event_id
 from .envelope import Envelope
 
@@ -55,11 +56,13 @@ def accept_envelope(store: IStore, project: Project, envelope: Envelope, limits:
     Check and store every item of an envelope.
 
     @return: the id of the event the envelope carried, if any.
-    @raise Invalid: an event item is not a JSON object, or there is more than one event.
+    @raise Invalid: an event or check-in item is not a JSON object, or there is more than one
+        event.
     @raise TooLarge: an item is over its size limit.
     """
     decoded: list[tuple[Any, dict[str, Any] | None]] = []
     events = 0
+    check_ins: list[dict[str, Any]] = []
     for item in envelope.items:
         item_type = item.headers["type"]
         if len(item.payload) > _size_limit(item_type, limits):
@@ -71,6 +74,10 @@ def accept_envelope(store: IStore, project: Project, envelope: Envelope, limits:
                 raise Invalid("invalid event envelope",
                               causes=["duplicate event or transaction item in envelope"])
             payload = decode_event(item.payload)
+        elif item_type == "check_in":
+            check_in = parse_check_in(item.payload)
+            if check_in is not None:
+                check_ins.append(check_in)
         decoded.append((item, payload))
 
     header_id = envelope.headers.get("event_id")
@@ -82,6 +89,8 @@ def accept_envelope(store: IStore, project: Project, envelope: Envelope, limits:
             event = store.ingest_event(project, payload, item.payload, envelope.headers,
                                        item.headers["type"], client_ip)
             event_id = event.event_id
+    for check_in in check_ins:
+        store.record_check_in(project, check_in)
     for item, _ in decoded:
         store.capture_item(project, item.headers["type"], item.headers, item.payload, event_id)
     return event_id

@@ -13,9 +13,13 @@ from ..errors import Invalid, Unauthorized
 from ..interfaces import IIngestSurface, IStore
 from .app import PREFLIGHT, IngestBase, add_cors, app, client_ip
 from .auth import auth_from_dsn
+from .cron import CronRoutes
 from .decoding import decode_legacy_store
 from .envelope import parse_envelope
+from .native import NativeRoutes
+from .open_sentry import OpenSentryRoutes
 from .processing import accept_envelope, decode_event
+from .reports import ReportRoutes
 
 
 class EnvelopeRoutes(IngestBase):
@@ -72,7 +76,7 @@ class EnvelopeRoutes(IngestBase):
 
 
 @implementer(IIngestSurface)
-class Ingest(EnvelopeRoutes):
+class Ingest(EnvelopeRoutes, CronRoutes, OpenSentryRoutes, NativeRoutes, ReportRoutes):
     """
     Every ingest route family over one store.
 

@@ -14,16 +14,19 @@ from .events import EventRoutes
 from .issue_detail import IssueDetailRoutes
 from .issues import IssueListRoutes
 from .keys import KeyRoutes
+from .monitors import MonitorRoutes
 from .organizations import OrganizationRoutes
 from .projects import ProjectRoutes
 from .releases import ReleaseRoutes
 from .stats import StatsRoutes
 from .teams import TeamRoutes
+from .uploads import UploadRoutes
 
 
 @implementer(IManagementSurface)
 class Management(OrganizationRoutes, ProjectRoutes, IssueListRoutes, IssueDetailRoutes,
-                 ReleaseRoutes, EventRoutes, TeamRoutes, KeyRoutes, StatsRoutes):
+                 ReleaseRoutes, EventRoutes, TeamRoutes, KeyRoutes, StatsRoutes,
+                 UploadRoutes, MonitorRoutes):
     """
     C{/api/0/...}: Bearer-authenticated, Sentry's shapes, status codes and pagination.
     """

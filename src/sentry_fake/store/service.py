@@ -25,8 +25,10 @@ from .limits import Limits
 from .log import Log
 from .models import CapturedItem, ClientKey, Event, Issue, Organization, Project, Team, User
 from .normalize import build_event, normalize_event_id
+from .monitors import CheckIn, MonitorBook
 from .releases import ReleaseBook
 from .seed import Seed
+from .uploads import UploadBook
 
 DEFAULT_MAX_EVENTS = 100_000
 
@@ -70,6 +72,8 @@ class StoreService(Service):
         self.issue_book = IssueBook()
         self._facts = FactCache()
         self.releases = ReleaseBook()
+        self.uploads = UploadBook()
+        self.monitors = MonitorBook()
 
     @property
     def evicted(self) -> int:
@@ -180,6 +184,18 @@ class StoreService(Service):
             return
         project.has_sessions = True
         self.releases.sessions_seen(project, item_type, decoded, self._clock.seconds())
+
+    def record_check_in(self, project: Project, payload: Any) -> CheckIn | None:
+        """
+        File a cron check-in (a check-in JSON object) under its monitor, creating the monitor
+        on its first check-in; C{None} when Sentry would drop it.
+
+        @raise Invalid: the payload is not a check-in.
+        """
+        check_in = self.monitors.record(project, payload, self.now())
+        if check_in is not None:
+            project.environments.add(check_in.environment)
+        return check_in
 
     # IStore: directory
 
