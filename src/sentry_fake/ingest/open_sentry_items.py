@@ -22,9 +22,9 @@ C{extra}, C{contexts}, C{request} and C{breadcrumbs}.
 from __future__ import annotations
 
 import re
-import uuid
 from typing import Any
 
+from .. import ids
 from ..jsoncodec import dumps
 from ..store.normalize import normalize_event_id
 from ..timefmt import parse_timestamp
@@ -118,7 +118,7 @@ def _time(item: dict[str, Any], *names: str) -> float | None:
 
 def _hex_id(value: Any, length: int, name: str) -> str:
     if value is None:
-        return uuid.uuid4().hex[:length]
+        return ids.uuid_hex()[:length]
     if not isinstance(value, str) or len(value) != length or not _HEX.match(value.lower()):
         raise InvalidItem(f"{name} must be {length} hex digits")
     return value.lower()
@@ -143,7 +143,7 @@ def common_fields(item: dict[str, Any], now: float) -> dict[str, Any]:
     What every item type carries: ids, time, and the event context fields.
     """
     given = item.get("event_id", item.get("id"))
-    event_id = normalize_event_id(given) if given is not None else uuid.uuid4().hex
+    event_id = normalize_event_id(given) if given is not None else ids.uuid_hex()
     if event_id is None:
         raise InvalidItem("id must be 32 hex digits or a UUID")
     payload: dict[str, Any] = {"event_id": event_id,
@@ -376,7 +376,7 @@ def ai_generation_payload(item: dict[str, Any], now: float) -> dict[str, Any]:
     payload = _transaction(dict(timed, spans=None), now, name, "gen_ai.chat", data)
     trace = payload["contexts"]["trace"]
     payload["spans"] = [{
-        "trace_id": trace["trace_id"], "span_id": uuid.uuid4().hex[:16],
+        "trace_id": trace["trace_id"], "span_id": ids.hex_token(8),
         "parent_span_id": trace["span_id"], "op": "gen_ai.chat", "description": f"chat {model}",
         "start_timestamp": payload["start_timestamp"], "timestamp": payload["timestamp"],
         "status": trace["status"], "origin": "manual", "data": data,

@@ -18,6 +18,7 @@ from typing import Any, Iterable
 import attrs
 from twisted.logger import Logger
 
+from .. import ids
 from ..errors import Invalid, NotFound
 from ..jsoncodec import loads
 from .models import Project
@@ -231,7 +232,7 @@ class MonitorBook:
         key = (project.organization_id, slug)
         monitor = self._monitors.get(key)
         if monitor is None:
-            monitor = Monitor(id=str(uuid.uuid4()), organization_id=project.organization_id,
+            monitor = Monitor(id=ids.uuid_str(), organization_id=project.organization_id,
                               project_id=project.id, slug=slug, name=slug, date_created=now)
             self._monitors[key] = monitor
         elif monitor.project_id != project.id:
@@ -279,7 +280,7 @@ class MonitorBook:
                 checked: dict[str, Any], millis: int | None, now: float) -> CheckIn:
         guid = checked["check_in_id"]
         if guid == NIL_ID:
-            guid = uuid.uuid4().hex
+            guid = ids.uuid_hex()
         added = now - millis / 1000 if millis is not None else now
         check_in = CheckIn(
             id=guid, monitor_id=monitor.id, project_id=monitor.project_id,
