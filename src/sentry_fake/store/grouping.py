@@ -22,7 +22,7 @@ from typing import Any
 
 from . import fingerprint as fp
 from .parameterize import normalize_message_for_grouping
-from .stackframes import app_values, system_values
+from .stackframes import app_values, stack_frames, system_values
 
 # Relay splits "Type: value" into type and value when an exception comes without a type.
 _TYPE_VALUE = re.compile(r"(\w+):(.*)")
@@ -66,15 +66,10 @@ def platform_of(payload: dict[str, Any]) -> str | None:
 
 
 def frames_of(exception_or_thread: dict[str, Any]) -> list[dict[str, Any]]:
-    stacktrace = exception_or_thread.get("stacktrace")
-    if not isinstance(stacktrace, dict):
-        return []
-    frames = stacktrace.get("frames")
-    if not isinstance(frames, list):
-        return []
-    if set(map(type, frames)) <= {dict}:
-        return frames
-    return [frame for frame in frames if isinstance(frame, dict)]
+    """
+    The frames of an exception's or a thread's stack trace (oldest first).
+    """
+    return stack_frames(exception_or_thread.get("stacktrace"))
 
 
 def message_template(payload: dict[str, Any]) -> str | None:

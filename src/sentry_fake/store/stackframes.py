@@ -308,12 +308,12 @@ def crash_frame(payload: dict[str, Any], frames_of_last: list[dict[str, Any]],
     stack trace, or of its only thread), else its last frame.  With C{with_function}, frames
     without a usable function name are passed over.
     """
-    frames = frames_of_last or _frames(payload.get("stacktrace"))
+    frames = frames_of_last or stack_frames(payload.get("stacktrace"))
     if not frames:
         threads = payload.get("threads")
         values = threads.get("values") if isinstance(threads, dict) else None
         if isinstance(values, list) and len(values) == 1 and isinstance(values[0], dict):
-            frames = _frames(values[0].get("stacktrace"))
+            frames = stack_frames(values[0].get("stacktrace"))
     default = None
     for frame in reversed(frames):
         if with_function and frame.get("function") in (None, "<redacted>", "<unknown>"):
@@ -325,7 +325,10 @@ def crash_frame(payload: dict[str, Any], frames_of_last: list[dict[str, Any]],
     return default
 
 
-def _frames(stacktrace: object) -> list[dict[str, Any]]:
+def stack_frames(stacktrace: object) -> list[dict[str, Any]]:
+    """
+    The frames of a stack trace interface, whatever shape it arrived in (oldest first).
+    """
     if not isinstance(stacktrace, dict):
         return []
     frames = stacktrace.get("frames")
@@ -375,9 +378,9 @@ def generate_culprit(payload: dict[str, Any], exceptions: list[dict[str, Any]]) 
         mechanism = exceptions[-1].get("mechanism")
         if isinstance(mechanism, dict) and mechanism.get("synthetic"):
             return ""
-        stacks = [frames for frames in (_frames(e.get("stacktrace")) for e in exceptions) if frames]
+        stacks = [frames for frames in (stack_frames(e.get("stacktrace")) for e in exceptions) if frames]
     else:
-        top = _frames(payload.get("stacktrace"))
+        top = stack_frames(payload.get("stacktrace"))
         stacks = [top] if top else []
     culprit = stack_culprit(stacks[-1], platform) if stacks else None
     if not culprit:
