@@ -96,16 +96,19 @@ def test_issue_fields(query, expected):
 
 
 def test_event_facts():
-    facts = Facts(release=["1.0"], environment=["production"], stack__filename=["app/views.py"],
-                  error__type=["ZeroDivisionError"], tenant=["a"], user=["yes"],
-                  user__email=["u@example.com"])
-    assert matches("release:1.0 environment:production", facts=facts)
-    assert not matches("release:2.0", facts=facts)
+    facts = Facts(stack__filename=["app/views.py"], error__type=["ZeroDivisionError"],
+                  tenant=["a"], user=["yes"], user__email=["u@example.com"])
+    # Releases and environments are kept on the issue itself, so they need no facts.
+    seen = issue(releases={"1.0"}, environments={"production"})
+    assert matches("release:1.0 environment:production", seen)
+    assert matches("release:1.* has:environment", seen)
+    assert not matches("release:2.0", seen)
     assert matches("stack.filename:*views*", facts=facts)
     assert matches('stack.filename:"app/*.py"', facts=facts)
     assert not matches("stack.filename:views.py", facts=facts)
     assert matches("error.type:ZeroDivisionError tags[tenant]:a tenant:a", facts=facts)
-    assert matches("has:user has:release !has:dist", facts=facts)
+    assert matches("has:user !has:release !has:dist", facts=facts)
+    assert matches("has:release", seen)
     assert matches("user.email:u@example.com", facts=facts)
     assert not matches("has:release", facts=Facts())
 

@@ -87,3 +87,19 @@ def test_directory_errors():
         store.create_project(org, None, "parlel")
     created = store.create_project(org, None, "New One")
     assert created.slug == "new-one" and created.id == 2 and len(store.keys(created)) == 1
+
+
+def test_issue_facts_fold_in_new_events():
+    store = make_store()
+    project = store.project_by_id(1)
+    first = {"message": "m", "tags": {"tenant": "a"}}
+    store.ingest_event(project, first, json.dumps(first).encode())
+    (issue,) = store.issues([project])
+    facts = store.issue_facts(issue)
+    assert facts.tag_counts["tenant"] == {"a": 1}
+    second = {"message": "m", "tags": {"tenant": "b"}, "release": "2.0"}
+    store.ingest_event(project, second, json.dumps(second).encode())
+    again = store.issue_facts(issue)
+    assert again is facts
+    assert again.tag_counts["tenant"] == {"a": 1, "b": 1}
+    assert again.values_of("release") == {"2.0"}

@@ -5,7 +5,8 @@ period and cursor pagination, and their bulk update and bulk delete.
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from itertools import islice
+from typing import Any, Iterable, Iterator
 
 from ..errors import Invalid
 from ..http import json_response, read_json_body
@@ -27,6 +28,14 @@ _SORTS = {
 for _name in ("trends", "inbox", "recommended", "betterPriority"):
     _SORTS[_name] = _SORTS["date"]
 _STATS_PERIODS = {"24h", "14d", "30d", "", "auto"}
+# Sorts the store keeps issues in order for (the rest are sorted when asked).
+_ORDERED = {"date": "date", "new": "new", "freq": "freq", "user": "user", "trends": "date",
+            "inbox": "date", "recommended": "date", "betterPriority": "date"}
+
+
+def _page(matching: Iterator[Issue], offset: int, count: int) -> tuple[list[Issue], bool]:
+    wanted = list(islice(matching, offset, offset + count + 1))
+    return wanted[:count], len(wanted) > count
 BULK_MUTATION_LIMIT = 1000
 
 
@@ -53,22 +62,27 @@ class IssueListRoutes:
             names |= {f"#{assignee.slug}", assignee.slug}
         return frozenset(names)
 
-    def _matching(self, request: Any, projects: Iterable[Project],
-                  query: str | None = None) -> list[Issue]:
+    def _matching(self, request: Any, projects: list[Project], query: str | None = None,
+                  sort: str = "date") -> Iterator[Issue]:
         """
         The issues of C{projects} that match the request's C{query} (no C{query} means
-        C{is:unresolved}, an empty one means every issue) and C{environment}s.
+        C{is:unresolved}, an empty one means every issue) and C{environment}s, lazily and in
+        C{sort} order, walked from the store's ordered indexes.
         """
         if query is None:
             query = arg(request, "query", "is:unresolved")
         tree = search.parse(query)
         context = self._search_context()
-        issues = self.store.issues(projects)
         environments = set(arg_list(request, "environment"))
-        if environments:
-            issues = [issue for issue in issues
-                      if self.store.issue_facts(issue).values_of("environment") & environments]
-        return [issue for issue in issues if search.evaluate(tree, issue, context)]
+        if sort in _ORDERED:
+            issues: Iterable[Issue] = self.store.issues_in_order(projects, _ORDERED[sort])
+        else:
+            issues = sorted(self.store.issues(projects), key=_SORTS[sort], reverse=True)
+        for issue in issues:
+            if environments and not issue.environments & environments:
+                continue
+            if search.evaluate(tree, issue, context):
+                yield issue
 
     def _short_id_lookup(self, request: Any, org: Organization) -> list[Issue] | None:
         if arg(request, "shortIdLookup") not in ("1", "true"):
@@ -108,11 +122,15 @@ class IssueListRoutes:
             raise Invalid("Invalid stats_period. Valid choices are '', '24h', '14d', and 'auto'")
         if period == "auto":
             period = "24h"
-        issues = self._short_id_lookup(request, org)
-        if issues is None:
-            issues = self._matching(request, projects)
-            issues.sort(key=_SORTS[sort], reverse=True)
-        page = paginate(request, issues, param="limit")
+        found = self._short_id_lookup(request, org)
+        if found is not None:
+            page = paginate(request, found, param="limit")
+        else:
+            matching = self._matching(request, projects, sort=sort)
+            # Read only as far as the page needs: offset + count, and one more to tell
+            # whether a next page exists.
+            page = paginate(request, lambda offset, count: _page(matching, offset, count),
+                            param="limit")
         return json_response(request, self._serialize(request, page, period or None, org))
 
     def _org_projects(self, request: Any, org: Organization) -> list[Project]:
@@ -157,7 +175,7 @@ class IssueListRoutes:
         if query is None:
             status = arg(request, "status")
             query = f"is:{status}" if status else "is:unresolved"
-        return self._matching(request, projects, query)[:BULK_MUTATION_LIMIT]
+        return list(islice(self._matching(request, projects, query), BULK_MUTATION_LIMIT))
 
     def _bulk_update(self, request: Any, org: Organization, projects: list[Project]) -> bytes:
         change, answer = parse_change(read_json_body(request, self.store.limits.api_body),

@@ -82,18 +82,31 @@ class IssueFacts:
 
 class FactCache:
     """
-    Facts per issue, gathered again when the issue has seen more events.
+    Facts per issue, kept up to date by folding in only the events stored since last time.
     """
 
     def __init__(self) -> None:
         self._cache: dict[int, tuple[int, IssueFacts]] = {}
 
-    def get(self, issue: Any, events: Iterable[Event]) -> IssueFacts:
+    def get(self, issue: Any, events: Any) -> IssueFacts:
+        """
+        @param events: the issue's events, a L{sentry_fake.store.log.Facet} (its C{appended}
+            count tells which events are new).
+        """
         cached = self._cache.get(issue.id)
-        if cached is not None and cached[0] == issue.times_seen:
-            return cached[1]
+        appended = events.appended
+        if cached is not None:
+            seen, facts = cached
+            fresh = appended - seen
+            if fresh == 0:
+                return facts
+            if fresh <= len(events):
+                for index in range(len(events) - fresh, len(events)):
+                    facts._gather(events[index])
+                self._cache[issue.id] = (appended, facts)
+                return facts
         facts = IssueFacts(events)
-        self._cache[issue.id] = (issue.times_seen, facts)
+        self._cache[issue.id] = (appended, facts)
         return facts
 
     def forget(self, issue_id: int) -> None:

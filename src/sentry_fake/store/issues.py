@@ -4,11 +4,12 @@ The issue book: events grouped into issues by their grouping hash, per project.
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
 
 import attrs
 
 from ..errors import NotFound
+from .issue_order import ProjectOrder, walk
 from .models import Event, Issue, Project
 
 HOUR = 3600
@@ -48,6 +49,7 @@ class IssueBook:
         self._by_id: dict[int, Issue] = {}
         self._by_hash: dict[tuple[int, str], Issue] = {}
         self._by_project: dict[int, dict[int, Issue]] = {}
+        self._orders: dict[int, ProjectOrder] = {}
         self._next_id = 1
 
     def __len__(self) -> int:
@@ -65,11 +67,21 @@ class IssueBook:
             found.extend(self._by_project.get(project_id, {}).values())
         return found
 
+    def walk(self, project_ids: Iterable[int], sort: str) -> Iterator[Issue]:
+        """
+        The issues of some projects in a sort order (C{date}, C{new}, C{freq}, C{user}),
+        lazily: a list page reads only as far as it needs.
+        """
+        return walk([self._orders[pid] for pid in project_ids if pid in self._orders], sort)
+
     def remove(self, issue: Issue) -> None:
         del self._by_id[issue.id]
         for hash_ in issue.hashes:
             self._by_hash.pop((issue.project_id, hash_), None)
         self._by_project.get(issue.project_id, {}).pop(issue.id, None)
+        order = self._orders.get(issue.project_id)
+        if order is not None:
+            order.remove(issue)
 
     def add_event(self, project: Project, event: Event) -> Issue:
         """
@@ -96,6 +108,7 @@ class IssueBook:
             if issue.status == "resolved":
                 issue.status, issue.substatus, issue.status_details = "unresolved", "regressed", {}
         issue.logger = event.logger or issue.logger
+        times_before, users_before = issue.times_seen, len(issue.users)
         issue.times_seen += 1
         issue.last_seen = max(issue.last_seen, event.received)
         issue.first_seen = min(issue.first_seen, event.received)
@@ -105,6 +118,14 @@ class IssueBook:
         user = user_key(event.user)
         if user:
             issue.users.add(user)
+        if event.environment:
+            issue.environments.add(event.environment)
+        if event.release:
+            issue.releases.add(event.release)
+        order = self._orders.get(project.id)
+        if order is None:
+            order = self._orders[project.id] = ProjectOrder()
+        order.seen(issue, times_before, users_before)
         if issue.status == "ignored" and _snooze_expired(issue, event.received):
             # An issue archived until a condition comes back when the condition is met.
             issue.status, issue.substatus, issue.status_details = "unresolved", "escalating", {}

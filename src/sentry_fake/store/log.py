@@ -18,11 +18,13 @@ class Facet(Generic[T]):
     The records that share one facet value, oldest first.  Behaves as a read-only sequence.
     """
 
-    __slots__ = ("_records", "_head")
+    __slots__ = ("_records", "_head", "appended")
 
     def __init__(self) -> None:
         self._records: list[T] = []
         self._head = 0
+        #: How many records were ever appended (evictions do not lower it).
+        self.appended = 0
 
     def __len__(self) -> int:
         return len(self._records) - self._head
@@ -54,6 +56,7 @@ class Facet(Generic[T]):
 
     def _append(self, record: T) -> None:
         self._records.append(record)
+        self.appended += 1
 
     def _drop_oldest(self, record: T) -> None:
         if self._head < len(self._records) and self._records[self._head] is record:

@@ -121,6 +121,8 @@ class Issue:
     last_seen: float
     times_seen: int = 0
     users: set[str] = attrs.Factory(set)
+    environments: set[str] = attrs.Factory(set)
+    releases: set[str] = attrs.Factory(set)
     status: str = "unresolved"
     substatus: str | None = "new"
     status_details: dict[str, Any] = attrs.Factory(dict)

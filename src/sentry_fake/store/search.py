@@ -222,7 +222,13 @@ def _evaluate_filter(f: Filter, issue: Any, ctx: Context) -> bool:
     if key in ("is", "status"):
         return any(_is(issue, value, ctx) for value in values)
     if key == "has":
-        return any(bool(ctx.facts(issue).values_of(value)) for value in values)
+        return any(bool(issue.environments if value == "environment" else
+                        issue.releases if value == "release" else
+                        ctx.facts(issue).values_of(value)) for value in values)
+    if key == "environment":
+        return any(_match_text(value, issue.environments) for value in values)
+    if key == "release":
+        return any(_match_text(value, issue.releases) for value in values)
     if key in ("assigned", "assigned_or_suggested"):
         assignee = ctx.assignee(issue)
         for value in values:

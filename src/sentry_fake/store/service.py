@@ -7,7 +7,7 @@ It knows nothing of HTTP.  The surfaces hold it by reference and call the L{ISto
 from __future__ import annotations
 
 import bisect
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
 
 from twisted.application.service import Service
 from twisted.internet.interfaces import IReactorTime
@@ -248,6 +248,13 @@ class StoreService(Service):
 
     def issues(self, projects: Iterable[Project]) -> list[Issue]:
         return self.issue_book.of_projects(project.id for project in projects)
+
+    def issues_in_order(self, projects: Iterable[Project], sort: str) -> Iterator[Issue]:
+        """
+        The issues of some projects, lazily, in a sort order: C{date} (last seen first),
+        C{new} (first seen first), C{freq} (most events first) or C{user} (most users first).
+        """
+        return self.issue_book.walk([project.id for project in projects], sort)
 
     def issue_facts(self, issue: Issue) -> IssueFacts:
         """

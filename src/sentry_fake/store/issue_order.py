@@ -1,0 +1,102 @@
+"""
+Issues of a project kept in the orders Sentry sorts them by, so a list page walks from the
+front and stops when it is full instead of sorting every issue.
+
+- C{new}: creation order (first seen);
+- C{date}: last event first, by moving an issue to the end of an ordered dict on each event;
+- C{freq} and C{user}: buckets keyed by the count, an issue moving up one bucket at a time.
+"""
+
+from __future__ import annotations
+
+import heapq
+from typing import Callable, Iterable, Iterator
+
+from .models import Issue
+
+
+class _Buckets:
+    """
+    Issues grouped by a count, walked from the highest count down (most recent first within
+    a count).
+    """
+
+    def __init__(self) -> None:
+        self._buckets: dict[int, dict[int, Issue]] = {}
+
+    def move(self, issue: Issue, old: int, new: int) -> None:
+        if old == new and old in self._buckets and issue.id in self._buckets[old]:
+            return
+        bucket = self._buckets.get(old)
+        if bucket is not None:
+            bucket.pop(issue.id, None)
+            if not bucket:
+                del self._buckets[old]
+        self._buckets.setdefault(new, {})[issue.id] = issue
+
+    def remove(self, issue: Issue, count: int) -> None:
+        bucket = self._buckets.get(count)
+        if bucket is not None:
+            bucket.pop(issue.id, None)
+            if not bucket:
+                del self._buckets[count]
+
+    def descending(self) -> Iterator[Issue]:
+        for count in sorted(self._buckets, reverse=True):
+            yield from reversed(self._buckets[count].values())
+
+
+class ProjectOrder:
+    """
+    One project's issues in every sort order.
+    """
+
+    def __init__(self) -> None:
+        self.created: dict[int, Issue] = {}
+        self.recent: dict[int, Issue] = {}
+        self.freq = _Buckets()
+        self.users = _Buckets()
+
+    def seen(self, issue: Issue, times_before: int, users_before: int) -> None:
+        """
+        Record an event of C{issue} (its counts already include it).
+        """
+        self.created.setdefault(issue.id, issue)
+        self.recent.pop(issue.id, None)
+        self.recent[issue.id] = issue
+        self.freq.move(issue, times_before, issue.times_seen)
+        self.users.move(issue, users_before, len(issue.users))
+
+    def remove(self, issue: Issue) -> None:
+        self.created.pop(issue.id, None)
+        self.recent.pop(issue.id, None)
+        self.freq.remove(issue, issue.times_seen)
+        self.users.remove(issue, len(issue.users))
+
+    def walk(self, sort: str) -> Iterator[Issue]:
+        if sort == "new":
+            return reversed(self.created.values())
+        if sort == "freq":
+            return self.freq.descending()
+        if sort == "user":
+            return self.users.descending()
+        return reversed(self.recent.values())
+
+
+_KEYS: dict[str, Callable[[Issue], float]] = {
+    "date": lambda issue: issue.last_seen,
+    "new": lambda issue: issue.first_seen,
+    "freq": lambda issue: issue.times_seen,
+    "user": lambda issue: len(issue.users),
+}
+
+
+def walk(orders: Iterable[ProjectOrder], sort: str) -> Iterator[Issue]:
+    """
+    The issues of several projects in one sort order (a merge of each project's walk).
+    """
+    walks = [order.walk(sort) for order in orders]
+    if len(walks) == 1:
+        return walks[0]
+    key = _KEYS.get(sort, _KEYS["date"])
+    return heapq.merge(*walks, key=key, reverse=True)
