@@ -22,7 +22,6 @@ from .persistence import Persistence, PersistenceService
 from .sdnotify import SdNotifyService
 from .ingest.surface import Ingest
 from .inspection.surface import Inspection
-from .management.surface import Management
 from .store.limits import Limits
 from .store.seed import Seed
 from .store.service import DEFAULT_MAX_EVENTS, StoreService
@@ -53,9 +52,15 @@ def build_root(store: StoreService, settings: Settings, clock: Any = None) -> Ro
     fault plan the inspection surface sets and the root applies to ingest.
     """
     faults = Faults()
+
+    def management() -> Any:
+        from .management.surface import Management
+
+        return Management(store, tokens=settings.auth_tokens)
+
     return Root(
         ingest=Ingest(store, strict=settings.strict_ingest),
-        management=Management(store, tokens=settings.auth_tokens),
+        management=management,
         inspection=Inspection(store, clock=clock, faults=faults),
         faults=faults, clock=clock,
     )

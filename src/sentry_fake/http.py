@@ -228,16 +228,22 @@ class Root(Resource):
 
     def __init__(self, ingest: Any, management: Any, inspection: Any, faults: Any = None,
                  clock: Any = None) -> None:
+        """
+        @param management: the management surface, or a function that builds it: the REST API
+            is the largest surface and the last a starting server needs, so it can be built
+            (and its modules imported) on its first request.
+        """
         super().__init__()
         self.ingest = ingest
-        self.management = management
+        self._management_surface = management if not callable(management) else None
+        self._build_management = management if callable(management) else None
         self.inspection = inspection
         self.faults = faults
         self._clock = clock
         #: The journal hook of C{--data-dir} (L{sentry_fake.persistence.Persistence}), if any.
         self.persistence: Any = None
         self._ingest = ingest.resource()
-        self._management = management.resource()
+        self._management_resource: Any = None
         self._inspection = inspection.resource()
         self._hot: dict[bytes, Callable[[Any, int], bytes]] = {
             b"envelope": ingest.envelope, b"store": ingest.store_event,
@@ -286,6 +292,20 @@ class Root(Resource):
                     self.persistence.after()
         return self._route(request, path)
 
+    @property
+    def management(self) -> Any:
+        """
+        The management surface, built on first use when it was given as a factory.
+        """
+        if self._management_surface is None:
+            self._management_surface = self._build_management()
+        return self._management_surface
+
+    def _management(self) -> Any:
+        if self._management_resource is None:
+            self._management_resource = self.management.resource()
+        return self._management_resource
+
     def _route(self, request: Any, path: bytes) -> Any:
         if path.startswith(b"/api/"):
             if request.method == b"POST":
@@ -297,7 +317,7 @@ class Root(Resource):
                     except Exception as error:
                         return self.ingest.answer_error(request, error)
             if path.startswith(b"/api/0/") or path == b"/api/0":
-                return self._management.render(request)
+                return self._management().render(request)
             return self._ingest.render(request)
         if path.startswith(b"/v1/"):
             return self._ingest.render(request)
