@@ -21,6 +21,9 @@ class IStore(Interface):
         "The L{sentry_fake.store.directory.Directory}: organizations, teams, projects, client "
         "keys and the one user, with their own methods for changes that touch nothing else.")
     releases = Attribute("The L{sentry_fake.store.releases.ReleaseBook}.")
+    monitors = Attribute("The L{sentry_fake.store.monitors.MonitorBook}: cron monitors.")
+    uploads = Attribute(
+        "The L{sentry_fake.store.uploads.UploadBook}: chunks, artifact bundles, debug files.")
 
     def reset():
         """
@@ -123,6 +126,24 @@ class IStore(Interface):
     def items(item_type=None):
         """
         @return: the captured envelope items, oldest first, optionally of one type.
+        """
+
+    def issues_in_order(projects, sort):
+        """
+        @return: the issues of some projects, lazily, in a sort order (C{date}, C{new},
+            C{freq}, C{user}), read from ordered indexes.
+        """
+
+    def adjacent_events(event):
+        """
+        @return: the events stored just before and after C{event} in its issue.
+        """
+
+    def record_check_in(project, payload):
+        """
+        File a cron check-in under its monitor (created on its first check-in).
+
+        @raise sentry_fake.errors.Invalid: the payload is not a check-in.
         """
 
     def watch(callback):
