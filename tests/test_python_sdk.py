@@ -77,3 +77,26 @@ async def test_the_same_error_twice_is_one_issue(server, live_api):
     counts = {issue["title"]: issue["count"] for issue in issues}
     assert counts == {"ZeroDivisionError: division by zero": "2", "hello world": "2",
                       "with attachment": "2"}
+
+
+@pytest_twisted.ensureDeferred
+async def test_a_rate_limited_sdk_reports_what_it_dropped(server, live_api):
+    plan = await live_api.request("POST", "/__parlel/faults", token=None,
+                                  json_body={"status": 429, "count": 1, "retry_after": 60,
+                                             "rate_limits": "60:error:key"})
+    assert plan.code == 201
+    app = Path(__file__).parent / "clients" / "python_rate_limited.py"
+    out, err, code = await getProcessOutputAndValue(sys.executable, [str(app), server.dsn],
+                                                    env=dict(os.environ))
+    assert code == 0, err.decode()
+    # The first error met the 429; the SDK then held back the others itself.
+    assert server.events() == []
+    reports = await server_items(live_api, "client_report")
+    dropped = {(entry["reason"], entry["category"]): entry["quantity"]
+               for report in reports for entry in report["payload"]["discarded_events"]}
+    assert dropped.get(("ratelimit_backoff", "error"), 0) >= 2
+
+
+async def server_items(live_api, kind):
+    answer = await live_api.request("GET", f"/__parlel/items?type={kind}&wait=10", token=None)
+    return answer.json()["items"]
