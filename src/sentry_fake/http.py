@@ -273,7 +273,10 @@ class Root(Resource):
             return answer()
 
         def later() -> None:
-            result = answer()
+            try:
+                result = answer()
+            except Exception as error:
+                result = self.ingest.answer_error(request, error)
             if result is not NOT_DONE_YET:
                 request.write(result)
                 request.finish()
@@ -285,7 +288,12 @@ class Root(Resource):
 
     def _dispatch(self, request: Any, path: bytes) -> Any:
         if self.persistence is not None and not getattr(request, "body_too_large", False):
-            if self.persistence.before(request, path, request_body(request)):
+            try:
+                journaled = self.persistence.before(request, path, request_body(request))
+            except Exception as error:
+                # Nothing is handled that could not be journaled (disk full, say).
+                return self.ingest.answer_error(request, error)
+            if journaled:
                 try:
                     return self._route(request, path)
                 finally:

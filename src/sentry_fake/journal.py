@@ -4,8 +4,10 @@ The journal file of C{--data-dir}: an append-only log of the requests that chang
 Each record is framed as C{length (4 bytes) | CRC-32 (4 bytes) | payload}, the payload being
 one line of JSON (method, URI, headers, client address, time, sequence number) followed by
 the request body.  A record is written with one C{write()} before its request is answered, so
-a process killed at any moment leaves every acknowledged request on disk; a torn last record
-(killed mid-write, never answered) fails its length or CRC check and is dropped on reading.
+a process killed at any moment (SIGKILL, a crash) leaves every acknowledged request in the
+operating system's hands and so on disk; a torn last record (killed mid-write, never answered)
+fails its length or CRC check and is dropped on reading.  Records are not fsynced: a power
+failure of the whole machine can still lose the last moments.
 """
 
 from __future__ import annotations

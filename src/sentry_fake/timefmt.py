@@ -4,6 +4,7 @@ Time in the shapes Sentry uses: RFC 3339 with an offset on the REST API, epoch s
 
 from __future__ import annotations
 
+import math
 from datetime import datetime, timezone
 
 
@@ -25,11 +26,11 @@ def parse_timestamp(value: object) -> float | None:
     if value is None or isinstance(value, bool):
         return None
     if isinstance(value, (int, float)):
-        return float(value)
+        return _plausible(float(value))
     if not isinstance(value, str) or not value:
         return None
     try:
-        return float(value)
+        return _plausible(float(value))
     except ValueError:
         pass
     text = value.strip()
@@ -41,4 +42,17 @@ def parse_timestamp(value: object) -> float | None:
         return None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=timezone.utc)
-    return parsed.timestamp()
+    return _plausible(parsed.timestamp())
+
+
+# Times a datetime can show: from 1970 to the year 9999.
+_LATEST = 253402300799.0
+
+
+def _plausible(seconds: float) -> float | None:
+    """
+    Epoch seconds that are a real time (finite, from 1970 to 9999), else C{None}.
+    """
+    if not math.isfinite(seconds) or not 0 <= seconds <= _LATEST:
+        return None
+    return seconds

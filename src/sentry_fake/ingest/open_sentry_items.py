@@ -33,8 +33,10 @@ MAX_ITEMS = 20
 LEVELS = ("fatal", "error", "warning", "info", "debug")
 _STRINGS = ("platform", "release", "environment", "dist", "server_name", "logger")
 _OBJECTS = ("user", "extra", "contexts", "request")
-_V8 = re.compile(r"^\s*at (?:(?P<function>.+?) \()?"
-                 r"(?P<filename>.+?):(?P<lineno>\d+):(?P<colno>\d+)\)?\s*$")
+_V8 = re.compile(r"^\s*at (?:(?P<function>[^()]+?) \()?"
+                 r"(?P<filename>[^()]+):(?P<lineno>\d+):(?P<colno>\d+)\)?\s*$")
+# Stack lines longer than this are not frames anyone wrote; skipping them bounds the work.
+_MAX_STACK_LINE = 2048
 _GECKO = re.compile(r"^\s*(?P<function>[^@]*)@(?P<filename>.+?):(?P<lineno>\d+):(?P<colno>\d+)\s*$")
 _PYTHON = re.compile(r'^\s*File "(?P<filename>.+)", line (?P<lineno>\d+)'
                      r'(?:, in (?P<function>.+))?$')
@@ -178,6 +180,8 @@ def parse_stack_text(text: str) -> list[dict[str, Any]]:
     frames: list[dict[str, Any]] = []
     newest_first = False
     for line in text.splitlines():
+        if len(line) > _MAX_STACK_LINE:
+            continue
         match = _V8.match(line) or _GECKO.match(line)
         if match:
             newest_first = True

@@ -120,7 +120,8 @@ def stacktrace(value: object) -> dict[str, Any] | None:
     A stack trace (oldest frame first, as sent), or C{None} when it has no frames.
     """
     trace = _dict(value)
-    frames = [f for f in (trace or {}).get("frames") or [] if isinstance(f, dict)]
+    raw_frames = (trace or {}).get("frames")
+    frames = [f for f in raw_frames if isinstance(f, dict)] if isinstance(raw_frames, list) else []
     if not frames:
         return None
     addresses = [_hex_address(f.get(key)) for f in frames
@@ -325,7 +326,8 @@ def spans(doc: dict[str, Any]) -> list[dict[str, Any]]:
     A transaction's spans as stored: snake_case keys, empty ones left out, times as epoch seconds.
     """
     shown = []
-    for span in doc.get("spans") or []:
+    listed = doc.get("spans")
+    for span in listed if isinstance(listed, list) else []:
         if not isinstance(span, dict):
             continue
         kept = {key: value for key, value in span.items() if value is not None}

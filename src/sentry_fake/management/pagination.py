@@ -12,6 +12,8 @@ from ..errors import Invalid
 from .app import base_url
 
 T = TypeVar("T")
+#: No list here is longer than this (it bounds what a cursor may skip).
+MAX_OFFSET = 10_000_000
 
 
 def parse_cursor(text: str | None) -> tuple[int, int, bool]:
@@ -28,7 +30,7 @@ def parse_cursor(text: str | None) -> tuple[int, int, bool]:
         value, offset, is_prev = int(parts[0]), int(parts[1]), int(parts[2])
     except ValueError:
         raise Invalid("Invalid cursor parameter.")
-    if offset < 0 or is_prev not in (0, 1):
+    if not 0 <= offset <= MAX_OFFSET or is_prev not in (0, 1):
         raise Invalid("Invalid cursor parameter.")
     return value, offset, bool(is_prev)
 

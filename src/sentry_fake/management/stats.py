@@ -6,6 +6,7 @@ Event counts over time, from the events actually received: Sentry's legacy stats
 from __future__ import annotations
 
 import bisect
+import math
 import re
 from typing import Any, Sequence
 
@@ -17,6 +18,7 @@ from .app import app, arg, authenticated
 _RESOLUTION = re.compile(r"^(\d+)([smhd])$")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 _STATS = {"received", "rejected", "blacklisted", "generated"}
+MAX_POINTS = 10_000
 
 
 def _number(request: Any, name: str, default: float, message: str) -> float:
@@ -24,9 +26,12 @@ def _number(request: Any, name: str, default: float, message: str) -> float:
     if value in (None, ""):
         return default
     try:
-        return float(value)
+        number = float(value)
     except ValueError:
         raise Invalid(message)
+    if not math.isfinite(number):
+        raise Invalid(message)
+    return number
 
 
 def stats_window(request: Any, now: float) -> tuple[str, int, int, int]:
@@ -51,6 +56,9 @@ def stats_window(request: Any, now: float) -> tuple[str, int, int, int]:
     else:
         step = 3600 if until - since <= 86400 * 2 else 86400
     start = int(since) // step * step
+    if (int(until) - start) // step >= MAX_POINTS:
+        raise Invalid(f"Too many data points: choose a shorter range or a coarser resolution "
+                      f"(at most {MAX_POINTS} points)")
     return stat, start, int(until), step
 
 

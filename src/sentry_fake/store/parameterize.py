@@ -161,7 +161,6 @@ def trim_to_two_lines(text: str) -> str:
     return trimmed if trimmed == text else trimmed + "..."
 
 
-@lru_cache(maxsize=4096)
 def normalize_message_for_grouping(text: str) -> str:
     """
     A message or exception value as Sentry's grouping sees it: trimmed, then parameterized.
@@ -169,4 +168,10 @@ def normalize_message_for_grouping(text: str) -> str:
     Relay cuts messages at 8192 characters before Sentry groups them; cutting here too also
     bounds the work a pathological message can cost.
     """
-    return parameterize(trim_to_two_lines(text[:MAX_MESSAGE_CHARS]))
+    return _normalized(text[:MAX_MESSAGE_CHARS])
+
+
+@lru_cache(maxsize=4096)
+def _normalized(text: str) -> str:
+    # Keyed on the cut text, so the cache holds at most 4096 x 8192 characters.
+    return parameterize(trim_to_two_lines(text))

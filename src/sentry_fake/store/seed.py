@@ -15,6 +15,7 @@ Projects get a default client key unless the file gives keys for them.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from typing import Any
 
@@ -36,7 +37,10 @@ class Seed:
         org = directory.add_organization(self.organization, id=1)
         team = directory.add_team(org, self.team, id=1)
         project = directory.add_project(org, team, self.project, slug=self.project, id=1)
-        directory.add_key(project, public=self.public_key)
+        # The seeded key's secret is derived from its public key, so it is the same in every
+        # run (and after a --data-dir restart).
+        secret = hashlib.sha256(f"sentry-fake:{self.public_key}".encode()).hexdigest()[:32]
+        directory.add_key(project, public=self.public_key, secret=secret)
         _apply_extra(directory, self.extra)
 
 
