@@ -20,8 +20,6 @@ import os
 import re
 import secrets
 import shutil
-import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -31,10 +29,11 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+from processes import HOST, ChildServer, free_port, pinned, read_status_kib
+
 HERE = Path(__file__).resolve().parent
 LUA_SCRIPT = HERE / "post_envelope.lua"
 RAW_SERVER = HERE / "raw_twisted.py"
-HOST = "127.0.0.1"
 INGEST_PATH = "/api/1/envelope/"
 AUTH = "Sentry sentry_key=parlel, sentry_version=7, sentry_client=sentry.python/2.75.0"
 HEX32 = re.compile(r"^[0-9a-f]{32}$")
@@ -149,12 +148,6 @@ def make_body(workdir: Path) -> tuple[Path, bytes, str]:
 # --------------------------------------------------------------------------------------------
 # Processes and HTTP helpers
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((HOST, 0))
-        return sock.getsockname()[1]
-
-
 def http(method: str, port: int, path: str, body: bytes | None = None,
          headers: dict | None = None, timeout: float = 10.0) -> tuple[int, bytes]:
     request = urllib.request.Request(f"http://{HOST}:{port}{path}", data=body, method=method,
@@ -166,44 +159,26 @@ def http(method: str, port: int, path: str, body: bytes | None = None,
         return error.code, error.read()
 
 
-def pinned(cpu: str | None, argv: list[str]) -> list[str]:
-    return ["taskset", "-c", cpu, *argv] if cpu is not None else argv
-
-
-def read_status_kib(pid: int, field: str) -> int | None:
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith(field + ":"):
-                return int(line.split()[1])
-    except (OSError, ValueError, IndexError):
-        return None
-    return None
-
-
-class Server:
+class Server(ChildServer):
     def __init__(self, name: str, argv: list[str], port: int, log_path: Path) -> None:
-        self.name, self.argv, self.port, self.log_path = name, argv, port, log_path
-        self.process: subprocess.Popen | None = None
+        super().__init__(argv, log_path)
+        self.name, self.port = name, port
         self.startup_s: float | None = None
         self.rss_after_start_kib: int | None = None
 
     def start(self, timeout: float = 30.0) -> None:
-        log = open(self.log_path, "wb")
         started = time.perf_counter()
-        # taskset execs the command, so the pid is the server's own.
-        self.process = subprocess.Popen(self.argv, stdout=log, stderr=subprocess.STDOUT,
-                                        stdin=subprocess.DEVNULL, cwd=str(self.log_path.parent))
-        log.close()
+        process = self.spawn(cwd=str(self.log_path.parent))
         deadline = started + timeout
         while time.perf_counter() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"{self.name} exited with {self.process.returncode} on start:\n"
+            if process.poll() is not None:
+                raise RuntimeError(f"{self.name} exited with {process.returncode} on start:\n"
                                    + self.log_tail())
             try:
                 status, _ = http("GET", self.port, "/health", timeout=1.0)
                 if status == 200:
                     self.startup_s = time.perf_counter() - started
-                    self.rss_after_start_kib = read_status_kib(self.process.pid, "VmRSS")
+                    self.rss_after_start_kib = read_status_kib(process.pid, "VmRSS")
                     return
             except OSError:
                 pass
@@ -211,25 +186,8 @@ class Server:
         raise RuntimeError(f"{self.name} did not answer /health within {timeout} s:\n"
                            + self.log_tail())
 
-    def peak_rss_kib(self) -> int | None:
-        return read_status_kib(self.process.pid, "VmHWM") if self.process else None
-
     def stop(self) -> None:
-        if self.process is None or self.process.poll() is not None:
-            return
-        self.process.send_signal(signal.SIGTERM)
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait(timeout=10)
-
-    def log_tail(self, lines: int = 40) -> str:
-        try:
-            text = self.log_path.read_text(errors="replace").splitlines()
-        except OSError:
-            return "(no log)"
-        return "\n".join(text[-lines:]) or "(empty log)"
+        super().stop(timeout=10)
 
 
 def stored_count(port: int) -> int:

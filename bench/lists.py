@@ -22,10 +22,7 @@ import http.client
 import json
 import os
 import shutil
-import signal
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -36,11 +33,11 @@ from typing import Any
 from list_endpoints import (ENDPOINTS, TARGET_RATIO, markdown_table, ratio_to_smallest,
                             scale_label, verdicts)
 from list_payloads import make_templates
+from processes import HOST, ChildServer, free_port, pinned
 from pyspy_profile import print_profile, profile
 
 HERE = Path(__file__).resolve().parent
 SERVER = HERE / "filled_server.py"
-HOST = "127.0.0.1"
 HEADERS = {"Authorization": "Bearer x"}
 SHAPES = {
     "sites": "exception events over {sites} call sites (Zipf-like), messages over 10 texts",
@@ -51,27 +48,7 @@ SHAPES = {
 # --------------------------------------------------------------------------------------------
 # The server
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((HOST, 0))
-        return sock.getsockname()[1]
-
-
-def pinned(cpu: str | None, argv: list[str]) -> list[str]:
-    return ["taskset", "-c", cpu, *argv] if cpu is not None else argv
-
-
-def read_status_kib(pid: int, field: str) -> int | None:
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith(field + ":"):
-                return int(line.split()[1])
-    except (OSError, ValueError, IndexError):
-        return None
-    return None
-
-
-class FilledServer:
+class FilledServer(ChildServer):
     """
     bench/filled_server.py in a child process: filled with events, then serving on a port.
     """
@@ -80,22 +57,16 @@ class FilledServer:
                  workdir: Path) -> None:
         self.port = free_port()
         self.info_path = workdir / f"{shape}-{scale}.info.json"
-        self.log_path = workdir / f"{shape}-{scale}.log"
-        self.argv = pinned(args.server_cpu, [
+        super().__init__(pinned(args.server_cpu, [
             sys.executable, str(SERVER), str(self.port), str(templates), str(self.info_path),
             "--events", str(scale), "--shape", shape, "--sites", str(args.sites),
             "--messages", str(args.messages), "--transactions", str(args.transactions),
             "--history-hours", str(args.history_hours),
-        ])
-        self.process: subprocess.Popen | None = None
+        ]), workdir / f"{shape}-{scale}.log")
         self.info: dict = {}
 
     def start(self, timeout: float) -> None:
-        log = open(self.log_path, "wb")
-        # taskset execs the command, so the pid is the server's own.
-        self.process = subprocess.Popen(self.argv, stdout=log, stderr=subprocess.STDOUT,
-                                        stdin=subprocess.DEVNULL)
-        log.close()
+        self.spawn()
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -117,30 +88,6 @@ class FilledServer:
             return False
         finally:
             connection.close()
-
-    @property
-    def pid(self) -> int:
-        return self.process.pid
-
-    def peak_rss_kib(self) -> int | None:
-        return read_status_kib(self.pid, "VmHWM")
-
-    def stop(self) -> None:
-        if self.process is None or self.process.poll() is not None:
-            return
-        self.process.send_signal(signal.SIGTERM)
-        try:
-            self.process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait(timeout=10)
-
-    def log_tail(self, lines: int = 40) -> str:
-        try:
-            text = self.log_path.read_text(errors="replace").splitlines()
-        except OSError:
-            return "(no log)"
-        return "\n".join(text[-lines:]) or "(empty log)"
 
 
 # --------------------------------------------------------------------------------------------
