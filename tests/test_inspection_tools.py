@@ -154,3 +154,14 @@ async def test_page_for_people(api):
     assert answer.code == 200 and answer.header("content-type").startswith("text/html")
     assert b"&lt;script&gt;alert(1)&lt;/script&gt;" in answer.content
     assert b"<script>alert" not in answer.content
+
+
+@pytest_twisted.ensureDeferred
+async def test_waiting_long_polls_are_answered_when_the_server_stops(root, api, client):
+    waiting = ensureDeferred(api.request("GET", "/__parlel/events?wait=30&min=5", token=None))
+    await send(api, {"message": "only one"})
+    assert not waiting.called
+    root.inspection.finish_waiting()
+    client.flush()
+    answer = await waiting
+    assert [e["message"] for e in answer.json()["events"]] == ["only one"]

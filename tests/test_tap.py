@@ -11,6 +11,7 @@ from twisted.plugin import IPlugin, getPlugins
 from twisted.python.usage import UsageError
 
 from sentry_fake import tap
+from sentry_fake.application import _Drain
 from sentry_fake.heap import HeapFreezer
 from sentry_fake.sdnotify import SdNotifyService
 from sentry_fake.interfaces import IStore
@@ -94,4 +95,4 @@ def test_make_service_builds_the_tree():
     store = service.getServiceNamed("store")
     assert children[0] is store and isinstance(store, StoreService) and IStore.providedBy(store)
     assert [type(child) for child in children[1:]] == \
-        [HeapFreezer] + [StreamServerEndpointService] * 2 + [SdNotifyService]
+        [HeapFreezer, _Drain] + [StreamServerEndpointService] * 2 + [SdNotifyService]

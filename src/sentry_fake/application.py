@@ -11,8 +11,9 @@ from typing import Any, Sequence
 
 import attrs
 from twisted.application.internet import StreamServerEndpointService
-from twisted.application.service import MultiService
+from twisted.application.service import MultiService, Service
 from twisted.internet.endpoints import serverFromString
+from twisted.internet.task import deferLater
 from twisted.internet.interfaces import IStreamServerEndpoint
 
 from .faults import Faults
@@ -44,6 +45,22 @@ class Settings:
     data_dir: str | None = None
     #: Tell systemd when the server is ready (C{Type=notify}; a no-op without C{NOTIFY_SOCKET}).
     notify: bool = False
+
+
+class _Drain(Service):
+    """
+    On stopping, answer the long-polls still waiting instead of cutting them off.
+    """
+
+    def __init__(self, root: Root, reactor: Any) -> None:
+        self._root = root
+        self._reactor = reactor
+
+    def stopService(self) -> Any:
+        super().stopService()
+        self._root.inspection.finish_waiting()
+        # A moment for those answers to leave before the reactor closes the connections.
+        return deferLater(self._reactor, 0.05, lambda: None)
 
 
 def build_root(store: StoreService, settings: Settings, clock: Any = None) -> Root:
@@ -83,6 +100,7 @@ def build_service(reactor: Any, settings: Settings,
     if settings.data_dir:
         root.persistence = Persistence(settings.data_dir, store, reactor)
         PersistenceService(root.persistence, site).setServiceParent(top)
+    _Drain(root, reactor).setServiceParent(top)
     if endpoints is None:
         endpoints = [serverFromString(reactor, description) for description in settings.listen]
     for endpoint in endpoints:

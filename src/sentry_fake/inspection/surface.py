@@ -61,6 +61,14 @@ class Inspection:
         self.store = store
         self.clock = clock
         self.faults = faults if faults is not None else Faults()
+        self._waiting: set[Callable[[], None]] = set()
+
+    def finish_waiting(self) -> None:
+        """
+        Answer every long-poll now with what it has (the server is stopping).
+        """
+        for finish in list(self._waiting):
+            finish()
 
     def resource(self) -> Any:
         return self.app.resource()
@@ -119,6 +127,7 @@ class Inspection:
         count = [len(found)]
 
         def finish() -> None:
+            self._waiting.discard(finish)
             self.store.unwatch(stored)
             if call.active():
                 call.cancel()
@@ -133,6 +142,7 @@ class Inspection:
                     self.clock.callLater(0, finish)
 
         call = self.clock.callLater(seconds, finish)
+        self._waiting.add(finish)
         self.store.watch(stored)
         request.notifyFinish().addErrback(lambda _: finish())
         return done
