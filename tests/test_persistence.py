@@ -153,3 +153,32 @@ def test_kill_9_under_load_loses_nothing_acknowledged(tmp_path):
         process.wait(20)
     missing = [event_id for event_id in acknowledged if event_id not in stored]
     assert missing == [], f"{len(missing)} acknowledged events lost of {len(acknowledged)}"
+
+
+@pytest_twisted.ensureDeferred
+async def test_a_replay_that_answers_differently_is_reported(tmp_path):
+    from twisted.internet import reactor
+
+    first = await start_server(reactor, Settings(data_dir=str(tmp_path)))
+    try:
+        answer = await treq.post(first.url + "/api/0/organizations/parlel/projects/",
+                                 json.dumps({"name": "gated"}).encode(), headers=TOKEN,
+                                 persistent=False)
+        assert answer.code == 201
+    finally:
+        await first.stop()
+    # The same journal under a token list that refuses the token it was written with.
+    second = await start_server(reactor, Settings(data_dir=str(tmp_path), auth_tokens=("other",)))
+    try:
+        persistence = second.service.getServiceNamed("persistence").persistence
+        assert persistence.diverged == 1
+        assert [p.slug for p in second.store.projects()] == ["parlel"]
+    finally:
+        await second.stop()
+    third = await start_server(reactor, Settings(data_dir=str(tmp_path)))
+    try:
+        persistence = third.service.getServiceNamed("persistence").persistence
+        assert persistence.diverged == 0
+        assert "gated" in [p.slug for p in third.store.projects()]
+    finally:
+        await third.stop()

@@ -297,7 +297,7 @@ class Root(Resource):
                 try:
                     return self._route(request, path)
                 finally:
-                    self.persistence.after()
+                    self.persistence.after(request)
         return self._route(request, path)
 
     @property

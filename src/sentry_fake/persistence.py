@@ -22,6 +22,8 @@ from . import ids
 from .journal import Journal, Record
 
 _READS = {b"GET", b"HEAD", b"OPTIONS"}
+#: The method of the journal records that say how a request was answered.
+OUTCOME = b"="
 
 
 class _PinnedClock:
@@ -127,6 +129,8 @@ class Persistence:
         self._clock = clock
         self._seq = 0
         self.replaying = False
+        #: Replayed requests answered differently than when they were journaled.
+        self.diverged = 0
 
     def before(self, request: Any, path: bytes, body: bytes) -> bool:
         """
@@ -156,8 +160,27 @@ class Persistence:
         self._store.clock = _PinnedClock(now)
         return True
 
-    def after(self) -> None:
+    def after(self, request: Any) -> None:
+        """
+        Restore the clock, and journal how the request was answered, so a replay can tell
+        when it answers differently (settings changed between runs, say).
+        """
         self._store.clock = self._saved_clock
+        code = getattr(request, "code", None)
+        if isinstance(code, int):
+            self.journal.append(Record(seq=self._seq, time=0.0, method=OUTCOME,
+                                       uri=str(code).encode("ascii"), headers=[], client=None,
+                                       body=b""))
+
+    def _check(self, outcome: Record, status: int | None) -> None:
+        original = int(outcome.uri)
+        if status is None or (original < 400) != (status < 400):
+            self.diverged += 1
+            self.log.error(
+                "journaled request {seq} was answered {original} but {status} on replay: were "
+                "the options (--auth-token, --strict-ingest, --seed) changed since? What it "
+                "stored then is not stored now", seq=outcome.seq, original=original,
+                status=status)
 
     def replay(self, site: Any) -> int:
         """
@@ -168,10 +191,14 @@ class Persistence:
         from .http import SentryRequest
 
         count = failed = 0
+        replayed: dict[int, int | None] = {}
         saved = self._store.clock
         self.replaying = True
         try:
             for record in self.journal.records():
+                if record.method == OUTCOME:
+                    self._check(record, replayed.pop(record.seq, None))
+                    continue
                 self._store.clock = _PinnedClock(record.time)
                 ids.reseed(record.seq)
                 channel = _ReplayChannel(site, record.client)
@@ -182,6 +209,7 @@ class Persistence:
                 request.content.seek(0, 2)
                 request.requestReceived(record.method, record.uri, b"HTTP/1.1")
                 self._seq = record.seq
+                replayed[record.seq] = channel.status
                 count += 1
                 if channel.status is None or channel.status >= 400:
                     failed += 1
