@@ -5,7 +5,10 @@ Time in the shapes Sentry uses: RFC 3339 with an offset on the REST API, epoch s
 from __future__ import annotations
 
 import math
+import re
 from datetime import datetime, timezone
+
+_ISO_START = re.compile(r"\s*\d{4}-")
 
 
 def isoformat(ts: float | None) -> str | None:
@@ -29,10 +32,12 @@ def parse_timestamp(value: object) -> float | None:
         return _plausible(float(value))
     if not isinstance(value, str) or not value:
         return None
-    try:
-        return _plausible(float(value))
-    except ValueError:
-        pass
+    if not _ISO_START.match(value):
+        # Not a date (2026-11-22...): epoch seconds as text, or nothing.
+        try:
+            return _plausible(float(value))
+        except ValueError:
+            return None
     text = value.strip()
     if text.endswith(("Z", "z")):
         text = text[:-1] + "+00:00"
