@@ -103,3 +103,19 @@ def test_issue_facts_fold_in_new_events():
     assert again is facts
     assert again.tag_counts["tenant"] == {"a": 1, "b": 1}
     assert again.values_of("release") == {"2.0"}
+
+
+def test_fact_cache_is_bounded():
+    from sentry_fake.store.facts import FactCache
+
+    store = make_store()
+    project = store.project_by_id(1)
+    for n in range(5):
+        payload = {"message": f"m{n}", "fingerprint": [str(n)]}
+        store.ingest_event(project, payload, json.dumps(payload).encode())
+    cache = FactCache(capacity=2)
+    issues = sorted(store.issues([project]), key=lambda issue: issue.id)
+    gathered = [cache.get(issue, store.events(issue_id=issue.id)) for issue in issues]
+    assert len(cache._cache) == 2
+    assert cache.get(issues[-1], store.events(issue_id=issues[-1].id)) is gathered[-1]
+    assert cache.get(issues[0], store.events(issue_id=issues[0].id)) is not gathered[0]

@@ -8,7 +8,7 @@ gathered again after the issue has seen new events.
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, OrderedDict
 from typing import Any, Iterable
 
 from .grouping import exceptions, frames_of
@@ -85,8 +85,17 @@ class FactCache:
     Facts per issue, kept up to date by folding in only the events stored since last time.
     """
 
-    def __init__(self) -> None:
-        self._cache: dict[int, tuple[int, IssueFacts]] = {}
+    def __init__(self, capacity: int = 1000) -> None:
+        self._cache: OrderedDict[int, tuple[int, IssueFacts]] = OrderedDict()
+        self._capacity = capacity
+
+    def _keep(self, issue_id: int, appended: int, facts: IssueFacts) -> IssueFacts:
+        # The most recently asked-for issues keep their facts; the others are gathered again.
+        self._cache[issue_id] = (appended, facts)
+        self._cache.move_to_end(issue_id)
+        while len(self._cache) > self._capacity:
+            self._cache.popitem(last=False)
+        return facts
 
     def get(self, issue: Any, events: Any) -> IssueFacts:
         """
@@ -99,15 +108,12 @@ class FactCache:
             seen, facts = cached
             fresh = appended - seen
             if fresh == 0:
-                return facts
+                return self._keep(issue.id, appended, facts)
             if fresh <= len(events):
                 for index in range(len(events) - fresh, len(events)):
                     facts._gather(events[index])
-                self._cache[issue.id] = (appended, facts)
-                return facts
-        facts = IssueFacts(events)
-        self._cache[issue.id] = (appended, facts)
-        return facts
+                return self._keep(issue.id, appended, facts)
+        return self._keep(issue.id, appended, IssueFacts(events))
 
     def forget(self, issue_id: int) -> None:
         self._cache.pop(issue_id, None)
