@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+from functools import lru_cache
 from typing import Mapping, Sequence
 from urllib.parse import urlsplit
 
@@ -76,6 +77,12 @@ def _from_basic(value: str) -> Auth:
     return Auth(public_key=key, secret_key=secret or None)
 
 
+@lru_cache(maxsize=256)
+def _header_auth(value: str) -> Auth:
+    # An SDK sends the same X-Sentry-Auth value with every request: read it once.
+    return _from_pairs(parse_sentry_auth(value), "x-sentry-auth header")
+
+
 def request_auth(x_sentry_auth: str | None, authorization: str | None,
                  query: Mapping[str, Sequence[str]]) -> Auth | None:
     """
@@ -86,7 +93,7 @@ def request_auth(x_sentry_auth: str | None, authorization: str | None,
     """
     found: list[Auth] = []
     if x_sentry_auth:
-        found.append(_from_pairs(parse_sentry_auth(x_sentry_auth), "x-sentry-auth header"))
+        found.append(_header_auth(x_sentry_auth))
     if authorization:
         lowered = authorization.strip().lower()
         if lowered.startswith("sentry "):
