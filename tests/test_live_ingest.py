@@ -83,3 +83,27 @@ async def test_bad_input_gets_json_errors_and_the_server_keeps_serving():
         assert len(running.store.events()) == 0
     finally:
         await running.stop()
+
+
+@pytest_twisted.ensureDeferred
+async def test_idle_and_slow_connections_are_closed():
+    from twisted.internet import reactor
+
+    running = await start_server(reactor, Settings(idle_timeout=0.3))
+
+    def hold_open(payload: bytes) -> bytes:
+        with socket.create_connection(("127.0.0.1", running.port), timeout=10) as conn:
+            conn.sendall(payload)
+            # No more bytes: the server must give up on us and close the connection.
+            return conn.recv(65536)
+
+    try:
+        assert await deferToThread(hold_open, b"") == b""
+        half = await deferToThread(hold_open, b"POST /api/1/envelope/ HTTP/1.1\r\nHost: x\r\n"
+                                              b"Content-Length: 1000\r\n\r\n{}")
+        assert b" 200 " not in half
+        health = await deferToThread(raw_http, running.port,
+                                     b"GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        assert health.startswith(b"HTTP/1.1 200")
+    finally:
+        await running.stop()

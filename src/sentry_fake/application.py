@@ -41,6 +41,8 @@ class Settings:
     limits: Limits = Limits()
     #: Freeze stored records out of the garbage collector's way (see L{sentry_fake.heap}).
     freeze_heap: bool = False
+    #: Seconds after which a connection that sends nothing (or too slowly) is closed.
+    idle_timeout: float = 60
     #: Keep state in this directory (see L{sentry_fake.persistence}); memory only when C{None}.
     data_dir: str | None = None
     #: Tell systemd when the server is ready (C{Type=notify}; a no-op without C{NOTIFY_SOCKET}).
@@ -96,7 +98,8 @@ def build_service(reactor: Any, settings: Settings,
     if settings.freeze_heap:
         HeapFreezer(store, clock=reactor).setServiceParent(top)
     root = build_root(store, settings, reactor)
-    site = make_site(root, settings.limits.request_body, access_log=settings.access_log)
+    site = make_site(root, settings.limits.request_body, access_log=settings.access_log,
+                     idle_timeout=settings.idle_timeout)
     if settings.data_dir:
         root.persistence = Persistence(settings.data_dir, store, reactor)
         PersistenceService(root.persistence, site).setServiceParent(top)

@@ -332,5 +332,7 @@ class Root(Resource):
         return self._inspection.render(request)
 
 
-def make_site(root: Root, max_request_body: int, access_log: bool = False) -> SentrySite:
-    return SentrySite(root, max_request_body=max_request_body, access_log=access_log)
+def make_site(root: Root, max_request_body: int, access_log: bool = False,
+              idle_timeout: float = 60) -> SentrySite:
+    return SentrySite(root, max_request_body=max_request_body, access_log=access_log,
+                      timeout=idle_timeout)
