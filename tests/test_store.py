@@ -119,3 +119,13 @@ def test_fact_cache_is_bounded():
     assert len(cache._cache) == 2
     assert cache.get(issues[-1], store.events(issue_id=issues[-1].id)) is gathered[-1]
     assert cache.get(issues[0], store.events(issue_id=issues[0].id)) is not gathered[0]
+
+
+def test_evicted_facets_leave_no_trace():
+    from sentry_fake.store.log import Log
+
+    log = Log(key=lambda r: r[0], capacity=2, facets={"group": lambda r: r[1]})
+    for n, group in enumerate(["a", "a", "b", "c"]):
+        log.add((n, group))
+    assert ("group", "a") not in log._facets and len(log.facet("group", "a")) == 0
+    assert [r[0] for r in log.facet("group", "c")] == [3]

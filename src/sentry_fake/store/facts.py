@@ -109,7 +109,7 @@ class FactCache:
             fresh = appended - seen
             if fresh == 0:
                 return self._keep(issue.id, appended, facts)
-            if fresh <= len(events):
+            if 0 < fresh <= len(events):
                 for index in range(len(events) - fresh, len(events)):
                     facts._gather(events[index])
                 return self._keep(issue.id, appended, facts)

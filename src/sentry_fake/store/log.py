@@ -126,7 +126,11 @@ class Log(Generic[T]):
         for name, facet_key in self._facet_keys.items():
             value = facet_key(oldest)
             if value is not None:
-                self._facets[(name, value)]._drop_oldest(oldest)
+                facet = self._facets[(name, value)]
+                facet._drop_oldest(oldest)
+                if not len(facet):
+                    # An issue or type whose records are all evicted leaves no trace.
+                    del self._facets[(name, value)]
         self.evicted += 1
         return oldest
 
