@@ -5,6 +5,7 @@ load) that loses nothing that was acknowledged.
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -156,29 +157,71 @@ def test_kill_9_under_load_loses_nothing_acknowledged(tmp_path):
 
 
 @pytest_twisted.ensureDeferred
-async def test_a_replay_that_answers_differently_is_reported(tmp_path):
+async def test_a_replay_that_answers_differently_is_reported_and_kept(tmp_path):
     from twisted.internet import reactor
 
-    first = await start_server(reactor, Settings(data_dir=str(tmp_path)))
+    live, crashed = tmp_path / "live", tmp_path / "crashed"
+    first = await start_server(reactor, Settings(data_dir=str(live)))
     try:
         answer = await treq.post(first.url + "/api/0/organizations/parlel/projects/",
                                  json.dumps({"name": "gated"}).encode(), headers=TOKEN,
                                  persistent=False)
         assert answer.code == 201
+        # What a crash right now would leave behind: the journal, no snapshot.
+        shutil.copytree(live, crashed)
     finally:
         await first.stop()
-    # The same journal under a token list that refuses the token it was written with.
-    second = await start_server(reactor, Settings(data_dir=str(tmp_path), auth_tokens=("other",)))
+    # Restarted under a token list that refuses the token the journal was written with.
+    second = await start_server(reactor, Settings(data_dir=str(crashed), auth_tokens=("other",)))
     try:
         persistence = second.service.getServiceNamed("persistence").persistence
         assert persistence.diverged == 1
         assert [p.slug for p in second.store.projects()] == ["parlel"]
     finally:
         await second.stop()
-    third = await start_server(reactor, Settings(data_dir=str(tmp_path)))
+    assert not (crashed / "snapshot.pickle").exists()
+    third = await start_server(reactor, Settings(data_dir=str(crashed)))
     try:
         persistence = third.service.getServiceNamed("persistence").persistence
         assert persistence.diverged == 0
         assert "gated" in [p.slug for p in third.store.projects()]
+    finally:
+        await third.stop()
+
+
+@pytest_twisted.ensureDeferred
+async def test_a_clean_stop_snapshots_and_a_crash_replays_only_what_came_after(tmp_path):
+    from twisted.internet import reactor
+
+    async def send(server, text):
+        body = b'{}\n{"type":"event"}\n' + json.dumps({"message": text}).encode()
+        answer = await treq.post(server.url + "/api/1/envelope/", body, headers=AUTH,
+                                 persistent=False)
+        assert answer.code == 200
+        return (await answer.json())["id"]
+
+    settings = Settings(data_dir=str(tmp_path / "data"))
+    first = await start_server(reactor, settings)
+    try:
+        kept = [await send(first, f"before stop {n}") for n in range(3)]
+    finally:
+        await first.stop()
+    assert (tmp_path / "data" / "snapshot.pickle").exists()
+    assert list(Journal(str(tmp_path / "data" / "journal.sfj")).records()) == []
+
+    second = await start_server(reactor, settings)
+    try:
+        assert [e["event_id"] for e in second.events()] == kept
+        later = await send(second, "after the snapshot")
+        shutil.copytree(tmp_path / "data", tmp_path / "crashed")  # a crash, now
+    finally:
+        await second.stop()
+
+    third = await start_server(reactor, Settings(data_dir=str(tmp_path / "crashed")))
+    try:
+        assert [e["event_id"] for e in third.events()] == kept + [later]
+        reset = await treq.post(third.url + "/__parlel/reset", persistent=False)
+        assert reset.code == 200
+        assert not (tmp_path / "crashed" / "snapshot.pickle").exists()
     finally:
         await third.stop()

@@ -4,13 +4,16 @@ C{--data-dir}: state that survives a restart, and a crash.
 Every request that changes state (ingest of any kind, management writes) is appended to a
 journal before it is handled, and so before it is answered; at start the journal is replayed
 through the same HTTP stack with the clock pinned to each request's time and the identifier
-generator seeded per request, which rebuilds the same state, ids included.  A reset empties
-the journal.  Reads, inspection and fault plans are not journaled.
+generator seeded per request, which rebuilds the same state, ids included.  A clean stop
+writes a snapshot of the store and empties the journal, so a restart loads the snapshot and
+replays only what came after it.  A reset empties both.  Reads, inspection and fault plans are
+not journaled.  The directory is the server's own: its snapshot is a pickle, read back as is.
 """
 
 from __future__ import annotations
 
 import os
+import pickle
 from io import BytesIO
 from typing import Any
 
@@ -24,6 +27,7 @@ from .journal import Journal, Record
 _READS = {b"GET", b"HEAD", b"OPTIONS"}
 #: The method of the journal records that say how a request was answered.
 OUTCOME = b"="
+SNAPSHOT_FORMAT = "sentry-fake snapshot 1"
 
 
 class _PinnedClock:
@@ -125,6 +129,8 @@ class Persistence:
     def __init__(self, data_dir: str, store: Any, clock: Any) -> None:
         os.makedirs(data_dir, exist_ok=True)
         self.journal = Journal(os.path.join(data_dir, "journal.sfj"))
+        self.snapshot_path = os.path.join(data_dir, "snapshot.pickle")
+        self._snapshot_seq = 0
         self._store = store
         self._clock = clock
         self._seq = 0
@@ -144,6 +150,8 @@ class Persistence:
         method = request.method
         if method == b"POST" and path == b"/__parlel/reset":
             self.journal.clear()
+            if os.path.exists(self.snapshot_path):
+                os.remove(self.snapshot_path)
             return False
         if not changes_state(method, path):
             return False
@@ -196,6 +204,8 @@ class Persistence:
         self.replaying = True
         try:
             for record in self.journal.records():
+                if record.seq <= self._snapshot_seq:
+                    continue  # already in the snapshot (stopped between the two writes)
                 if record.method == OUTCOME:
                     self._check(record, replayed.pop(record.seq, None))
                     continue
@@ -222,6 +232,51 @@ class Persistence:
         return count
 
 
+    def load_snapshot(self) -> bool:
+        """
+        Restore the store from the snapshot of the last clean stop, if there is one.
+        """
+        if not os.path.exists(self.snapshot_path):
+            return False
+        with open(self.snapshot_path, "rb") as handle:
+            saved = pickle.load(handle)
+        if not isinstance(saved, dict) or saved.get("format") != SNAPSHOT_FORMAT:
+            raise ValueError(f"{self.snapshot_path} is not a snapshot this version can read")
+        self._store.restore(saved["state"])
+        self._seq = self._snapshot_seq = saved["seq"]
+        self.log.info("restored the snapshot {path} (up to journaled request {seq})",
+                      path=self.snapshot_path, seq=self._seq)
+        return True
+
+    def save_snapshot(self) -> bool:
+        """
+        Write the store to the snapshot file (atomically) and empty the journal.
+
+        Not after a replay that answered some journaled request differently: the journal is
+        kept whole, so starting again with the options it was written under recovers it.
+        """
+        if self.diverged:
+            self.log.warn("not writing a snapshot: {count} journaled requests were answered "
+                          "differently on replay; the journal is kept", count=self.diverged)
+            return False
+        saved = {"format": SNAPSHOT_FORMAT, "seq": self._seq, "state": self._store.snapshot()}
+        temporary = self.snapshot_path + ".tmp"
+        try:
+            with open(temporary, "wb") as handle:
+                pickle.dump(saved, handle, protocol=pickle.HIGHEST_PROTOCOL)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(temporary, self.snapshot_path)
+        except Exception:
+            # The journal still holds everything: keep it.
+            self.log.failure("could not write the snapshot {path}; keeping the journal",
+                             path=self.snapshot_path)
+            return False
+        self.journal.clear()
+        self._snapshot_seq = self._seq
+        return True
+
+
 class PersistenceService(Service):
     """
     Replays the journal when the server starts, before any request is served.
@@ -235,8 +290,10 @@ class PersistenceService(Service):
 
     def startService(self) -> None:
         super().startService()
+        self.persistence.load_snapshot()
         self.persistence.replay(self.site)
 
     def stopService(self) -> Any:
+        self.persistence.save_snapshot()
         self.persistence.journal.close()
         return super().stopService()

@@ -31,6 +31,30 @@ from .seed import Seed
 from .uploads import UploadBook
 
 DEFAULT_MAX_EVENTS = 100_000
+# The parts of the store a snapshot holds (see L{StoreService.snapshot}).
+_STATE = ("directory", "_events", "_items", "_next_item", "issue_book", "releases", "uploads",
+          "monitors")
+
+
+# How the logs index their records (named functions, so that a snapshot can be pickled).
+def _event_id(event: Event) -> str:
+    return event.event_id
+
+
+def _project_id(record: Any) -> int:
+    return record.project_id
+
+
+def _issue_id(event: Event) -> int | None:
+    return event.issue_id
+
+
+def _item_id(item: CapturedItem) -> int:
+    return item.id
+
+
+def _item_type(item: CapturedItem) -> str:
+    return item.type
 
 
 @implementer(IStore)
@@ -60,13 +84,11 @@ class StoreService(Service):
         self.directory = Directory(self._clock.seconds())
         self.seed.apply(self.directory)
         self._events: Log[Event] = Log(
-            key=lambda event: event.event_id, capacity=self.max_events,
-            facets={"project": lambda event: event.project_id,
-                    "issue": lambda event: event.issue_id},
+            key=_event_id, capacity=self.max_events,
+            facets={"project": _project_id, "issue": _issue_id},
         )
         self._items: Log[CapturedItem] = Log(
-            key=lambda item: item.id, capacity=self.max_events,
-            facets={"type": lambda item: item.type},
+            key=_item_id, capacity=self.max_events, facets={"type": _item_type},
         )
         self._next_item = 1
         self.issue_book = IssueBook()
@@ -74,6 +96,20 @@ class StoreService(Service):
         self.releases = ReleaseBook()
         self.uploads = UploadBook()
         self.monitors = MonitorBook()
+
+    def snapshot(self) -> dict[str, Any]:
+        """
+        The whole state, as plain picklable objects (caches and watchers left out).
+        """
+        return {name: getattr(self, name) for name in _STATE}
+
+    def restore(self, state: dict[str, Any]) -> None:
+        """
+        Take back a state L{snapshot} gave.
+        """
+        for name in _STATE:
+            setattr(self, name, state[name])
+        self._facts = FactCache()
 
     @property
     def evicted(self) -> int:
