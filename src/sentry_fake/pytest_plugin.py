@@ -122,8 +122,10 @@ def launch(extra_args: list[str] | None = None, startup_timeout: float = 30) -> 
     argv = [sys.executable, "-m", "twisted", "--log-format=text", "sentry-fake",
             "--listen", f"tcp:{port}:interface=127.0.0.1"] + list(extra_args or [])
     log = tempfile.TemporaryFile()
+    # The child is the test run's helper, not a service of whatever manager runs the tests.
+    env = {name: value for name, value in os.environ.items() if name != "NOTIFY_SOCKET"}
     process = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=log,
-                               stderr=subprocess.STDOUT, env=dict(os.environ))
+                               stderr=subprocess.STDOUT, env=env)
     fake = SentryFake(f"http://127.0.0.1:{port}", process)
     deadline = time.monotonic() + startup_timeout
     while time.monotonic() < deadline:
