@@ -2,6 +2,7 @@
 Issue detail, update, bulk update and delete, tags and short ids, through the API.
 """
 
+import json
 import re
 
 import pytest_twisted
@@ -188,3 +189,27 @@ async def test_walking_250_issues_by_the_link_header(api, store):
             break
         path = match.group(1).removeprefix("http://testserver")
     assert pages == 3 and len(seen) == 250 and len(set(seen)) == 250
+
+
+@pytest_twisted.ensureDeferred
+async def test_a_big_issue_is_gathered_a_slice_at_a_time(api, client, clock, store):
+    from twisted.internet.defer import ensureDeferred
+
+    project = store.project_by_id(1)
+    for n in range(5000):
+        payload = {"message": "busy", "tags": {"n": str(n % 3)}}
+        store.ingest_event(project, payload, json.dumps(payload).encode())
+    (issue,) = store.issues([project])
+    pending = ensureDeferred(api.request("GET", f"/api/0/issues/{issue.id}/tags/"))
+    # The first slice is gathered; the server answers others before the rest.
+    assert not pending.called
+    health = await api.request("GET", "/health", token=None)
+    assert health.code == 200
+    for _ in range(3):
+        clock.advance(0)
+    client.flush()
+    tags = (await pending).json()
+    n_tag = next(tag for tag in tags if tag["key"] == "n")
+    assert n_tag["totalValues"] == 5000 and n_tag["uniqueValues"] == 3
+    detail = await api.request("GET", f"/api/0/issues/{issue.id}/")
+    assert {"key": "n", "name": "n", "totalValues": 5000} in detail.json()["tags"]

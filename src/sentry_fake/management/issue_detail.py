@@ -56,15 +56,17 @@ class IssueDetailRoutes:
         })
         return body
 
-    def _get(self, request: Any, org: str | None, issue_id: str) -> bytes:
+    async def _get(self, request: Any, org: str | None, issue_id: str) -> bytes:
         issue, organization = self._issue_in(org, issue_id)
+        await self.store.prepare_issue_facts(issue)
         return json_response(request, self._detail(request, issue, organization))
 
-    def _put(self, request: Any, org: str | None, issue_id: str) -> bytes:
+    async def _put(self, request: Any, org: str | None, issue_id: str) -> bytes:
         issue, organization = self._issue_in(org, issue_id)
         change, _ = parse_change(read_json_body(request, self.store.limits.api_body),
                                  lambda value: self.store.resolve_actor(organization, value))
         self.store.update_issues([issue], change)
+        await self.store.prepare_issue_facts(issue)
         return json_response(request, self._detail(request, issue, organization))
 
     def _delete(self, request: Any, org: str | None, issue_id: str) -> bytes:
@@ -108,8 +110,9 @@ class IssueDetailRoutes:
 
     # Tags and hashes
 
-    def _tags(self, request: Any, org: str | None, issue_id: str) -> bytes:
+    async def _tags(self, request: Any, org: str | None, issue_id: str) -> bytes:
         issue, _ = self._issue_in(org, issue_id)
+        await self.store.prepare_issue_facts(issue)
         facts = self.store.issue_facts(issue)
         return json_response(request, [
             self._tag_body(facts, key, limit=9) for key in sorted(facts.tag_counts)
@@ -143,21 +146,25 @@ class IssueDetailRoutes:
 
     @app.route("/api/0/organizations/<org>/issues/<issue_id>/tags/<key>/", methods=["GET"])
     @authenticated
-    def org_issue_tag(self, request: Any, org: str, issue_id: str, key: str) -> bytes:
+    async def org_issue_tag(self, request: Any, org: str, issue_id: str, key: str) -> bytes:
         issue, _ = self._issue_in(org, issue_id)
+        await self.store.prepare_issue_facts(issue)
         return json_response(request, self._tag_body(self.store.issue_facts(issue), key, 9))
 
     @app.route("/api/0/issues/<issue_id>/tags/<key>/", methods=["GET"])
     @authenticated
-    def legacy_issue_tag(self, request: Any, issue_id: str, key: str) -> bytes:
+    async def legacy_issue_tag(self, request: Any, issue_id: str, key: str) -> bytes:
         issue, _ = self._issue_in(None, issue_id)
+        await self.store.prepare_issue_facts(issue)
         return json_response(request, self._tag_body(self.store.issue_facts(issue), key, 9))
 
     @app.route("/api/0/organizations/<org>/issues/<issue_id>/tags/<key>/values/", methods=["GET"])
     @app.route("/api/0/issues/<issue_id>/tags/<key>/values/", methods=["GET"])
     @authenticated
-    def issue_tag_values(self, request: Any, issue_id: str, key: str, org: str | None = None) -> bytes:
+    async def issue_tag_values(self, request: Any, issue_id: str, key: str,
+                               org: str | None = None) -> bytes:
         issue, _ = self._issue_in(org, issue_id)
+        await self.store.prepare_issue_facts(issue)
         facts = self.store.issue_facts(issue)
         counts = facts.tag_counts.get(key)
         if counts is None:
@@ -178,12 +185,13 @@ class IssueDetailRoutes:
 
     @app.route("/api/0/organizations/<org>/shortids/<short_id>/", methods=["GET"])
     @authenticated
-    def short_id(self, request: Any, org: str, short_id: str) -> bytes:
+    async def short_id(self, request: Any, org: str, short_id: str) -> bytes:
         organization = self.store.organization(org)
         issue = self.store_issue_by_short_id(organization, short_id)
         if issue is None:
             raise NotFound()
         project = self.store.project_by_id(issue.project_id)
+        await self.store.prepare_issue_facts(issue)
         body = self._detail(request, issue, organization)
         return json_response(request, {
             "organizationSlug": organization.slug, "projectSlug": project.slug,

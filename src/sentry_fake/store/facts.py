@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections import Counter, OrderedDict
 from typing import Any, Iterable
 
+from twisted.internet.defer import Deferred, succeed
+
 from .grouping import exceptions, frames_of
 from .models import Event
 from .normalize import document, formatted_message
@@ -114,6 +116,38 @@ class FactCache:
                     facts._gather(events[index])
                 return self._keep(issue.id, appended, facts)
         return self._keep(issue.id, appended, IssueFacts(events))
+
+    def prepare(self, issue: Any, events: Any, clock: Any, chunk: int = 2000) -> Deferred[None]:
+        """
+        Make the issue's facts fresh without holding the reactor for long: up to C{chunk}
+        events are gathered at once, more in slices of C{chunk} on later reactor turns (an issue
+        with a hundred thousand events would otherwise stop the server for seconds).
+
+        @return: a Deferred that fires when L{get} will answer without gathering much.
+        """
+        cached = self._cache.get(issue.id)
+        appended = events.appended
+        fresh = appended - cached[0] if cached is not None else len(events)
+        if cached is not None and not 0 <= fresh <= len(events):
+            cached, fresh = None, len(events)
+        if fresh <= chunk:
+            self.get(issue, events)
+            return succeed(None)
+        facts = cached[1] if cached is not None else IssueFacts(())
+        batch = list(events)[len(events) - fresh:]
+        done: Deferred[None] = Deferred()
+
+        def step(start: int) -> None:
+            for event in batch[start:start + chunk]:
+                facts._gather(event)
+            if start + chunk < len(batch):
+                clock.callLater(0, step, start + chunk)
+            else:
+                self._keep(issue.id, appended, facts)
+                done.callback(None)
+
+        step(0)
+        return done
 
     def forget(self, issue_id: int) -> None:
         self._cache.pop(issue_id, None)

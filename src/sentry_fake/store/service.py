@@ -298,6 +298,13 @@ class StoreService(Service):
         """
         return self._facts.get(issue, self._events.facet("issue", issue.id))
 
+    def prepare_issue_facts(self, issue: Issue) -> Any:
+        """
+        A Deferred that fires once L{issue_facts} is fresh, gathering a large issue's events a
+        slice at a time so that the server keeps answering meanwhile.
+        """
+        return self._facts.prepare(issue, self._events.facet("issue", issue.id), self._clock)
+
     def update_issues(self, issues: Iterable[Issue], change: IssueChange) -> None:
         now = self.now()
         for issue in issues:
