@@ -177,16 +177,6 @@ class IStore(Interface):
         Forget a project with its keys, issues and events.
         """
 
-    def resolve_actor(organization, value):
-        """
-        @return: C{"user:ID"} or C{"team:ID"} for an C{assignedTo} value.
-        @raise sentry_fake.errors.Invalid: nobody by that name.
-        """
-
-    def actor(reference):
-        """
-        @return: the L{User} or L{Team} an C{"user:ID"}/C{"team:ID"} reference names, or C{None}.
-        """
 
 
 class ISurface(Interface):

@@ -40,7 +40,7 @@ class IssueDetailRoutes:
         project = self.store.project_by_id(issue.project_id)
         now = self.store.now()
         body = serializers.issue(issue, project, org, base_url(request), now, "24h",
-                                 self.store.actor(issue.assigned_to))
+                                 self.store.directory.actor(issue.assigned_to))
         body["stats"]["30d"] = serializers.issue_stats(issue, "30d", now)
         facts = self.store.issue_facts(issue)
         body.update({
@@ -64,7 +64,7 @@ class IssueDetailRoutes:
     async def _put(self, request: Any, org: str | None, issue_id: str) -> bytes:
         issue, organization = self._issue_in(org, issue_id)
         change, _ = parse_change(read_json_body(request, self.store.limits.api_body),
-                                 lambda value: self.store.resolve_actor(organization, value))
+                                 lambda value: self.store.directory.resolve_actor(organization, value))
         self.store.update_issues([issue], change)
         await self.store.prepare_issue_facts(issue)
         return json_response(request, self._detail(request, issue, organization))

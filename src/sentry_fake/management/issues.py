@@ -52,7 +52,7 @@ class IssueListRoutes:
         )
 
     def _assignee_names(self, issue: Issue) -> frozenset[str]:
-        assignee = self.store.actor(issue.assigned_to)
+        assignee = self.store.directory.actor(issue.assigned_to)
         if assignee is None:
             return frozenset()
         names = {issue.assigned_to, str(assignee.id)}
@@ -108,7 +108,7 @@ class IssueListRoutes:
         base, now = base_url(request), self.store.now()
         return [
             serializers.issue(issue, self.store.project_by_id(issue.project_id), org, base, now,
-                              stats_period, self.store.actor(issue.assigned_to))
+                              stats_period, self.store.directory.actor(issue.assigned_to))
             for issue in issues
         ]
 
@@ -179,14 +179,14 @@ class IssueListRoutes:
 
     def _bulk_update(self, request: Any, org: Organization, projects: list[Project]) -> bytes:
         change, answer = parse_change(read_json_body(request, self.store.limits.api_body),
-                                      lambda value: self.store.resolve_actor(org, value))
+                                      lambda value: self.store.directory.resolve_actor(org, value))
         targets = self._targets(request, projects)
         if targets is None:
             request.setResponseCode(204)
             return b""
         self.store.update_issues(targets, change)
         if "assignedTo" in answer:
-            answer["assignedTo"] = serializers.actor(self.store.actor(targets[0].assigned_to))
+            answer["assignedTo"] = serializers.actor(self.store.directory.actor(targets[0].assigned_to))
         return json_response(request, answer)
 
     def _bulk_delete(self, request: Any, projects: list[Project]) -> bytes:

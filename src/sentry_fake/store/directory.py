@@ -161,3 +161,37 @@ class Directory:
 
     def projects_of_team(self, team: Team) -> list[Project]:
         return [p for p in self.projects.values() if team.id in p.team_ids]
+
+    # Actors: who an issue can be assigned to
+
+    def resolve_actor(self, organization: Organization, value: object) -> str:
+        """
+        What an C{assignedTo} value names: C{"user:ID"} or C{"team:ID"}.
+
+        @raise Invalid: nobody by that name.
+        """
+        text = str(value).strip()
+        kind, _, ident = text.partition(":")
+        team_ref = ident if kind == "team" and ident else text[1:] if text.startswith("#") else None
+        if team_ref:
+            try:
+                return f"team:{self.team(organization, team_ref).id}"
+            except NotFound:
+                raise Invalid("Unknown actor input")
+        if kind == "user" and ident:
+            text = ident
+        me = self.me
+        if text in (str(me.id), me.email, me.username, me.name):
+            return f"user:{me.id}"
+        raise Invalid("Unknown actor input")
+
+    def actor(self, reference: str | None) -> User | Team | None:
+        """
+        The user or team an C{"user:ID"}/C{"team:ID"} reference names.
+        """
+        if not reference:
+            return None
+        kind, _, ident = reference.partition(":")
+        if kind == "team":
+            return self.teams.get(int(ident))
+        return self.users.get(int(ident))

@@ -14,18 +14,18 @@ from twisted.internet.interfaces import IReactorTime
 from twisted.logger import Logger
 from zope.interface import implementer
 
-from ..errors import IngestRejected, Invalid, NotFound
+from ..errors import IngestRejected, NotFound
 from ..interfaces import IStore
 from ..jsoncodec import loads
 from .directory import Directory
-from .grouping import grouping_hash
 from .facts import FactCache, IssueFacts
+from .grouping import grouping_hash
 from .issues import IssueBook, IssueChange, apply_change
 from .limits import Limits
 from .log import Log
-from .models import CapturedItem, ClientKey, Event, Issue, Organization, Project, Team, User
-from .normalize import build_event, normalize_event_id
+from .models import CapturedItem, ClientKey, Event, Issue, Organization, Project, Team
 from .monitors import CheckIn, MonitorBook
+from .normalize import build_event, normalize_event_id
 from .releases import ReleaseBook
 from .seed import Seed
 from .uploads import UploadBook
@@ -318,38 +318,6 @@ class StoreService(Service):
             self.issue_book.remove(issue)
             self._events.remove_where("issue", issue.id)
             self._facts.forget(issue.id)
-
-    def resolve_actor(self, organization: Organization, value: Any) -> str:
-        """
-        What an C{assignedTo} value names: C{"user:ID"} or C{"team:ID"}.
-
-        @raise Invalid: nobody by that name.
-        """
-        text = str(value).strip()
-        me = self.directory.me
-        kind, _, ident = text.partition(":")
-        team_ref = ident if kind == "team" and ident else text[1:] if text.startswith("#") else None
-        if team_ref:
-            try:
-                return f"team:{self.directory.team(organization, team_ref).id}"
-            except NotFound:
-                raise Invalid("Unknown actor input")
-        if kind == "user" and ident:
-            text = ident
-        if text in (str(me.id), me.email, me.username, me.name):
-            return f"user:{me.id}"
-        raise Invalid("Unknown actor input")
-
-    def actor(self, reference: str | None) -> User | Team | None:
-        """
-        The user or team an issue is assigned to.
-        """
-        if not reference:
-            return None
-        kind, _, ident = reference.partition(":")
-        if kind == "team":
-            return self.directory.teams.get(int(ident))
-        return self.directory.users.get(int(ident))
 
     def issue_count(self) -> int:
         return len(self.issue_book)
