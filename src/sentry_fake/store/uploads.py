@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import uuid
 from collections import OrderedDict
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from ..errors import Invalid, NotFound
 from .bundle_archive import BundleError, normalize_debug_id, read_bundle
@@ -119,6 +119,28 @@ class UploadBook:
         else:
             self._debug_files.pop((record.project_id, record.checksum), None)
 
+    def _collect(self, kind: str, scope: int, organization_id: int, checksum: str,
+                 chunks: Sequence[str], joined: Callable[[Sequence[str]], object]
+                 ) -> AssembleAnswer | bytes:
+        """
+        A file's bytes joined from its chunks, or the answer that stops its assembly: an error
+        remembered for it, chunks still missing, or bytes whose SHA-1 is not C{checksum}.
+        C{joined(chunks)} is called once the chunks are used.
+        """
+        error = self._errors.get((kind, scope, checksum))
+        if error is not None:
+            return AssembleAnswer(ERROR, error)
+        if not chunks:
+            return AssembleAnswer(NOT_FOUND)
+        missing = self.missing_chunks(organization_id, chunks)
+        if missing:
+            return AssembleAnswer(NOT_FOUND, missing=tuple(missing))
+        data = self._join(organization_id, chunks)
+        joined(chunks)
+        if hashlib.sha1(data).hexdigest() != checksum:
+            return self._failed(kind, scope, checksum, CHECKSUM_MISMATCH)
+        return data
+
     # Artifact bundles
 
     def assemble_bundle(self, organization_id: int, project_ids: Sequence[int], checksum: str,
@@ -133,18 +155,10 @@ class UploadBook:
         if bundle is not None:
             self._associate(bundle, project_ids, version, dist)
             return AssembleAnswer(OK)
-        error = self._errors.get(("bundle", organization_id, checksum))
-        if error is not None:
-            return AssembleAnswer(ERROR, error)
-        if not chunks:
-            return AssembleAnswer(NOT_FOUND)
-        missing = self.missing_chunks(organization_id, chunks)
-        if missing:
-            return AssembleAnswer(NOT_FOUND, missing=tuple(missing))
-        data = self._join(organization_id, chunks)
-        self._drop_chunks(organization_id, chunks)
-        if hashlib.sha1(data).hexdigest() != checksum:
-            return self._failed("bundle", organization_id, checksum, CHECKSUM_MISMATCH)
+        data = self._collect("bundle", organization_id, organization_id, checksum, chunks,
+                             lambda joined: self._drop_chunks(organization_id, joined))
+        if isinstance(data, AssembleAnswer):
+            return data
         try:
             manifest, entries = read_bundle(data)
         except BundleError as error:
@@ -263,18 +277,9 @@ class UploadBook:
         existing = self._debug_files.get((project_id, checksum))
         if existing is not None:
             return AssembleAnswer(OK, debug_file=existing)
-        error = self._errors.get(("dif", project_id, checksum))
-        if error is not None:
-            return AssembleAnswer(ERROR, error)
-        if not chunks:
-            return AssembleAnswer(NOT_FOUND)
-        missing = self.missing_chunks(organization_id, chunks)
-        if missing:
-            return AssembleAnswer(NOT_FOUND, missing=tuple(missing))
-        data = self._join(organization_id, chunks)
-        used.extend(chunks)
-        if hashlib.sha1(data).hexdigest() != checksum:
-            return self._failed("dif", project_id, checksum, CHECKSUM_MISMATCH)
+        data = self._collect("dif", project_id, organization_id, checksum, chunks, used.extend)
+        if isinstance(data, AssembleAnswer):
+            return data
         info = sniff(data)
         if info.file_format == "unknown":
             return self._failed("dif", project_id, checksum, UNSUPPORTED)
