@@ -37,6 +37,7 @@ from twisted.internet import reactor
 from twisted.logger import globalLogBeginner, textFileLogObserver
 
 from sentry_fake.application import Settings, build_service
+from sentry_fake.ingest.batch import IngestBatch
 from sentry_fake.jsoncodec import loads
 
 from list_payloads import EVENT_ID, MESSAGE, SITE, START_TIMESTAMP, TIMESTAMP, VALUE
@@ -44,18 +45,6 @@ from list_payloads import EVENT_ID, MESSAGE, SITE, START_TIMESTAMP, TIMESTAMP, V
 WAREHOUSES = ("amsterdam", "berlin", "copenhagen", "dublin", "edinburgh", "frankfurt", "geneva",
               "helsinki", "istanbul", "jerez")
 SEED = 20261122
-
-
-class Moment:
-    """
-    A clock the store reads while it is filled, so receive times are spread over the past.
-    """
-
-    def __init__(self, now: float) -> None:
-        self.now = now
-
-    def seconds(self) -> float:
-        return self.now
 
 
 def letters(number: int) -> str:
@@ -75,7 +64,7 @@ def fill(store, templates: dict[str, str], args) -> dict:
     Store C{args.events} events; return counts of what was stored.
     """
     rng = random.Random(SEED)
-    project = store.project_by_id(1)
+    project = store.directory.project_by_id(1)
     sites = max(1, args.sites)
     # Zipf-like: the site at rank k gets about 1/k as many events as the first one.
     site_weights = list(itertools.accumulate(1.0 / (rank + 1) for rank in range(sites)))
@@ -84,44 +73,39 @@ def fill(store, templates: dict[str, str], args) -> dict:
     end = time.time()
     start = end - args.history_hours * 3600
     step = (end - start) / max(1, args.events)
-    moment = Moment(start)
-    real_clock = store.clock
-    store.clock = moment
     kinds = {"error": 0, "message": 0, "transaction": 0}
     raw_bytes = {"error": 0, "message": 0, "transaction": 0}
-    try:
-        for number in range(args.events):
-            moment.now = start + number * step
-            draw = rng.random()
-            kind = ("transaction" if draw < args.transactions
-                    else "message" if draw < args.transactions + args.messages else "error")
-            text = templates[kind].replace(EVENT_ID, uuid.uuid4().hex)
-            # The timestamps become numbers: the quotes around the placeholders go too.
-            text = text.replace(f'"{TIMESTAMP}"', f"{moment.now:.6f}")
-            if kind == "transaction":
-                text = text.replace(f'"{START_TIMESTAMP}"', f"{moment.now - 0.184:.6f}")
-            elif kind == "error":
-                if args.shape == "unique":
-                    site, word = number, letters(number)
-                else:
-                    site = rng.choices(range(sites), cum_weights=site_weights)[0]
-                    word = letters(site)
-                text = text.replace(SITE, f"parse_quantity_v{site}")
-                text = text.replace(VALUE, f"invalid literal for int() with base 10: '{word}'")
+    for number in range(args.events):
+        now = start + number * step
+        draw = rng.random()
+        kind = ("transaction" if draw < args.transactions
+                else "message" if draw < args.transactions + args.messages else "error")
+        text = templates[kind].replace(EVENT_ID, uuid.uuid4().hex)
+        # The timestamps become numbers: the quotes around the placeholders go too.
+        text = text.replace(f'"{TIMESTAMP}"', f"{now:.6f}")
+        if kind == "transaction":
+            text = text.replace(f'"{START_TIMESTAMP}"', f"{now - 0.184:.6f}")
+        elif kind == "error":
+            if args.shape == "unique":
+                site, word = number, letters(number)
             else:
-                if args.shape == "unique":
-                    where = letters(number)
-                else:
-                    where = WAREHOUSES[rng.choices(range(len(WAREHOUSES)),
-                                                   cum_weights=message_weights)[0]]
-                text = text.replace(MESSAGE, f"Inventory sync for warehouse {where} fell behind")
-            raw = text.encode("utf-8")
-            store.ingest_event(project, loads(raw), raw, None,
-                               "transaction" if kind == "transaction" else "event")
-            kinds[kind] += 1
-            raw_bytes[kind] += len(raw)
-    finally:
-        store.clock = real_clock
+                site = rng.choices(range(sites), cum_weights=site_weights)[0]
+                word = letters(site)
+            text = text.replace(SITE, f"parse_quantity_v{site}")
+            text = text.replace(VALUE, f"invalid literal for int() with base 10: '{word}'")
+        else:
+            if args.shape == "unique":
+                where = letters(number)
+            else:
+                where = WAREHOUSES[rng.choices(range(len(WAREHOUSES)),
+                                               cum_weights=message_weights)[0]]
+            text = text.replace(MESSAGE, f"Inventory sync for warehouse {where} fell behind")
+        raw = text.encode("utf-8")
+        batch = IngestBatch(store, project.id, None, strict=False, now=now)
+        batch.event(loads(raw), raw, "transaction" if kind == "transaction" else "event")
+        batch.commit()
+        kinds[kind] += 1
+        raw_bytes[kind] += len(raw)
     return {"kinds": kinds,
             "mean_payload_bytes": {kind: round(raw_bytes[kind] / kinds[kind])
                                    for kind in kinds if kinds[kind]}}
@@ -163,7 +147,7 @@ def main(argv: list[str]) -> int:
     gc.collect()
     fill_seconds = time.perf_counter() - started
 
-    project = store.project_by_id(1)
+    project = store.directory.project_by_id(1)
     issues = store.issues([project])
     biggest = max(issues, key=lambda issue: issue.times_seen, default=None)
     info = {

@@ -7,6 +7,7 @@ import json
 
 import pytest
 import pytest_twisted
+from records import reset
 
 GUID = "a460c25f-f255-4577-b920-fcfacae4e5eb"
 AUTH = {"X-Sentry-Auth": "Sentry sentry_key=parlel, sentry_version=7"}
@@ -161,5 +162,5 @@ async def test_an_object_that_is_not_a_check_in_is_kept_but_files_nothing(api, s
 async def test_reset_forgets_monitors(api, store):
     await cron(api, "GET", "/api/1/cron/job/parlel/?status=ok")
     assert len(store.monitors) == 1
-    store.reset()
+    reset(store)
     assert len(store.monitors) == 0

@@ -74,7 +74,9 @@ async def test_project_update_and_delete(http):
     assert (body["name"], body["platform"], body["isBookmarked"]) == ("Renamed", "python", True)
     await http.request("POST", "/api/0/organizations/parlel/projects/", json_body={"name": "other"})
     taken = await http.request("PUT", "/api/0/projects/parlel/parlel/", json_body={"slug": "other"})
-    assert (taken.code, taken.json()) == (409, {"detail": "A project with this slug already exists."})
+    # Renaming to a taken slug is a field error, as in Sentry (409 is for creating one).
+    assert (taken.code, taken.json()) == (
+        400, {"slug": ["Another project (other) is already using that slug"]})
     bad = await http.request("PUT", "/api/0/projects/parlel/parlel/", json_body={"slug": "123"})
     assert bad.code == 400 and "slug" in bad.json()
     moved = await http.request("PUT", "/api/0/projects/parlel/parlel/", json_body={"slug": "web"})

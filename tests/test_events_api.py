@@ -297,7 +297,7 @@ async def test_pagination_follows_link_header(api, store):
     assert pages == 3 and len(seen) == 250 and set(seen) == sent
     small = await api.request("GET", "/api/0/projects/parlel/parlel/events/?per_page=7")
     assert len(small.json()) == 7 and links(small)["previous"]["results"] == "false"
-    (issue,) = store.issues(store.projects())
+    (issue,) = store.issues(store.directory.projects_of())
     issue_page = await api.request("GET", f"/api/0/issues/{issue.id}/events/?cursor=0:200:0")
     assert len(issue_page.json()) == 50 and links(issue_page)["next"]["results"] == "false"
     too_small = await api.request("GET", "/api/0/projects/parlel/parlel/events/?per_page=0")

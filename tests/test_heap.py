@@ -8,6 +8,7 @@ from twisted.internet.task import Clock
 
 from sentry_fake.heap import HeapFreezer
 from sentry_fake.store.service import StoreService
+from records import ingest, reset
 
 
 def test_freezes_only_after_a_batch_of_stores(monkeypatch):
@@ -18,19 +19,19 @@ def test_freezes_only_after_a_batch_of_stores(monkeypatch):
     freezer = HeapFreezer(store, interval=1, batch=3, clock=clock)
     freezer.startService()
     try:
-        project = store.project_by_id(1)
+        project = store.directory.project_by_id(1)
         for n in range(2):
-            store.ingest_event(project, {"message": f"m{n}"}, b"{}")
+            ingest(store, {"message": f"m{n}"}, project.id, b"{}")
         clock.advance(1)
         assert frozen == []
-        store.ingest_event(project, {"message": "m3"}, b"{}")
+        ingest(store, {"message": "m3"}, project.id, b"{}")
         clock.advance(1)
         assert frozen == [True]
         clock.advance(1)
         assert frozen == [True]
-        store.reset()
+        reset(store)
         for n in range(3):
-            store.ingest_event(project, {"message": f"again {n}"}, b"{}")
+            ingest(store, {"message": f"again {n}"}, project.id, b"{}")
         clock.advance(1)
         assert frozen == [True, True]
     finally:

@@ -81,5 +81,5 @@ def test_the_seeded_key_is_the_same_in_every_run():
     from sentry_fake.store.service import StoreService
 
     first, second = StoreService(Clock()), StoreService(Clock())
-    assert first.key("parlel").secret == second.key("parlel").secret
-    assert len(first.key("parlel").secret) == 32
+    assert first.directory.key("parlel").secret == second.directory.key("parlel").secret
+    assert len(first.directory.key("parlel").secret) == 32

@@ -98,7 +98,7 @@ async def test_unknown_project_is_created_on_first_use(api, store):
     answer = await post(api, "/api/77/envelope/", envelope(event_item()))
     assert answer.code == 200, answer
     assert store.event(EVENT_ID).project_id == 77
-    assert store.project_by_id(77).slug == "project-77"
+    assert store.directory.project_by_id(77).slug == "project-77"
 
 
 @pytest_twisted.ensureDeferred

@@ -54,8 +54,8 @@ async def test_events_items_and_reset(api, store):
     assert reset.code == 200
     after = (await api.request("GET", "/__parlel/events", token=None)).json()
     assert after == {"events": [], "count": 0, "evicted": 0}
-    assert [p.slug for p in store.projects()] == ["parlel"]
-    assert store.key("parlel") is not None
+    assert [p.slug for p in store.directory.projects_of()] == ["parlel"]
+    assert store.directory.key("parlel") is not None
 
 
 @pytest_twisted.ensureDeferred

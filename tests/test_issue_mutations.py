@@ -8,6 +8,7 @@ import re
 import pytest_twisted
 
 from test_issues_api import error_event, send
+from records import ingest
 
 
 async def one_issue(api, **event):
@@ -172,11 +173,11 @@ async def test_short_ids_tags_and_hashes(api):
 
 @pytest_twisted.ensureDeferred
 async def test_walking_250_issues_by_the_link_header(api, store):
-    project = store.project_by_id(1)
+    project = store.directory.project_by_id(1)
     for n in range(250):
         payload = {"message": f"distinct message {chr(65 + n % 26)}{chr(65 + n // 26)}",
                    "fingerprint": [f"issue-{n}"]}
-        store.ingest_event(project, payload, b"{}")
+        ingest(store, payload, project.id, b"{}")
     seen, path, pages = [], "/api/0/projects/parlel/parlel/issues/?query=&limit=100", 0
     while True:
         answer = await api.request("GET", path)
@@ -195,10 +196,10 @@ async def test_walking_250_issues_by_the_link_header(api, store):
 async def test_a_big_issue_is_gathered_a_slice_at_a_time(api, client, clock, store):
     from twisted.internet.defer import ensureDeferred
 
-    project = store.project_by_id(1)
+    project = store.directory.project_by_id(1)
     for n in range(5000):
         payload = {"message": "busy", "tags": {"n": str(n % 3)}}
-        store.ingest_event(project, payload, json.dumps(payload).encode())
+        ingest(store, payload, project.id, json.dumps(payload).encode())
     (issue,) = store.issues([project])
     pending = ensureDeferred(api.request("GET", f"/api/0/issues/{issue.id}/tags/"))
     # The first slice is gathered; the server answers others before the rest.

@@ -7,6 +7,8 @@ from itertools import islice
 from twisted.internet.task import Clock
 
 from sentry_fake.store.service import StoreService
+from records import ingest
+from sentry_fake.store.records import IssuesDeleted
 
 
 def make_store():
@@ -20,12 +22,11 @@ def send(store, clock, fingerprint, project_id=1, user=None):
     payload = {"message": fingerprint, "fingerprint": [fingerprint]}
     if user:
         payload["user"] = {"id": user}
-    project = store.project_for_ingest(project_id, "parlel", strict=False)
-    return store.ingest_event(project, payload, b"{}")
+    return ingest(store, payload, project_id, b"{}")
 
 
 def titles(store, sort, project_ids=(1,)):
-    projects = [store.project_by_id(pid) for pid in project_ids]
+    projects = [store.directory.project_by_id(pid) for pid in project_ids]
     return [issue.title for issue in store.issues_in_order(projects, sort)]
 
 
@@ -40,7 +41,7 @@ def test_every_order_matches_a_full_sort():
     assert titles(store, "user") == ["a", "d", "b", "c"]
     for sort, key in [("date", lambda i: i.last_seen), ("new", lambda i: i.first_seen),
                       ("freq", lambda i: i.times_seen), ("user", lambda i: len(i.users))]:
-        walked = [key(issue) for issue in store.issues_in_order(store.projects(), sort)]
+        walked = [key(issue) for issue in store.issues_in_order(store.directory.projects_of(), sort)]
         assert walked == sorted(walked, reverse=True)
 
 
@@ -51,8 +52,8 @@ def test_projects_merge_and_deletes_leave_the_orders():
     send(store, clock, "three", project_id=1)
     assert titles(store, "date", (1, 2)) == ["three", "two", "one"]
     assert titles(store, "new", (2, 1)) == ["three", "two", "one"]
-    (one,) = [i for i in store.issues(store.projects()) if i.title == "one"]
-    store.delete_issues([one])
+    (one,) = [i for i in store.issues(store.directory.projects_of()) if i.title == "one"]
+    store.delete_issues(IssuesDeleted(time=store.now(), issue_ids=(one.id,)))
     assert titles(store, "date", (1, 2)) == ["three", "two"]
     # Equal counts: the projects' walks merge in the order the projects were given.
     assert titles(store, "freq", (1, 2)) == ["three", "two"]
@@ -63,5 +64,5 @@ def test_walks_are_lazy():
     clock, store = make_store()
     for n in range(1000):
         send(store, clock, f"issue {n}")
-    first = list(islice(store.issues_in_order(store.projects(), "date"), 3))
+    first = list(islice(store.issues_in_order(store.directory.projects_of(), "date"), 3))
     assert [issue.title for issue in first] == ["issue 999", "issue 998", "issue 997"]

@@ -81,7 +81,7 @@ async def test_issue_list_query_sort_and_paging(api, store):
 @pytest_twisted.ensureDeferred
 async def test_resolved_issue_regresses(api, store):
     await send(api, error_event())
-    (issue,) = store.issues(store.projects())
+    (issue,) = store.issues(store.directory.projects_of())
     issue.status = "resolved"
     await send(api, error_event())
     assert (issue.status, issue.substatus, issue.times_seen) == ("unresolved", "regressed", 2)
@@ -93,5 +93,5 @@ async def test_duplicate_event_ids_are_stored_once(api, store):
     await send(api, payload)
     await send(api, payload)
     assert len(store.events()) == 1
-    (issue,) = store.issues(store.projects())
+    (issue,) = store.issues(store.directory.projects_of())
     assert issue.times_seen == 1

@@ -7,6 +7,7 @@ from datetime import datetime, timezone
 
 import pytest
 
+from sentry_fake import ids
 from sentry_fake.errors import Invalid, NotFound
 from sentry_fake.store.monitors import (NIL_ID, MonitorBook, monitor_slug, parse_check_in,
                                         read_check_in)
@@ -14,6 +15,7 @@ from sentry_fake.store.schedule import (next_crontab, next_expected, parse_cront
                                         read_monitor_config)
 
 from conftest import NOW
+from records import create_project
 
 GUID = "a460c25ff2554577b920fcfacae4e5eb"
 
@@ -22,9 +24,16 @@ def at(text):
     return datetime.fromisoformat(text).replace(tzinfo=timezone.utc).timestamp()
 
 
+def record(book, project, payload, now):
+    """
+    File a check-in as the store does once the ingest surface has read it.
+    """
+    return book.record(project, read_check_in(payload), now, ids.uuid_str(), ids.uuid_hex())
+
+
 @pytest.fixture
 def project(store):
-    return store.project_by_id(1)
+    return store.directory.project_by_id(1)
 
 
 def test_read_check_in_normalizes_and_defaults():
@@ -66,14 +75,14 @@ def test_monitor_slug_is_truncated_like_sentry():
 
 def test_first_check_in_creates_the_monitor_and_a_known_id_updates_it(project):
     book = MonitorBook()
-    opened = book.record(project, {"monitor_slug": "nightly", "status": "in_progress",
+    opened = record(book, project, {"monitor_slug": "nightly", "status": "in_progress",
                                    "check_in_id": GUID, "environment": "prod"}, NOW)
     monitor = book.find(project.organization_id, "nightly")
     assert (monitor.name, monitor.slug, monitor.status) == ("nightly", "nightly", "active")
     assert monitor.environments["prod"].status == "active"
     assert (opened.status, opened.duration, opened.date_in_progress) == ("in_progress", None, NOW)
 
-    closed = book.record(project, {"monitor_slug": "nightly", "status": "ok",
+    closed = record(book, project, {"monitor_slug": "nightly", "status": "ok",
                                    "check_in_id": GUID, "environment": "prod"}, NOW + 12.5)
     assert closed is opened
     assert (closed.status, closed.duration, closed.date_updated) == ("ok", 12500, NOW + 12.5)
@@ -82,18 +91,18 @@ def test_first_check_in_creates_the_monitor_and_a_known_id_updates_it(project):
     assert book.check_ins_of(monitor) == [closed]
 
     # A finished check-in keeps its first closing status.
-    book.record(project, {"monitor_slug": "nightly", "status": "error", "check_in_id": GUID,
+    record(book, project, {"monitor_slug": "nightly", "status": "error", "check_in_id": GUID,
                           "environment": "prod"}, NOW + 20)
     assert closed.status == "ok"
 
 
 def test_a_check_in_without_id_closes_the_latest_in_progress_one(project):
     book = MonitorBook()
-    first = book.record(project, {"monitor_slug": "job", "status": "in_progress"}, NOW)
-    closing = book.record(project, {"monitor_slug": "job", "status": "error", "duration": 3},
+    first = record(book, project, {"monitor_slug": "job", "status": "in_progress"}, NOW)
+    closing = record(book, project, {"monitor_slug": "job", "status": "error", "duration": 3},
                           NOW + 5)
     assert closing is first and (first.status, first.duration) == ("error", 3000)
-    fresh = book.record(project, {"monitor_slug": "job", "status": "ok"}, NOW + 6)
+    fresh = record(book, project, {"monitor_slug": "job", "status": "ok"}, NOW + 6)
     assert fresh is not first and fresh.date_added == NOW + 6
     monitor = book.find(project.organization_id, "job")
     assert [c.id for c in book.check_ins_of(monitor)] == [fresh.id, first.id]
@@ -102,7 +111,7 @@ def test_a_check_in_without_id_closes_the_latest_in_progress_one(project):
 
 def test_duration_dates_a_new_check_in_back(project):
     book = MonitorBook()
-    check_in = book.record(project, {"monitor_slug": "job", "status": "ok", "duration": 10}, NOW)
+    check_in = record(book, project, {"monitor_slug": "job", "status": "ok", "duration": 10}, NOW)
     assert (check_in.date_added, check_in.date_updated, check_in.duration) == (NOW - 10, NOW, 10000)
 
 
@@ -110,7 +119,7 @@ def test_monitor_config_upserts_the_schedule(project):
     book = MonitorBook()
     config = {"schedule": {"type": "interval", "value": 2, "unit": "hour"}, "checkin_margin": 5,
               "max_runtime": 10, "timezone": "Europe/Vienna"}
-    book.record(project, {"monitor_slug": "job", "status": "ok", "monitor_config": config}, NOW)
+    record(book, project, {"monitor_slug": "job", "status": "ok", "monitor_config": config}, NOW)
     monitor = book.find(project.organization_id, "job")
     assert monitor.config["schedule_type"] == "interval"
     assert monitor.config["schedule"] == [2, "hour"]
@@ -119,9 +128,9 @@ def test_monitor_config_upserts_the_schedule(project):
     assert env.next_checkin == NOW - NOW % 60 + 7200
     assert env.next_checkin_latest == env.next_checkin + 300
     # A later check-in without config keeps it; with one, replaces it.
-    book.record(project, {"monitor_slug": "job", "status": "ok"}, NOW + 1)
+    record(book, project, {"monitor_slug": "job", "status": "ok"}, NOW + 1)
     assert monitor.config["schedule"] == [2, "hour"]
-    book.record(project, {"monitor_slug": "job", "status": "ok",
+    record(book, project, {"monitor_slug": "job", "status": "ok",
                           "monitor_config": {"schedule": {"type": "crontab", "value": "@daily"}}},
                 NOW + 2)
     assert (monitor.config["schedule_type"], monitor.config["schedule"]) == ("crontab", "@daily")
@@ -129,20 +138,20 @@ def test_monitor_config_upserts_the_schedule(project):
 
 def test_disabled_monitors_and_other_projects_drop_check_ins(store, project):
     book = MonitorBook()
-    book.record(project, {"monitor_slug": "job", "status": "ok"}, NOW)
+    record(book, project, {"monitor_slug": "job", "status": "ok"}, NOW)
     monitor = book.find(project.organization_id, "job")
     monitor.status = "disabled"
-    assert book.record(project, {"monitor_slug": "job", "status": "ok"}, NOW + 1) is None
-    other = store.create_project(store.organization("parlel"), None, "Other")
+    assert record(book, project, {"monitor_slug": "job", "status": "ok"}, NOW + 1) is None
+    other = create_project(store, "Other")
     monitor.status = "active"
-    assert book.record(other, {"monitor_slug": "job", "status": "ok"}, NOW + 2) is None
+    assert record(book, other, {"monitor_slug": "job", "status": "ok"}, NOW + 2) is None
     assert len(book.check_ins_of(monitor)) == 1
 
 
 def test_find_by_id_rename_and_remove(project):
     book = MonitorBook()
-    book.record(project, {"monitor_slug": "job", "status": "ok", "environment": "a"}, NOW)
-    book.record(project, {"monitor_slug": "job", "status": "ok", "environment": "b"}, NOW)
+    record(book, project, {"monitor_slug": "job", "status": "ok", "environment": "a"}, NOW)
+    record(book, project, {"monitor_slug": "job", "status": "ok", "environment": "b"}, NOW)
     monitor = book.find(project.organization_id, "job")
     assert book.find(project.organization_id, monitor.id) is monitor
     with pytest.raises(NotFound):

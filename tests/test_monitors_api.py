@@ -7,6 +7,9 @@ import re
 
 import pytest
 import pytest_twisted
+import records
+from records import create_project
+from sentry_fake.store.records import ProjectDeleted
 
 ISO = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$")
 UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
@@ -15,8 +18,7 @@ CONFIG_KEYS = {"schedule_type", "schedule", "checkin_margin", "max_runtime", "ti
 
 
 def check_in(store, slug, status="ok", project_id=1, **fields):
-    return store.record_check_in(store.project_by_id(project_id),
-                                 dict(fields, monitor_slug=slug, status=status))
+    return records.check_in(store, dict(fields, monitor_slug=slug, status=status), project_id)
 
 
 @pytest.fixture
@@ -59,7 +61,7 @@ async def test_list_has_what_sentry_cli_needs_and_sentry_shapes(api, monitors):
 
 @pytest_twisted.ensureDeferred
 async def test_list_filters_and_paginates(api, store, monitors):
-    other = store.create_project(store.organization("parlel"), None, "Jobs")
+    other = create_project(store, "Jobs")
     check_in(store, "jobs-only", project_id=other.id)
     answer = await api.request("GET", f"/api/0/organizations/parlel/monitors/?project={other.id}")
     assert [m["slug"] for m in answer.json()] == ["jobs-only"]
@@ -152,9 +154,9 @@ async def test_delete_an_environment_then_the_monitor(api, store, monitors):
 
 @pytest_twisted.ensureDeferred
 async def test_monitors_of_a_deleted_project_disappear(api, store):
-    other = store.create_project(store.organization("parlel"), None, "Gone")
+    other = create_project(store, "Gone")
     check_in(store, "orphan", project_id=other.id)
-    store.delete_project(other)
+    store.delete_project(ProjectDeleted(time=store.now(), project_id=other.id))
     answer = await api.request("GET", "/api/0/organizations/parlel/monitors/")
     assert answer.json() == []
     assert (await api.request("GET", "/api/0/organizations/parlel/monitors/orphan/")).code == 404

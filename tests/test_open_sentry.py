@@ -11,6 +11,7 @@ import pytest
 import pytest_twisted
 
 from sentry_fake.ingest.open_sentry_items import parse_stack_text
+from records import create_project
 
 KEY = {"X-Open-Sentry-Key": "parlel"}
 HEX32 = re.compile(r"^[0-9a-f]{32}$")
@@ -143,8 +144,8 @@ async def test_an_ai_generation_is_a_gen_ai_transaction(api, store):
 
 @pytest_twisted.ensureDeferred
 async def test_an_array_answers_every_id_and_goes_to_the_key_project(api, store):
-    other = store.create_project(store.organization("parlel"), None, "Other")
-    [key] = store.keys(other)
+    other = create_project(store, "Other")
+    [key] = store.directory.keys_of(other)
     items = [{"type": "error", "message": f"n{i}"} for i in range(19)]
     items.append({"type": "ai_generation", "model": "m", "input": "x", "output": "y"})
     answer = await ingest(api, items, {"X-Sentry-Clone-Key": key.public})
@@ -171,8 +172,8 @@ async def test_gzip_bodies_and_preflight(api, store):
 @pytest_twisted.ensureDeferred
 async def test_every_refusal_over_a_real_socket(live_api, server):
     store = server.store
-    disabled = store.create_project(store.organization("parlel"), None, "Disabled")
-    [off] = store.keys(disabled)
+    disabled = create_project(store, "Disabled")
+    [off] = store.directory.keys_of(disabled)
     off.is_active = False
     cases = [
         (b"{not json", KEY, 400, "Invalid JSON"),

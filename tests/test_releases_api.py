@@ -11,6 +11,7 @@ from urllib.parse import quote
 
 import pytest
 import pytest_twisted
+from records import ingest, reset
 
 ISO = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$")
 RELEASES = "/api/0/organizations/parlel/releases/"
@@ -294,10 +295,10 @@ async def test_refs_name_unknown_repositories_into_being(api):
 
 @pytest_twisted.ensureDeferred
 async def test_events_feed_releases(api, store):
-    project = store.project(store.organization("parlel"), "parlel")
+    project = store.directory.project(store.directory.organization("parlel"), "parlel")
     for message in ("boom", "boom", "other"):
         payload = {"message": message, "release": "9.9.9"}
-        store.ingest_event(project, payload, json.dumps(payload).encode())
+        ingest(store, payload, project.id, json.dumps(payload).encode())
     release = (await api.request("GET", RELEASES + "9.9.9/")).json()
     assert release["newGroups"] == 2 and release["projects"][0]["newGroups"] == 2
     assert ISO.match(release["firstEvent"]) and ISO.match(release["lastEvent"])
@@ -306,7 +307,7 @@ async def test_events_feed_releases(api, store):
     refused = await api.request("DELETE", RELEASES + "9.9.9/")
     assert (refused.code, refused.json()) == (
         400, {"detail": "This release is referenced by active issues and cannot be removed."})
-    store.reset()
+    reset(store)
     assert (await api.request("GET", RELEASES + "9.9.9/")).code == 404
 
 

@@ -12,6 +12,7 @@ import pytest_twisted
 from twisted.internet.utils import getProcessOutputAndValue
 
 from test_issues_api import error_event
+from records import ingest as store_event
 
 TOKEN = "sntryu_" + "0" * 64
 
@@ -42,8 +43,8 @@ def cli(server, tmp_path):
 
 
 def ingest(server, *payloads):
-    project = server.store.project_by_id(1)
-    return [server.store.ingest_event(project, payload, b"{}") for payload in payloads]
+    project = server.store.directory.project_by_id(1)
+    return [store_event(server.store, payload, project.id, b"{}") for payload in payloads]
 
 
 @pytest_twisted.ensureDeferred

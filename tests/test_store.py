@@ -11,6 +11,7 @@ from sentry_fake.errors import Conflict, NotFound
 from sentry_fake.store.log import Log
 from sentry_fake.store.seed import Seed
 from sentry_fake.store.service import StoreService
+from records import create_project, ingest, reset
 
 
 def test_log_evicts_the_oldest_from_every_facet():
@@ -50,10 +51,10 @@ def make_store(**kwargs):
 
 def test_max_events_evicts_and_counts():
     store = make_store(max_events=3)
-    project = store.project_by_id(1)
+    project = store.directory.project_by_id(1)
     for n in range(5):
         payload = {"message": f"m{n}"}
-        store.ingest_event(project, payload, json.dumps(payload).encode())
+        ingest(store, payload, project.id, json.dumps(payload).encode())
     assert [e.message for e in store.events()] == ["m2", "m3", "m4"]
     assert store.evicted == 2
     # Issues keep their counts when old events are evicted, as Sentry's do after retention.
@@ -68,37 +69,37 @@ def test_seed_with_extra_entries():
                       "platform": "python"}],
         "keys": [{"organization": "acme", "project": "api", "public": "k42"}],
     }))
-    acme = store.organization("acme")
-    assert [p.slug for p in store.projects(acme)] == ["web", "api"]
-    api = store.project(acme, "api")
-    assert (api.id, api.platform, store.key("k42").project_id) == (42, "python", 42)
-    assert [k.public for k in store.keys(api)] == ["k42"]
-    assert store.organization("other").id == 2
-    store.reset()
-    assert store.project(acme, "42").slug == "api"
+    acme = store.directory.organization("acme")
+    assert [p.slug for p in store.directory.projects_of(acme)] == ["web", "api"]
+    api = store.directory.project(acme, "api")
+    assert (api.id, api.platform, store.directory.key("k42").project_id) == (42, "python", 42)
+    assert [k.public for k in store.directory.keys_of(api)] == ["k42"]
+    assert store.directory.organization("other").id == 2
+    reset(store)
+    assert store.directory.project(acme, "42").slug == "api"
 
 
 def test_directory_errors():
     store = make_store()
-    org = store.organization("parlel")
+    org = store.directory.organization("parlel")
     with pytest.raises(NotFound):
-        store.project(org, "missing")
+        store.directory.project(org, "missing")
     with pytest.raises(Conflict):
-        store.create_project(org, None, "parlel")
-    created = store.create_project(org, None, "New One")
-    assert created.slug == "new-one" and created.id == 2 and len(store.keys(created)) == 1
+        create_project(store, "parlel")
+    created = create_project(store, "New One")
+    assert created.slug == "new-one" and created.id == 2 and len(store.directory.keys_of(created)) == 1
 
 
 def test_issue_facts_fold_in_new_events():
     store = make_store()
-    project = store.project_by_id(1)
+    project = store.directory.project_by_id(1)
     first = {"message": "m", "tags": {"tenant": "a"}}
-    store.ingest_event(project, first, json.dumps(first).encode())
+    ingest(store, first, project.id, json.dumps(first).encode())
     (issue,) = store.issues([project])
     facts = store.issue_facts(issue)
     assert facts.tag_counts["tenant"] == {"a": 1}
     second = {"message": "m", "tags": {"tenant": "b"}, "release": "2.0"}
-    store.ingest_event(project, second, json.dumps(second).encode())
+    ingest(store, second, project.id, json.dumps(second).encode())
     again = store.issue_facts(issue)
     assert again is facts
     assert again.tag_counts["tenant"] == {"a": 1, "b": 1}
@@ -109,10 +110,10 @@ def test_fact_cache_is_bounded():
     from sentry_fake.store.facts import FactCache
 
     store = make_store()
-    project = store.project_by_id(1)
+    project = store.directory.project_by_id(1)
     for n in range(5):
         payload = {"message": f"m{n}", "fingerprint": [str(n)]}
-        store.ingest_event(project, payload, json.dumps(payload).encode())
+        ingest(store, payload, project.id, json.dumps(payload).encode())
     cache = FactCache(capacity=2)
     issues = sorted(store.issues([project]), key=lambda issue: issue.id)
     gathered = [cache.get(issue, store.events(issue_id=issue.id)) for issue in issues]

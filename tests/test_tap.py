@@ -11,7 +11,8 @@ from twisted.plugin import IPlugin, getPlugins
 from twisted.python.usage import UsageError
 
 from sentry_fake import tap
-from sentry_fake.application import _Drain
+from sentry_fake.application import Gate, Server
+from sentry_fake.persistence.service import JournalService
 from sentry_fake.heap import HeapFreezer
 from sentry_fake.sdnotify import SdNotifyService
 from sentry_fake.interfaces import IStore
@@ -93,6 +94,15 @@ def test_make_service_builds_the_tree():
     service = tap.makeService(parse("--listen", "tcp:0:interface=127.0.0.1", "--listen", "tcp:0"))
     children = list(service)
     store = service.getServiceNamed("store")
+    assert isinstance(service, Server)
     assert children[0] is store and isinstance(store, StoreService) and IStore.providedBy(store)
     assert [type(child) for child in children[1:]] == \
-        [HeapFreezer, _Drain] + [StreamServerEndpointService] * 2 + [SdNotifyService]
+        [HeapFreezer, Gate] + [StreamServerEndpointService] * 2 + [SdNotifyService]
+
+
+def test_make_service_with_a_data_dir_journals_after_the_store(tmp_path):
+    service = tap.makeService(parse("--listen", "tcp:0", "--data-dir", str(tmp_path), "--fsync"))
+    children = list(service)
+    journal = service.getServiceNamed("journal")
+    assert children[:2] == [service.getServiceNamed("store"), journal]
+    assert isinstance(journal, JournalService) and journal.durable

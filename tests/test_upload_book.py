@@ -9,7 +9,7 @@ import pytest
 
 from sentry_fake.errors import Invalid
 from sentry_fake.store.bundle_archive import normalize_debug_id
-from sentry_fake.store.uploads import UploadBook
+from sentry_fake.store.uploads import UploadBook, verify_chunk
 
 from test_uploads_api import BREAKPAD, BREAKPAD_ID, make_bundle
 
@@ -29,8 +29,8 @@ def bundle_into(book, data, project_ids=(1,), version="1.0", dist=None, organiza
 def test_chunks_are_verified_and_kept_per_organization():
     book = UploadBook()
     with pytest.raises(Invalid, match="Checksum mismatch"):
-        book.add_chunk(1, sha1(b"a"), b"b")
-    book.add_chunk(1, sha1(b"a").upper(), b"a")
+        verify_chunk(sha1(b"a"), b"b")
+    book.add_chunk(1, verify_chunk(sha1(b"a").upper(), b"a"), b"a")
     assert book.missing_chunks(1, [sha1(b"a"), sha1(b"c"), sha1(b"c")]) == [sha1(b"c")]
     assert book.missing_chunks(2, [sha1(b"a")]) == [sha1(b"a")]
 

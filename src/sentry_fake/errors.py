@@ -64,3 +64,17 @@ class IngestRejected(Forbidden):
     """
     Relay's "event submission rejected": unknown key, disabled key, project mismatch.
     """
+
+
+class StorageFull(SentryFakeError):
+    """
+    A change could not be committed to the data directory because the disk is full; nothing
+    was changed.
+    """
+
+
+class StorageUnavailable(SentryFakeError):
+    """
+    A change could not be committed to the data directory (it failed, or it is closed because
+    the server is stopping); nothing was changed.
+    """

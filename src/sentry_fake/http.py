@@ -6,12 +6,12 @@ request class that bounds bodies, and the root resource that dispatches to the s
 
 from __future__ import annotations
 
-import re
 import uuid
 from io import BytesIO
 from typing import Any, Callable, Mapping
 
 from klein import Klein
+from twisted.internet.defer import Deferred, succeed
 from twisted.logger import Logger
 from twisted.python.failure import Failure
 from twisted.web.resource import IResource, Resource
@@ -28,6 +28,7 @@ JSON = b"application/json"
 _STATUS = [
     (errors.NotFound, 404), (errors.Conflict, 409), (errors.Invalid, 400),
     (errors.TooLarge, 413), (errors.Unauthorized, 401), (errors.Forbidden, 403),
+    (errors.StorageFull, 507), (errors.StorageUnavailable, 503),
 ]
 
 
@@ -158,6 +159,35 @@ def request_body(request: Any) -> bytes:
     return content.read()
 
 
+def base_url(request: Any) -> str:
+    """
+    The scheme, host and port the client used to reach us, for permalinks and DSNs.
+    """
+    host = request.getHeader(b"host")
+    scheme = "https" if request.isSecure() else "http"
+    if host:
+        return f"{scheme}://{host.decode('latin-1')}"
+    address = request.getHost()
+    return f"{scheme}://{address.host}:{address.port}"
+
+
+def arg(request: Any, name: str, default: str | None = None) -> str | None:
+    """
+    The first value of a query parameter, decoded.
+    """
+    values = request.args.get(name.encode("ascii"))
+    if not values:
+        return default
+    return values[0].decode("utf-8", "replace")
+
+
+def arg_list(request: Any, name: str) -> list[str]:
+    """
+    Every value of a query parameter, decoded.
+    """
+    return [value.decode("utf-8", "replace") for value in request.args.get(name.encode("ascii"), [])]
+
+
 class SentryRequest(Request):
     """
     A request whose body is bounded on the wire: past the site's C{max_request_body} the rest
@@ -166,7 +196,13 @@ class SentryRequest(Request):
 
     defaultContentType = JSON
     body_too_large = False
+    #: Whether the client went away before the answer was finished.
+    gone = False
     _received = 0
+
+    def connectionLost(self, reason: Any) -> None:
+        self.gone = True
+        super().connectionLost(reason)
 
     def _limit(self) -> int:
         site = getattr(self.channel, "site", None)
@@ -219,15 +255,13 @@ class Root(Resource):
     The root of the HTTP side: sends each request to the surface that owns its path.
 
     Surfaces are Klein applications whose routes are Sentry's full paths, so dispatch is one
-    look at the first two path segments and needs no routing table of its own.  The envelope
-    and store endpoints, the ingest hot path, go straight to their handlers.
+    look at the first path segments and needs no routing table of its own.  Once the server
+    is stopping (L{close}), every request is answered 503 and its connection closed.
     """
 
     isLeaf = True
-    _HOT = re.compile(rb"^/api/(\d+)/(envelope|store)/?$")
 
-    def __init__(self, ingest: Any, management: Any, inspection: Any, faults: Any = None,
-                 clock: Any = None) -> None:
+    def __init__(self, ingest: Any, management: Any, inspection: Any) -> None:
         """
         @param management: the management surface, or a function that builds it: the REST API
             is the largest surface and the last a starting server needs, so it can be built
@@ -238,67 +272,58 @@ class Root(Resource):
         self._management_surface = management if not callable(management) else None
         self._build_management = management if callable(management) else None
         self.inspection = inspection
-        self.faults = faults
-        self._clock = clock
-        #: The journal hook of C{--data-dir} (L{sentry_fake.persistence.Persistence}), if any.
-        self.persistence: Any = None
-        self._ingest = ingest.resource()
         self._management_resource: Any = None
         self._inspection = inspection.resource()
-        self._hot: dict[bytes, Callable[[Any, int], bytes]] = {
-            b"envelope": ingest.envelope, b"store": ingest.store_event,
-        }
+        self._closed = False
+        self._in_flight = 0
+        self._drained: list[Deferred[None]] = []
 
     def render(self, request: Any) -> Any:
+        if self._closed:
+            return _stopping(request)
         path = request.path
-        if self.faults is not None and self.faults.plan is not None and (
-                path.startswith(b"/v1/") or (path.startswith(b"/api/")
-                                             and not path.startswith(b"/api/0/"))):
-            fault = self.faults.draw(path)
-            if fault is not None:
-                return self._faulted(request, fault)
-        return self._dispatch(request, path)
+        if path.startswith(b"/api/"):
+            if path.startswith(b"/api/0/") or path == b"/api/0":
+                result = self._management().render(request)
+            else:
+                result = self.ingest.answer(request)
+        elif path.startswith(b"/v1/"):
+            result = self.ingest.answer(request)
+        else:
+            result = self._inspection.render(request)
+        if result is NOT_DONE_YET and not request.finished and not getattr(request, "gone", False):
+            self._in_flight += 1
+            request.notifyFinish().addBoth(self._finished)
+        return result
 
-    def _faulted(self, request: Any, fault: Any) -> Any:
+    # Stopping
+
+    def close(self) -> None:
         """
-        Answer with an injected fault, or after an injected delay.
+        Answer every request from now on with 503 and close its connection.
         """
-        def answer() -> Any:
-            if fault.status is not None:
-                return self.ingest.answer_error(
-                    request, APIError(fault.status, fault.body(), fault.headers()))
-            return self._dispatch(request, request.path)
+        self._closed = True
 
-        if not fault.delay or self._clock is None:
-            return answer()
+    def _finished(self, result: Any) -> None:
+        self._in_flight -= 1
+        if self._in_flight == 0:
+            waiting, self._drained = self._drained, []
+            for done in waiting:
+                done.callback(None)
 
-        def later() -> None:
-            try:
-                result = answer()
-            except Exception as error:
-                result = self.ingest.answer_error(request, error)
-            if result is not NOT_DONE_YET:
-                request.write(result)
-                request.finish()
+    def drained(self, clock: Any, timeout: float) -> Deferred[None]:
+        """
+        A Deferred that fires once no request is in flight, or after C{timeout} seconds.
+        """
+        if self._in_flight == 0:
+            return succeed(None)
+        done: Deferred[None] = Deferred()
+        self._drained.append(done)
+        call = clock.callLater(timeout, lambda: done.called or done.callback(None))
+        done.addBoth(lambda result: (call.active() and call.cancel(), result)[1])
+        return done
 
-        call = self._clock.callLater(fault.delay, later)
-        # A client that hangs up while delayed gets nothing, and nothing is stored.
-        request.notifyFinish().addErrback(lambda _: call.active() and call.cancel())
-        return NOT_DONE_YET
-
-    def _dispatch(self, request: Any, path: bytes) -> Any:
-        if self.persistence is not None and not getattr(request, "body_too_large", False):
-            try:
-                journaled = self.persistence.before(request, path, request_body(request))
-            except Exception as error:
-                # Nothing is handled that could not be journaled (disk full, say).
-                return self.ingest.answer_error(request, error)
-            if journaled:
-                try:
-                    return self._route(request, path)
-                finally:
-                    self.persistence.after(request)
-        return self._route(request, path)
+    # The surfaces
 
     @property
     def management(self) -> Any:
@@ -314,22 +339,13 @@ class Root(Resource):
             self._management_resource = self.management.resource()
         return self._management_resource
 
-    def _route(self, request: Any, path: bytes) -> Any:
-        if path.startswith(b"/api/"):
-            if request.method == b"POST":
-                match = self._HOT.match(path)
-                if match is not None:
-                    handler = self._hot[match.group(2)]
-                    try:
-                        return handler(request, int(match.group(1)))
-                    except Exception as error:
-                        return self.ingest.answer_error(request, error)
-            if path.startswith(b"/api/0/") or path == b"/api/0":
-                return self._management().render(request)
-            return self._ingest.render(request)
-        if path.startswith(b"/v1/"):
-            return self._ingest.render(request)
-        return self._inspection.render(request)
+
+def _stopping(request: Any) -> bytes:
+    channel = getattr(request, "channel", None)
+    if channel is not None and hasattr(channel, "persistent"):
+        channel.persistent = False
+    return json_response(request, {"detail": "The server is stopping; try again later"}, 503,
+                         {b"connection": b"close", b"retry-after": b"1"})
 
 
 def make_site(root: Root, max_request_body: int, access_log: bool = False,

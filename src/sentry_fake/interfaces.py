@@ -1,64 +1,22 @@
 """
 The table of contents of sentry-fake: every role a component plays, in one place.
 
-The store holds the whole state of the fake and knows nothing of HTTP; each HTTP surface is a Klein
-class that holds the store by reference and answers one family of Sentry's routes.
+The store holds the whole state of the fake and knows nothing of HTTP.  It is read through the
+roles its books play (the directory, the event log, the issues, releases, monitors and uploads)
+and written through one method per change record (L{IWrites}); each HTTP surface is a Klein
+class that holds the store by reference, and each of its route families uses only the roles it
+names.
 """
 
 from zope.interface import Attribute, Interface
 
 
-class IStore(Interface):
+class IDirectory(Interface):
     """
-    The state of a Sentry installation: organizations, teams, projects, client keys, events
-    grouped into issues, and the raw envelope items that arrived.  Pure Python, no HTTP.
+    Organizations, teams, projects, client keys and the one user: who and what is there.
     """
 
-    limits = Attribute("The L{sentry_fake.store.limits.Limits} every surface honours.")
-    evicted = Attribute("How many events were dropped to stay within C{max_events}.")
-    clock = Attribute("The L{IReactorTime} the store reads the time from (replaceable).")
-    directory = Attribute(
-        "The L{sentry_fake.store.directory.Directory}: organizations, teams, projects, client "
-        "keys and the one user, with their own methods for changes that touch nothing else.")
-    releases = Attribute("The L{sentry_fake.store.releases.ReleaseBook}.")
-    monitors = Attribute("The L{sentry_fake.store.monitors.MonitorBook}: cron monitors.")
-    uploads = Attribute(
-        "The L{sentry_fake.store.uploads.UploadBook}: chunks, artifact bundles, debug files.")
-
-    def reset():
-        """
-        Forget everything and go back to the seeded state.
-        """
-
-    def ingest_event(project, payload, raw, envelope_headers=None, item_type="event"):
-        """
-        Normalize one event payload, group it into an issue and keep it.
-
-        @param project: the L{sentry_fake.store.models.Project} it was sent to.
-        @param payload: the decoded event JSON (a C{dict}).
-        @param raw: the payload's bytes as received, kept instead of the parsed form.
-        @param envelope_headers: the envelope's header line, if any.
-        @param item_type: C{"event"} or C{"transaction"} (the envelope item type).
-        @return: the stored L{sentry_fake.store.models.Event}.
-        """
-
-    def capture_item(project, item_type, headers, payload, event_id=None):
-        """
-        Keep one envelope item of any type as it arrived (sessions, check-ins, attachments, ...).
-
-        @return: the L{sentry_fake.store.models.CapturedItem}.
-        """
-
-    def project_for_ingest(project_id, public_key, strict):
-        """
-        Find the project an SDK is sending to.
-
-        @param project_id: the numeric id from the URL.
-        @param public_key: the client key the request presented, or C{None}.
-        @param strict: check the key as Sentry does; otherwise unknown projects and keys are
-            created on first use.
-        @raise sentry_fake.errors.IngestRejected: when strict and the key does not open the project.
-        """
+    me = Attribute("The L{sentry_fake.store.models.User} behind every token.")
 
     def organizations():
         """
@@ -67,24 +25,13 @@ class IStore(Interface):
 
     def organization(id_or_slug):
         """
+        @param id_or_slug: a slug, or an id (as an C{int} or its text).
         @raise sentry_fake.errors.NotFound: no such organization.
         """
 
-    def projects(organization=None):
+    def teams_of(organization):
         """
-        @return: the projects of one organization (or all), oldest first.
-        """
-
-    def project(organization, id_or_slug):
-        """
-        @raise sentry_fake.errors.NotFound: no such project in that organization.
-        """
-
-    def create_project(organization, team, name, slug=None, platform=None):
-        """
-        Create a project and its default client key.
-
-        @raise sentry_fake.errors.Conflict: the slug is taken.
+        @return: the teams of one organization, oldest first.
         """
 
     def team(organization, id_or_slug):
@@ -92,29 +39,88 @@ class IStore(Interface):
         @raise sentry_fake.errors.NotFound: no such team in that organization.
         """
 
-    def teams(organization):
+    def team_by_id(team_id):
         """
-        @return: the teams of one organization, oldest first.
+        @raise sentry_fake.errors.NotFound: no team has that id.
         """
 
-    def keys(project):
+    def projects_of(organization=None):
+        """
+        @return: the projects of one organization (or of all), oldest first.
+        """
+
+    def project(organization, id_or_slug):
+        """
+        @raise sentry_fake.errors.NotFound: no such project in that organization.
+        """
+
+    def project_by_id(project_id):
+        """
+        @raise sentry_fake.errors.NotFound: no project has that id.
+        """
+
+    def projects_of_team(team):
+        """
+        @return: the projects a team has access to.
+        """
+
+    def keys_of(project):
         """
         @return: the client keys of a project.
         """
 
-    def issues(projects):
+    def key(public_key):
         """
-        @return: the issues of the given projects, in no particular order.
+        @return: the L{ClientKey} with that public key, or C{None}.
         """
 
-    def issue(issue_id):
+    def key_by_id(project, key_id):
         """
-        @raise sentry_fake.errors.NotFound: no such issue.
+        A project's key by its public key (Sentry's id in URLs) or its number.
+
+        @raise sentry_fake.errors.NotFound: the project has no such key.
         """
+
+    def key_by_number(key_id):
+        """
+        @raise sentry_fake.errors.NotFound: no key has that number.
+        """
+
+    def users():
+        """
+        @return: every L{User}.
+        """
+
+    def user(user_id):
+        """
+        @return: the L{User} of that id, or C{None}.
+        """
+
+    def actor(reference):
+        """
+        @return: the user or team a C{"user:ID"}/C{"team:ID"} reference names, or C{None}.
+        """
+
+    def resolve_actor(organization, value):
+        """
+        @return: the C{"user:ID"}/C{"team:ID"} reference an C{assignedTo} value names.
+        @raise sentry_fake.errors.Invalid: nobody by that name.
+        """
+
+
+class IEventLog(Interface):
+    """
+    The events and envelope items that arrived, oldest first, bounded by C{max_events}.
+    """
+
+    max_events = Attribute("How many events (and items) are kept at most.")
+    evicted = Attribute("How many events were dropped to stay within C{max_events}.")
+    stored_total = Attribute("How many events and items were stored since the store was made.")
 
     def events(project_id=None, issue_id=None):
         """
-        @return: the stored events, oldest first, optionally of one project or one issue.
+        @return: the stored events, oldest first, optionally of one project or one issue (a
+            read-only sequence).
         """
 
     def event(event_id):
@@ -123,27 +129,14 @@ class IStore(Interface):
         @raise sentry_fake.errors.NotFound: no such event.
         """
 
-    def items(item_type=None):
-        """
-        @return: the captured envelope items, oldest first, optionally of one type.
-        """
-
-    def issues_in_order(projects, sort):
-        """
-        @return: the issues of some projects, lazily, in a sort order (C{date}, C{new},
-            C{freq}, C{user}), read from ordered indexes.
-        """
-
     def adjacent_events(event):
         """
         @return: the events stored just before and after C{event} in its issue.
         """
 
-    def record_check_in(project, payload):
+    def items(item_type=None):
         """
-        File a cron check-in under its monitor (created on its first check-in).
-
-        @raise sentry_fake.errors.Invalid: the payload is not a check-in.
+        @return: the captured envelope items, oldest first, optionally of one type.
         """
 
     def watch(callback):
@@ -156,27 +149,341 @@ class IStore(Interface):
         Stop calling a callback given to L{watch}.
         """
 
+
+class IIssues(Interface):
+    """
+    Events grouped into issues, and what the events of an issue say.
+    """
+
+    def issue(issue_id):
+        """
+        @raise sentry_fake.errors.NotFound: no such issue.
+        """
+
+    def issues(projects):
+        """
+        @return: the issues of the given projects, in no particular order.
+        """
+
+    def issues_in_order(projects, sort):
+        """
+        @return: the issues of some projects, lazily, in a sort order (C{date}, C{new},
+            C{freq}, C{user}), read from ordered indexes.
+        """
+
+    def issue_count():
+        """
+        @return: how many issues there are.
+        """
+
     def issue_facts(issue):
         """
         @return: what an issue's stored events say (tag values, users, frames, messages), as
             an L{sentry_fake.store.facts.IssueFacts}.
         """
 
-    def update_issues(issues, change):
+    def prepare_issue_facts(issue):
         """
-        Apply an L{sentry_fake.store.issues.IssueChange} to each issue.
-        """
-
-    def delete_issues(issues):
-        """
-        Forget issues and their events.
+        @return: a Deferred that fires once L{issue_facts} answers at once, gathering a big
+            issue's events a slice at a time meanwhile.
         """
 
-    def delete_project(project):
+
+class IReleases(Interface):
+    """
+    Releases with their projects, commits and deploys, and the repositories commits belong to.
+    """
+
+    def find(organization_id, version):
+        """
+        @return: the organization's release of that version, or C{None}.
+        """
+
+    def get(organization_id, version):
+        """
+        @raise sentry_fake.errors.NotFound: the organization has no release of that version.
+        """
+
+    def releases(organization_id, query=None, project_ids=None, status="open"):
+        """
+        @return: an organization's releases, newest first, filtered as Sentry's list filters.
+        """
+
+    def previous_with_commits(release):
+        """
+        @return: the latest earlier release of its projects that has commits, or C{None}.
+        """
+
+    def commits(release):
+        """
+        @return: a release's commits, newest first.
+        """
+
+    def releases_of_commit(commit):
+        """
+        @return: the releases whose commits hold C{commit}, oldest first.
+        """
+
+    def authors(release):
+        """
+        @return: the distinct (name, email) authors of a release's commits.
+        """
+
+    def repositories(organization_id):
+        """
+        @return: an organization's repositories.
+        """
+
+    def repository_by_id(repository_id):
+        """
+        @raise sentry_fake.errors.NotFound: no such repository.
+        """
+
+    def deploy(deploy_id):
+        """
+        @return: the deploy of that id, or C{None}.
+        """
+
+    def deploys(release):
+        """
+        @return: a release's deploys, the latest finished first.
+        """
+
+
+class IMonitors(Interface):
+    """
+    Cron monitors, their environments and their check-ins.
+    """
+
+    def of_organization(organization_id, project_ids=None):
+        """
+        @return: an organization's monitors (of some projects only, when given), by name.
+        """
+
+    def find(organization_id, id_or_slug, project_id=None):
+        """
+        @raise sentry_fake.errors.NotFound: no such monitor (in that project, when given).
+        """
+
+    def check_ins_of(monitor, environments=()):
+        """
+        @return: a monitor's check-ins, newest first (in some environments only, when named).
+        """
+
+
+class IUploads(Interface):
+    """
+    Uploaded chunks, the artifact bundles and debug files assembled from them, and the release
+    files bundles give their releases.
+    """
+
+    max_pending = Attribute("How many bytes of chunks are kept while they wait for assembly.")
+
+    def missing_chunks(organization_id, checksums):
+        """
+        @return: the checksums among C{checksums} whose chunks have not arrived.
+        """
+
+    def bundles(organization_id, project_id=None, query=None):
+        """
+        @return: an organization's (or a project's) artifact bundles, newest first.
+        """
+
+    def bundle(organization_id, bundle_id, project_id=None):
+        """
+        @raise sentry_fake.errors.NotFound: no such bundle.
+        """
+
+    def release_files(organization_id, version, project_ids=None):
+        """
+        @return: the (bundle, file, dist) artifacts of a release, by name.
+        """
+
+    def release_file(organization_id, version, file_id, project_ids=None):
+        """
+        @raise sentry_fake.errors.NotFound: the release has no such file.
+        """
+
+    def debug_files(project_id, query=None, debug_id=None, code_id=None, file_formats=()):
+        """
+        @return: a project's debug files, newest first, filtered as Sentry filters them.
+        """
+
+    def debug_file(project_id, dif_id):
+        """
+        @raise sentry_fake.errors.NotFound: the project has no such debug file.
+        """
+
+
+class IWrites(Interface):
+    """
+    The only way to change the store: one method per change record
+    (L{sentry_fake.store.records}).  Each checks the record against the state, commits it to
+    the journal, then applies it; a record that is refused (or cannot be committed) changes
+    nothing.
+
+    Every method raises L{sentry_fake.errors.StorageFull} or
+    L{sentry_fake.errors.StorageUnavailable} when its record cannot be committed.
+    """
+
+    def reset(record):
+        """
+        Go back to the seed a L{Reset} names.
+        """
+
+    def ingest(record):
+        """
+        Keep what one ingest request brought (an L{Ingested}).
+
+        @return: an L{sentry_fake.store.writes.Accepted}: the events and items it holds.
+        """
+
+    def create_project(record):
+        """
+        @return: the new L{Project}, with its default key.
+        @raise sentry_fake.errors.Conflict: the slug is taken.
+        """
+
+    def change_project(record):
+        """
+        @raise sentry_fake.errors.Invalid: the new slug is another project's.
+        """
+
+    def delete_project(record):
         """
         Forget a project with its keys, issues and events.
         """
 
+    def create_team(record):
+        """
+        @raise sentry_fake.errors.Conflict: the slug is taken.
+        """
+
+    def change_team(record):
+        """
+        @raise sentry_fake.errors.Invalid: the new slug is another team's.
+        """
+
+    def delete_team(record):
+        """
+        Forget a team (its projects stay).
+        """
+
+    def create_key(record):
+        """
+        @raise sentry_fake.errors.Conflict: the public key is taken.
+        """
+
+    def change_key(record):
+        """
+        Rename, (de)activate or rate-limit a client key.
+        """
+
+    def delete_key(record):
+        """
+        Forget a client key.
+        """
+
+    def change_issues(record):
+        """
+        @return: the changed issues.
+        """
+
+    def delete_issues(record):
+        """
+        Forget issues and their events.
+        """
+
+    def create_release(record):
+        """
+        @return: a L{sentry_fake.store.release_models.Creation}.
+        """
+
+    def change_release(record):
+        """
+        @return: the changed L{Release}.
+        """
+
+    def delete_release(record):
+        """
+        @raise sentry_fake.errors.Invalid: issues were first seen in the release.
+        """
+
+    def create_deploy(record):
+        """
+        @return: the new L{Deploy}.
+        """
+
+    def create_repository(record):
+        """
+        @raise sentry_fake.errors.Conflict: the name is taken.
+        """
+
+    def change_monitor(record):
+        """
+        @raise sentry_fake.errors.Invalid: the new slug is another monitor's.
+        """
+
+    def delete_monitor(record):
+        """
+        Forget a monitor, or some of its environments.
+        """
+
+    def upload_chunks(record):
+        """
+        Keep uploaded chunks until a bundle or debug file is assembled from them.
+        """
+
+    def assemble_bundle(record):
+        """
+        @return: the L{sentry_fake.store.upload_models.AssembleAnswer}.
+        """
+
+    def assemble_debug_files(record):
+        """
+        @return: an L{AssembleAnswer} per checksum.
+        """
+
+    def delete_debug_file(record):
+        """
+        Forget a debug file.
+        """
+
+
+class IJournal(Interface):
+    """
+    Where the store commits its change records before it applies them.
+    """
+
+    def append(seq, record):
+        """
+        Commit one record under its sequence number, before it is applied; a L{Reset} first
+        forgets everything committed before it.
+
+        @raise sentry_fake.errors.StorageFull: there is no room for it (nothing is committed).
+        @raise sentry_fake.errors.StorageUnavailable: it could not be committed otherwise.
+        """
+
+
+class IStore(IEventLog, IIssues, IWrites):
+    """
+    The state of a Sentry installation, read through its roles and written through L{IWrites}.
+    Pure Python, no HTTP.
+    """
+
+    limits = Attribute("The L{sentry_fake.store.limits.Limits} every surface honours.")
+    seed = Attribute("The L{sentry_fake.store.seed.Seed} a reset goes back to.")
+    seq = Attribute("The sequence number of the last change record applied.")
+    journal = Attribute("The L{IJournal} records are committed to.")
+    directory = Attribute("The L{IDirectory}.")
+    releases = Attribute("The L{IReleases}.")
+    monitors = Attribute("The L{IMonitors}.")
+    uploads = Attribute("The L{IUploads}.")
+
+    def now():
+        """
+        @return: the time, from the clock the store was given (what new records carry).
+        """
 
 
 class ISurface(Interface):
@@ -209,6 +516,13 @@ class IIngestSurface(ISurface):
         Accept one event JSON for a project through the legacy store endpoint.
 
         @return: the response body as bytes.
+        """
+
+    def answer(request):
+        """
+        Answer any ingest request (with an injected fault, if the fault plan draws one).
+
+        @return: the response body, or C{NOT_DONE_YET}.
         """
 
 

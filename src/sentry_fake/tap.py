@@ -14,6 +14,7 @@ from twisted.python import usage
 
 from .application import DEFAULT_LISTEN, Settings, build_service
 from .errors import Invalid, SentryFakeError
+from .persistence.database import DataDirError, check_data_dir
 from .store.directory import Directory
 from .store.seed import Seed, load_seed_file
 from .store.service import DEFAULT_MAX_EVENTS
@@ -51,6 +52,9 @@ class Options(usage.Options):
         ["strict-ingest", None,
          "Check client keys as Sentry does instead of accepting any [SENTRY_FAKE_STRICT_INGEST]."],
         ["access-log", None, "Log every HTTP request [SENTRY_FAKE_ACCESS_LOG]."],
+        ["fsync", None,
+         "With --data-dir, flush every write to the disk, so it survives a power cut too "
+         "(slower) [SENTRY_FAKE_FSYNC]."],
     ]
 
     def __init__(self) -> None:
@@ -61,7 +65,7 @@ class Options(usage.Options):
             value = _env(name.upper().replace("-", "_"))
             if value is not None:
                 self[name] = value
-        for name in ("strict-ingest", "access-log"):
+        for name in ("strict-ingest", "access-log", "fsync"):
             value = _env(name.upper().replace("-", "_"))
             if value is not None:
                 self[name] = 1 if value.lower() in _TRUE else 0
@@ -113,6 +117,10 @@ class Options(usage.Options):
                 raise usage.UsageError(f"--data-dir {self['data-dir']}: {error.strerror}")
             if not os.access(self["data-dir"], os.W_OK):
                 raise usage.UsageError(f"--data-dir {self['data-dir']}: not writable")
+            try:
+                check_data_dir(self["data-dir"])
+            except DataDirError as error:
+                raise usage.UsageError(f"--data-dir: {error.detail}")
         self["seed-data"] = {}
         if self["seed"]:
             try:
@@ -148,7 +156,7 @@ class Options(usage.Options):
             seed=self.seed(),
             max_events=self["max-events"], strict_ingest=bool(self["strict-ingest"]),
             access_log=bool(self["access-log"]), freeze_heap=True, notify=True,
-            data_dir=self["data-dir"] or None,
+            data_dir=self["data-dir"] or None, durable=bool(self["fsync"]),
         )
 
 

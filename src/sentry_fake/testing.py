@@ -29,6 +29,7 @@ from zope.interface import implementer
 from .application import Settings, build_service
 from .store.models import Event
 from .store.normalize import document
+from .store.records import Reset
 from .store.service import StoreService
 
 
@@ -47,7 +48,11 @@ class _PortRecorder:
             self.listening.callback(port)
             return port
 
-        return self._endpoint.listen(factory).addCallback(record)
+        def failed(failure: Any) -> Any:
+            self.listening.errback(failure)
+            return failure
+
+        return self._endpoint.listen(factory).addCallbacks(record, failed)
 
 
 def _matches(event: Event, filters: dict[str, Any]) -> bool:
@@ -86,7 +91,7 @@ class RunningServer:
         return list(self.store.items(type))
 
     def reset(self) -> None:
-        self.store.reset()
+        self.store.reset(Reset(time=self.store.now(), seed=self.store.seed))
 
     async def wait_for_events(self, count: int = 1, timeout: float = 5.0,
                               **filters: Any) -> list[dict[str, Any]]:

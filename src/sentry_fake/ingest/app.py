@@ -14,8 +14,8 @@ from klein import Klein
 from ..errors import Unauthorized
 from ..http import add_error_handling, render_error, request_body
 from ..interfaces import IStore
-from ..store.models import Project
 from .auth import Auth, request_auth
+from .batch import IngestBatch
 from .decoding import decode_content
 
 CORS = {
@@ -92,8 +92,13 @@ class IngestBase:
             raise Unauthorized("missing authorization information")
         return auth
 
-    def project(self, project_id: int, public_key: str | None) -> Project:
-        return self.store.project_for_ingest(project_id, public_key, self.strict)
+    def batch(self, request: Any, project_id: int, public_key: str | None) -> IngestBatch:
+        """
+        The record this request builds, for the project it sends to.
+
+        @raise sentry_fake.errors.IngestRejected: in strict mode, the key does not open it.
+        """
+        return IngestBatch(self.store, project_id, public_key, self.strict, client_ip(request))
 
     def ok(self, request: Any, event_id: str | None, status: int = 200) -> bytes:
         """

@@ -80,13 +80,13 @@ class CronRoutes(IngestBase):
             sent = dict(sent, monitor_slug=slug)
         else:
             sent = _query_check_in(request, slug)
-        read_check_in(sent)
-        project = self.project(project_id, public_key)
-        self.store.record_check_in(project, sent)
+        checked = read_check_in(sent)
+        batch = self.batch(request, project_id, public_key)
+        batch.check_in(checked)
         raw = dumps(sent)
-        self.store.capture_item(project, "check_in", {"type": "check_in",
-                                                      "content_type": "application/json",
-                                                      "length": len(raw)}, raw, None)
+        batch.item("check_in", {"type": "check_in", "content_type": "application/json",
+                                "length": len(raw)}, raw, None)
+        batch.commit()
         add_cors(request)
         request.setResponseCode(202)
         return b""

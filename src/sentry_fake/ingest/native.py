@@ -15,9 +15,9 @@ from typing import Any
 from ..errors import Invalid
 from ..jsoncodec import dumps
 from ..multipart import Part, parse_multipart
-from ..store.models import Project
 from ..store.normalize import new_event_id, normalize_event_id
-from .app import PREFLIGHT, IngestBase, add_cors, app, client_ip, header
+from .app import PREFLIGHT, IngestBase, add_cors, app, header
+from .batch import IngestBatch
 from .minidump import (
     CONTENT_TYPE, MAGICS, MINIDUMP_FIELD, RAW_CONTENT_TYPES, RAW_FILE_NAME, apply_facts,
     attachment_type, event_from_form, is_compressed, read_header, strip_container_suffix,
@@ -84,16 +84,15 @@ class NativeRoutes(IngestBase):
     C{/api/{project_id}/events/{event_id}/attachments/}.
     """
 
-    def _keep_file(self, project: Project, event_id: str | None, filename: str, kind: str,
+    @staticmethod
+    def _keep_file(batch: IngestBatch, event_id: str | None, filename: str, kind: str,
                    content_type: str | None, data: bytes) -> None:
         headers = attachment_headers(filename, kind, content_type, len(data))
-        self.store.capture_item(project, "attachment", headers, data, event_id)
+        batch.item("attachment", headers, data, event_id)
 
-    def _store_crash(self, request: Any, project: Project, payload: dict[str, Any],
-                     event_id: str) -> str:
-        event = self.store.ingest_event(project, payload, dumps(payload), {"event_id": event_id},
-                                        "event", client_ip(request))
-        return event.event_id
+    @staticmethod
+    def _store_crash(batch: IngestBatch, payload: dict[str, Any], event_id: str) -> str:
+        return batch.event(payload, dumps(payload), "event", event_id).event_id
 
     @app.route("/api/<int:project_id>/minidump/", methods=["POST"], strict_slashes=False)
     def minidump(self, request: Any, project_id: int) -> bytes:
@@ -139,12 +138,13 @@ class NativeRoutes(IngestBase):
         write_placeholder(payload)
         apply_facts(payload, read_header(data))
 
-        project = self.project(project_id, auth.public_key)
-        event_id = self._store_crash(request, project, payload, event_id)
-        self._keep_file(project, event_id, filename, "event.minidump", part_type, data)
+        batch = self.batch(request, project_id, auth.public_key)
+        event_id = self._store_crash(batch, payload, event_id)
+        self._keep_file(batch, event_id, filename, "event.minidump", part_type, data)
         for part in extra:
-            self._keep_file(project, event_id, part.filename or part.name or "attachment",
+            self._keep_file(batch, event_id, part.filename or part.name or "attachment",
                             attachment_type(part.name), part.content_type, part.data)
+        batch.commit()
         return text_id(request, event_id)
 
     @app.route("/api/<int:project_id>/unreal/<sentry_key>/", methods=["POST"],
@@ -173,17 +173,17 @@ class NativeRoutes(IngestBase):
             else:
                 write_placeholder(payload, "applecrashreport")
 
-        project = self.project(project_id, sentry_key)
+        batch = self.batch(request, project_id, sentry_key)
         event_id = new_event_id()
         if payload:
-            event_id = self._store_crash(request, project, payload, event_id)
+            event_id = self._store_crash(batch, payload, event_id)
         for crash_file in files:
-            self._keep_file(project, event_id, crash_file.name, crash_file.attachment_type,
+            self._keep_file(batch, event_id, crash_file.name, crash_file.attachment_type,
                             crash_file.content_type, crash_file.data)
         report = user_report(context, event_id) if context is not None else None
         if report is not None:
-            self.store.capture_item(project, "user_report", {"type": "user_report"},
-                                    dumps(report), event_id)
+            batch.item("user_report", {"type": "user_report"}, dumps(report), event_id)
+        batch.commit()
         return text_id(request, event_id)
 
     @app.route("/api/<int:project_id>/events/<event_id>/attachments/", methods=["POST"],
@@ -198,11 +198,12 @@ class NativeRoutes(IngestBase):
             raise Invalid("invalid event id", causes=[f"invalid event id {event_id!r}"])
         parts = form_parts(self.body(request, self.store.limits.attachment),
                            header(request, b"content-type"))
-        project = self.project(project_id, auth.public_key)
+        batch = self.batch(request, project_id, auth.public_key)
         for part in parts:
             if part.filename is not None:
-                self._keep_file(project, normalized, part.filename, "event.attachment",
+                self._keep_file(batch, normalized, part.filename, "event.attachment",
                                 part.content_type, part.data)
+        batch.commit()
         request.setResponseCode(201)
         add_cors(request)
         return b""

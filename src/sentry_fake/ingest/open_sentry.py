@@ -20,6 +20,7 @@ from ..errors import Invalid, NotFound, TooLarge
 from ..http import json_response, request_body
 from ..jsoncodec import dumps, loads
 from .app import CORS, IngestBase, add_cors, app, client_ip, header
+from .batch import IngestBatch
 from .decoding import decode_content
 from .open_sentry_items import InvalidItem, convert_body
 
@@ -53,14 +54,14 @@ class OpenSentryRoutes(IngestBase):
             project, converted, many = self._accept(request)
         except _Refused as refusal:
             return json_response(request, {"error": refusal.message}, refusal.status)
-        address = client_ip(request)
+        batch = IngestBatch(self.store, project.id, None, False, client_ip(request))
         ids = []
         for item_type, payload in converted:
             raw = dumps(payload)
-            event = self.store.ingest_event(project, payload, raw, None, item_type, address)
-            self.store.capture_item(project, item_type, {"type": item_type, "length": len(raw)},
-                                    raw, event.event_id)
+            event = batch.event(payload, raw, item_type)
+            batch.item(item_type, {"type": item_type, "length": len(raw)}, raw, event.event_id)
             ids.append(event.event_id)
+        batch.commit()
         answer: dict[str, Any] = {"id": ids[0]}
         if many:
             answer["ids"] = ids
@@ -88,11 +89,11 @@ class OpenSentryRoutes(IngestBase):
         public_key = self._open_key(request)
         if public_key is None:
             raise _Refused(401, "Missing auth key")
-        key = self.store.key(public_key)
+        key = self.store.directory.key(public_key)
         try:
             if key is None or not key.is_active:
                 raise NotFound()
-            project = self.store.project_by_id(key.project_id)
+            project = self.store.directory.project_by_id(key.project_id)
         except NotFound:
             raise _Refused(403, "Invalid DSN key")
         try:

@@ -9,12 +9,11 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import Invalid, TooLarge
-from ..interfaces import IStore
 from ..jsoncodec import loads
 from ..store.limits import Limits
-from ..store.models import Project
 from ..store.monitors import parse_check_in
 from ..store.normalize import normalize_event_id
+from .batch import IngestBatch
 from .envelope import Envelope
 
 EVENT_TYPES = frozenset({"event", "transaction"})
@@ -50,10 +49,9 @@ def decode_event(payload: bytes) -> dict[str, Any]:
     return value
 
 
-def accept_envelope(store: IStore, project: Project, envelope: Envelope, limits: Limits,
-                    client_ip: str | None = None) -> str | None:
+def accept_envelope(batch: IngestBatch, envelope: Envelope, limits: Limits) -> str | None:
     """
-    Check and store every item of an envelope.
+    Check every item of an envelope and add it to the request's batch.
 
     @return: the id of the event the envelope carried, if any.
     @raise Invalid: an event or check-in item is not a JSON object, or there is more than one
@@ -86,11 +84,11 @@ def accept_envelope(store: IStore, project: Project, envelope: Envelope, limits:
         raise Invalid("invalid event envelope", causes=[f"invalid event id {header_id!r}"])
     for item, payload in decoded:
         if payload is not None:
-            event = store.ingest_event(project, payload, item.payload, envelope.headers,
-                                       item.headers["type"], client_ip)
+            event = batch.event(payload, item.payload, item.headers["type"],
+                                envelope.headers.get("event_id"))
             event_id = event.event_id
     for check_in in check_ins:
-        store.record_check_in(project, check_in)
+        batch.check_in(check_in)
     for item, _ in decoded:
-        store.capture_item(project, item.headers["type"], item.headers, item.payload, event_id)
+        batch.item(item.headers["type"], item.headers, item.payload, event_id)
     return event_id

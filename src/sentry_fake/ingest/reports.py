@@ -15,7 +15,7 @@ from typing import Any
 from ..errors import Invalid, Unauthorized
 from ..http import APIError
 from ..jsoncodec import dumps, loads
-from .app import IngestBase, add_cors, app, client_ip, header
+from .app import IngestBase, add_cors, app, header
 from .auth import Auth, request_auth
 from .security import report_type, security_event
 
@@ -94,10 +94,10 @@ class ReportRoutes(IngestBase):
         environment = _query(request, b"sentry_environment")
         origin = header(request, b"origin")
         payloads = [security_event(report, release, environment, origin) for report in reports]
-        project = self.project(project_id, auth.public_key)
+        batch = self.batch(request, project_id, auth.public_key)
         for payload in payloads:
-            self.store.ingest_event(project, payload, dumps(payload), None, "event",
-                                    client_ip(request))
+            batch.event(payload, dumps(payload))
+        batch.commit()
         return _empty(request)
 
     @app.route("/api/<int:project_id>/nel/", methods=["POST"], strict_slashes=False)
@@ -110,10 +110,10 @@ class ReportRoutes(IngestBase):
         value = _json(self.body(request, self.store.limits.event))
         if not isinstance(value, list):
             raise Invalid("invalid JSON data", causes=["expected a JSON array of reports"])
-        project = self.project(project_id, auth.public_key)
+        batch = self.batch(request, project_id, auth.public_key)
         for report in value:
             payload = dumps(report)
-            self.store.capture_item(project, "nel", {"type": "nel", "length": len(payload),
-                                                     "content_type": "application/json"},
-                                    payload, None)
+            batch.item("nel", {"type": "nel", "length": len(payload),
+                               "content_type": "application/json"}, payload, None)
+        batch.commit()
         return _empty(request)

@@ -4,14 +4,18 @@ The ingest surface: the routes SDKs and sentry-cli send events to.
 
 from __future__ import annotations
 
-from typing import Any
+import re
+from typing import Any, Callable
 
 from twisted.logger import Logger
+from twisted.web.server import NOT_DONE_YET
 from zope.interface import implementer
 
 from ..errors import Invalid, Unauthorized
+from ..faults import Fault, Faults
+from ..http import APIError
 from ..interfaces import IIngestSurface, IStore
-from .app import PREFLIGHT, IngestBase, add_cors, app, client_ip
+from .app import PREFLIGHT, IngestBase, add_cors, app
 from .auth import auth_from_dsn
 from .cron import CronRoutes
 from .decoding import decode_legacy_store
@@ -22,12 +26,33 @@ from .processing import accept_envelope, decode_event
 from .reports import ReportRoutes
 
 
+ENVELOPE_ROUTE = "/api/<int:project_id>/envelope/"
+STORE_ROUTE = "/api/<int:project_id>/store/"
+
+
+def _hot_path(*routes: str) -> re.Pattern[bytes]:
+    """
+    A pattern for the paths of C{routes} (with or without their trailing slash), whose
+    groups are the project id and the endpoint's name: the hot path skips routing with it.
+    """
+    names = []
+    for route in routes:
+        prefix, _, rest = route.partition("<int:project_id>")
+        if prefix != "/api/" or not rest.endswith("/"):
+            raise ValueError(f"not an ingest endpoint route: {route}")
+        names.append(re.escape(rest.strip("/")))
+    return re.compile(rb"^/api/(\d+)/(" + "|".join(names).encode() + rb")/?$")
+
+
+_HOT = _hot_path(ENVELOPE_ROUTE, STORE_ROUTE)
+
+
 class EnvelopeRoutes(IngestBase):
     """
     C{/api/{project_id}/envelope/} and the legacy C{/api/{project_id}/store/}: the hot path.
     """
 
-    @app.route("/api/<int:project_id>/envelope/", methods=["POST"], strict_slashes=False)
+    @app.route(ENVELOPE_ROUTE, methods=["POST"], strict_slashes=False)
     def envelope(self, request: Any, project_id: int) -> bytes:
         auth = self.auth(request)
         envelope = parse_envelope(self.body(request, self.store.limits.envelope))
@@ -36,12 +61,12 @@ class EnvelopeRoutes(IngestBase):
             if not isinstance(dsn, str) or not dsn:
                 raise Unauthorized("missing authorization information")
             auth = auth_from_dsn(dsn)
-        project = self.project(project_id, auth.public_key)
-        event_id = accept_envelope(self.store, project, envelope, self.store.limits,
-                                   client_ip(request))
+        batch = self.batch(request, project_id, auth.public_key)
+        event_id = accept_envelope(batch, envelope, self.store.limits)
+        batch.commit()
         return self.ok(request, event_id)
 
-    @app.route("/api/<int:project_id>/store/", methods=["POST"], strict_slashes=False)
+    @app.route(STORE_ROUTE, methods=["POST"], strict_slashes=False)
     def store_event(self, request: Any, project_id: int) -> bytes:
         auth = self.required_auth(request)
         limit = self.store.limits.event
@@ -49,16 +74,17 @@ class EnvelopeRoutes(IngestBase):
         if not body.strip():
             raise Invalid("empty request body")
         payload = decode_event(body)
-        project = self.project(project_id, auth.public_key)
+        batch = self.batch(request, project_id, auth.public_key)
         item_type = "transaction" if payload.get("type") == "transaction" else "event"
-        event = self.store.ingest_event(project, payload, body, None, item_type, client_ip(request))
-        self.store.capture_item(project, item_type, {"type": item_type}, body, event.event_id)
+        event = batch.event(payload, body, item_type)
+        batch.item(item_type, {"type": item_type}, body, event.event_id)
+        batch.commit()
         return self.ok(request, event.event_id)
 
     @app.route("/api/store/", methods=["POST"], strict_slashes=False)
     def legacy_store(self, request: Any) -> bytes:
         auth = self.required_auth(request)
-        key = self.store.key(auth.public_key)
+        key = self.store.directory.key(auth.public_key)
         return self.store_event(request, key.project_id if key is not None else 1)
 
     @app.route('/api/<int:project_id>/<any(envelope, store, security, "csp-report", minidump, '
@@ -87,9 +113,65 @@ class Ingest(EnvelopeRoutes, CronRoutes, OpenSentryRoutes, NativeRoutes, ReportR
     app = app
     log = Logger()
 
-    def __init__(self, store: IStore, strict: bool = False) -> None:
+    def __init__(self, store: IStore, strict: bool = False, clock: Any = None,
+                 faults: Faults | None = None) -> None:
         self.store = store
         self.strict = strict
+        self.clock = clock
+        #: The fault plan the inspection surface sets; drawn once per ingest request.
+        self.faults = faults if faults is not None else Faults()
+        self._resource = self.app.resource()
+        self._hot: dict[bytes, Callable[[Any, int], bytes]] = {
+            b"envelope": self.envelope, b"store": self.store_event,
+        }
 
     def resource(self) -> Any:
-        return self.app.resource()
+        return self._resource
+
+    def answer(self, request: Any) -> Any:
+        """
+        Answer an ingest request: with an injected fault if the plan draws one, straight from
+        its handler on the hot path, through the routes otherwise.
+        """
+        if self.faults.plan is not None:
+            fault = self.faults.draw(request.path)
+            if fault is not None:
+                return self._faulted(request, fault)
+        return self._route(request)
+
+    def _route(self, request: Any) -> Any:
+        if request.method == b"POST":
+            match = _HOT.match(request.path)
+            if match is not None:
+                try:
+                    return self._hot[match.group(2)](request, int(match.group(1)))
+                except Exception as error:
+                    return self.answer_error(request, error)
+        return self._resource.render(request)
+
+    def _faulted(self, request: Any, fault: Fault) -> Any:
+        """
+        Answer with an injected fault, or after an injected delay.
+        """
+        def answer() -> Any:
+            if fault.status is not None:
+                return self.answer_error(
+                    request, APIError(fault.status, fault.body(), fault.headers()))
+            return self._route(request)
+
+        if not fault.delay or self.clock is None:
+            return answer()
+
+        def later() -> None:
+            try:
+                result = answer()
+            except Exception as error:
+                result = self.answer_error(request, error)
+            if result is not NOT_DONE_YET:
+                request.write(result)
+                request.finish()
+
+        call = self.clock.callLater(fault.delay, later)
+        # A client that hangs up while delayed gets nothing, and nothing is stored.
+        request.notifyFinish().addErrback(lambda _: call.active() and call.cancel())
+        return NOT_DONE_YET

@@ -30,8 +30,8 @@ def render(store: Any, meta: dict[str, Any], limit: int = 50) -> bytes:
     The page as UTF-8 HTML.
     """
     projects = [[escape(str(p.id)), escape(p.slug), escape(p.name), escape(p.platform or ""),
-                 str(len(store.events(project_id=p.id)))] for p in store.projects()]
-    issues = sorted(store.issues(store.projects()), key=lambda issue: issue.last_seen,
+                 str(len(store.events(project_id=p.id)))] for p in store.directory.projects_of()]
+    issues = sorted(store.issues(store.directory.projects_of()), key=lambda issue: issue.last_seen,
                     reverse=True)[:limit]
     issue_rows = [[escape(str(i.id)), f'<span class="level-{escape(i.level)}">{escape(i.level)}</span>',
                    escape(i.title), escape(i.culprit), str(i.times_seen), escape(i.status),

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from ..errors import Invalid
-from ..management.app import arg
+from ..http import arg
 from ..store.models import CapturedItem, Event
 from ..store.normalize import normalize_event_id
 from ..timefmt import parse_timestamp

@@ -15,12 +15,12 @@ from zope.interface import implementer
 
 from .. import __version__
 from ..faults import Faults, parse_fault
-from ..http import add_error_handling, json_response, read_json_body
+from ..http import add_error_handling, base_url, json_response, read_json_body
 from ..interfaces import IInspectionSurface, IStore
 from ..jsoncodec import loads
-from ..management.app import base_url
 from ..store.models import CapturedItem
 from ..store.normalize import document
+from ..store.records import Reset
 from . import page
 from .queries import event_filter, item_filter, wait_params
 
@@ -111,7 +111,7 @@ class Inspection:
 
     @app.route("/__parlel/reset", methods=["POST"])
     def reset(self, request: Any) -> bytes:
-        self.store.reset()
+        self.store.reset(Reset(time=self.store.now(), seed=self.store.seed))
         self.faults.clear()
         return json_response(request, {"status": "ok"})
 

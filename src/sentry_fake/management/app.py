@@ -44,26 +44,3 @@ def authenticated(route: Callable[..., Any]) -> Callable[..., Any]:
         return route(self, request, *args, **kwargs)
 
     return check
-
-
-def base_url(request: Any) -> str:
-    """
-    The scheme, host and port the client used to reach us, for permalinks and DSNs.
-    """
-    host = request.getHeader(b"host")
-    scheme = "https" if request.isSecure() else "http"
-    if host:
-        return f"{scheme}://{host.decode('latin-1')}"
-    address = request.getHost()
-    return f"{scheme}://{address.host}:{address.port}"
-
-
-def arg(request: Any, name: str, default: str | None = None) -> str | None:
-    values = request.args.get(name.encode("ascii"))
-    if not values:
-        return default
-    return values[0].decode("utf-8", "replace")
-
-
-def arg_list(request: Any, name: str) -> list[str]:
-    return [value.decode("utf-8", "replace") for value in request.args.get(name.encode("ascii"), [])]

@@ -17,11 +17,11 @@ from itertools import islice
 from typing import Any, Callable, Iterable
 
 from ..errors import Invalid, NotFound
-from ..http import json_response
+from ..http import arg, arg_list, json_response
 from ..store.models import Event, Issue, Organization
 from ..store.normalize import document
 from . import event_shapes
-from .app import app, arg, arg_list, authenticated
+from .app import app, authenticated
 from .pagination import paginate
 
 _PERIOD = re.compile(r"^(\d+)([smhdw]?)$")
@@ -183,9 +183,9 @@ class EventRoutes:
 
     def _event_issue(self, org: str | None, issue_id: str) -> tuple[Issue, Organization]:
         issue = self.store.issue(issue_id)
-        project = self.store.project_by_id(issue.project_id)
-        organization = self.store.organization(project.organization_id)
-        if org is not None and organization.id != self.store.organization(org).id:
+        project = self.store.directory.project_by_id(issue.project_id)
+        organization = self.store.directory.organization(project.organization_id)
+        if org is not None and organization.id != self.store.directory.organization(org).id:
             raise NotFound()
         return issue, organization
 
@@ -212,14 +212,14 @@ class EventRoutes:
     @app.route("/api/0/projects/<org>/<project>/events/", methods=["GET"])
     @authenticated
     def list_project_events(self, request: Any, org: str, project: str) -> bytes:
-        found = self.store.project(self.store.organization(org), project)
+        found = self.store.directory.project(self.store.directory.organization(org), project)
         # Sentry lists a project's error and default events here; transactions live elsewhere.
         return self._event_list(request, self.store.events(project_id=found.id), errors_only=True)
 
     @app.route("/api/0/projects/<org>/<project>/events/<event_id>/", methods=["GET"])
     @authenticated
     def project_event(self, request: Any, org: str, project: str, event_id: str) -> bytes:
-        found = self.store.project(self.store.organization(org), project)
+        found = self.store.directory.project(self.store.directory.organization(org), project)
         try:
             event = self.store.event(event_id)
         except NotFound:
@@ -255,9 +255,9 @@ class EventRoutes:
     @app.route("/api/0/organizations/<org>/eventids/<event_id>/", methods=["GET"])
     @authenticated
     def resolve_event_id(self, request: Any, org: str, event_id: str) -> bytes:
-        organization = self.store.organization(org)
+        organization = self.store.directory.organization(org)
         event = self.store.event(event_id)
-        project = self.store.project_by_id(event.project_id)
+        project = self.store.directory.project_by_id(event.project_id)
         if project.organization_id != organization.id:
             raise NotFound()
         return json_response(request, {

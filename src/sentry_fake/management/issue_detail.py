@@ -8,11 +8,12 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import NotFound
-from ..http import json_response, read_json_body
+from ..http import base_url, json_response, read_json_body
 from ..store.models import Issue, Organization
+from ..store.records import IssuesChanged, IssuesDeleted
 from ..timefmt import isoformat
 from . import serializers
-from .app import app, authenticated, base_url
+from .app import app, authenticated
 from .issue_updates import parse_change
 from .pagination import paginate
 
@@ -30,14 +31,14 @@ def _tag_name(key: str) -> str:
 class IssueDetailRoutes:
     def _issue_in(self, org: str | None, issue_id: str) -> tuple[Issue, Organization]:
         issue = self.store.issue(issue_id)
-        project = self.store.project_by_id(issue.project_id)
-        organization = self.store.organization(project.organization_id)
+        project = self.store.directory.project_by_id(issue.project_id)
+        organization = self.store.directory.organization(project.organization_id)
         if org is not None and org not in (organization.slug, str(organization.id)):
             raise NotFound()
         return issue, organization
 
     def _detail(self, request: Any, issue: Issue, org: Organization) -> dict[str, Any]:
-        project = self.store.project_by_id(issue.project_id)
+        project = self.store.directory.project_by_id(issue.project_id)
         now = self.store.now()
         body = serializers.issue(issue, project, org, base_url(request), now, "24h",
                                  self.store.directory.actor(issue.assigned_to))
@@ -65,13 +66,14 @@ class IssueDetailRoutes:
         issue, organization = self._issue_in(org, issue_id)
         change, _ = parse_change(read_json_body(request, self.store.limits.api_body),
                                  lambda value: self.store.directory.resolve_actor(organization, value))
-        self.store.update_issues([issue], change)
+        self.store.change_issues(IssuesChanged(time=self.store.now(), issue_ids=(issue.id,),
+                                               change=change))
         await self.store.prepare_issue_facts(issue)
         return json_response(request, self._detail(request, issue, organization))
 
     def _delete(self, request: Any, org: str | None, issue_id: str) -> bytes:
         issue, _ = self._issue_in(org, issue_id)
-        self.store.delete_issues([issue])
+        self.store.delete_issues(IssuesDeleted(time=self.store.now(), issue_ids=(issue.id,)))
         request.setResponseCode(202)
         return b""
 
@@ -186,11 +188,11 @@ class IssueDetailRoutes:
     @app.route("/api/0/organizations/<org>/shortids/<short_id>/", methods=["GET"])
     @authenticated
     async def short_id(self, request: Any, org: str, short_id: str) -> bytes:
-        organization = self.store.organization(org)
+        organization = self.store.directory.organization(org)
         issue = self.store_issue_by_short_id(organization, short_id)
         if issue is None:
             raise NotFound()
-        project = self.store.project_by_id(issue.project_id)
+        project = self.store.directory.project_by_id(issue.project_id)
         await self.store.prepare_issue_facts(issue)
         body = self._detail(request, issue, organization)
         return json_response(request, {

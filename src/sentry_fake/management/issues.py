@@ -9,11 +9,12 @@ from itertools import islice
 from typing import Any, Iterable, Iterator
 
 from ..errors import Invalid
-from ..http import json_response, read_json_body
+from ..http import arg, arg_list, base_url, json_response, read_json_body
 from ..store import search
 from ..store.models import Issue, Organization, Project
+from ..store.records import IssuesChanged, IssuesDeleted
 from . import serializers
-from .app import app, arg, arg_list, authenticated, base_url
+from .app import app, authenticated
 from .issue_updates import parse_change
 from .pagination import paginate
 
@@ -48,7 +49,7 @@ class IssueListRoutes:
             me=frozenset({f"user:{me.id}"}),
             facts=store.issue_facts,
             assignee=self._assignee_names,
-            project_slug=lambda pid: store.project_by_id(pid).slug,
+            project_slug=lambda pid: store.directory.project_by_id(pid).slug,
         )
 
     def _assignee_names(self, issue: Issue) -> frozenset[str]:
@@ -96,7 +97,7 @@ class IssueListRoutes:
         number = serializers.base32_decode(counter) if sep and counter else None
         if number is None:
             return None
-        for project in self.store.projects(org):
+        for project in self.store.directory.projects_of(org):
             if project.slug.upper() == slug.upper():
                 for issue in self.store.issues([project]):
                     if issue.short_id == number:
@@ -107,7 +108,7 @@ class IssueListRoutes:
                    org: Organization) -> list[dict[str, Any]]:
         base, now = base_url(request), self.store.now()
         return [
-            serializers.issue(issue, self.store.project_by_id(issue.project_id), org, base, now,
+            serializers.issue(issue, self.store.directory.project_by_id(issue.project_id), org, base, now,
                               stats_period, self.store.directory.actor(issue.assigned_to))
             for issue in issues
         ]
@@ -135,7 +136,7 @@ class IssueListRoutes:
 
     def _org_projects(self, request: Any, org: Organization) -> list[Project]:
         wanted = [value for value in arg_list(request, "project") if value != "-1"]
-        projects = self.store.projects(org)
+        projects = self.store.directory.projects_of(org)
         if not wanted:
             return projects
         chosen = [project for project in projects if str(project.id) in wanted]
@@ -148,14 +149,14 @@ class IssueListRoutes:
     @app.route("/api/0/projects/<org>/<project>/issues/", methods=["GET"])
     @authenticated
     def list_project_issues(self, request: Any, org: str, project: str) -> bytes:
-        organization = self.store.organization(org)
-        found = self.store.project(organization, project)
+        organization = self.store.directory.organization(org)
+        found = self.store.directory.project(organization, project)
         return self._list(request, organization, [found], "statsPeriod")
 
     @app.route("/api/0/organizations/<org>/issues/", methods=["GET"])
     @authenticated
     def list_org_issues(self, request: Any, org: str) -> bytes:
-        organization = self.store.organization(org)
+        organization = self.store.directory.organization(org)
         return self._list(request, organization, self._org_projects(request, organization),
                           "groupStatsPeriod")
 
@@ -181,10 +182,12 @@ class IssueListRoutes:
         change, answer = parse_change(read_json_body(request, self.store.limits.api_body),
                                       lambda value: self.store.directory.resolve_actor(org, value))
         targets = self._targets(request, projects)
-        if targets is None:
+        if not targets:
+            # Sentry answers an update that matches nothing with no content.
             request.setResponseCode(204)
             return b""
-        self.store.update_issues(targets, change)
+        self.store.change_issues(IssuesChanged(
+            time=self.store.now(), issue_ids=tuple(issue.id for issue in targets), change=change))
         if "assignedTo" in answer:
             answer["assignedTo"] = serializers.actor(self.store.directory.actor(targets[0].assigned_to))
         return json_response(request, answer)
@@ -192,31 +195,32 @@ class IssueListRoutes:
     def _bulk_delete(self, request: Any, projects: list[Project]) -> bytes:
         targets = self._targets(request, projects)
         if targets:
-            self.store.delete_issues(targets)
+            self.store.delete_issues(IssuesDeleted(
+                time=self.store.now(), issue_ids=tuple(issue.id for issue in targets)))
         request.setResponseCode(204)
         return b""
 
     @app.route("/api/0/projects/<org>/<project>/issues/", methods=["PUT"])
     @authenticated
     def update_project_issues(self, request: Any, org: str, project: str) -> bytes:
-        organization = self.store.organization(org)
+        organization = self.store.directory.organization(org)
         return self._bulk_update(request, organization,
-                                 [self.store.project(organization, project)])
+                                 [self.store.directory.project(organization, project)])
 
     @app.route("/api/0/organizations/<org>/issues/", methods=["PUT"])
     @authenticated
     def update_org_issues(self, request: Any, org: str) -> bytes:
-        organization = self.store.organization(org)
+        organization = self.store.directory.organization(org)
         return self._bulk_update(request, organization, self._org_projects(request, organization))
 
     @app.route("/api/0/projects/<org>/<project>/issues/", methods=["DELETE"])
     @authenticated
     def delete_project_issues(self, request: Any, org: str, project: str) -> bytes:
-        organization = self.store.organization(org)
-        return self._bulk_delete(request, [self.store.project(organization, project)])
+        organization = self.store.directory.organization(org)
+        return self._bulk_delete(request, [self.store.directory.project(organization, project)])
 
     @app.route("/api/0/organizations/<org>/issues/", methods=["DELETE"])
     @authenticated
     def delete_org_issues(self, request: Any, org: str) -> bytes:
-        organization = self.store.organization(org)
+        organization = self.store.directory.organization(org)
         return self._bulk_delete(request, self._org_projects(request, organization))

@@ -6,10 +6,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from .. import ids
 from ..errors import Invalid
-from ..http import json_response, read_json_body
+from ..http import arg, base_url, json_response, read_json_body
+from ..store.records import UNSET, KeyChanged, KeyCreated, KeyDeleted
 from . import serializers
-from .app import app, arg, authenticated, base_url
+from .app import app, authenticated
 from .pagination import paginate
 
 
@@ -31,12 +33,12 @@ def _body(request: Any, limit: int) -> dict[str, Any]:
 
 class KeyRoutes:
     def _project_in(self, org: str, project: str) -> Any:
-        return self.store.project(self.store.organization(org), project)
+        return self.store.directory.project(self.store.directory.organization(org), project)
 
     @app.route("/api/0/projects/<org>/<project>/keys/", methods=["GET"])
     @authenticated
     def list_keys(self, request: Any, org: str, project: str) -> bytes:
-        keys = self.store.keys(self._project_in(org, project))
+        keys = self.store.directory.keys_of(self._project_in(org, project))
         status = arg(request, "status")
         if status in ("active", "inactive"):
             keys = [key for key in keys if key.is_active == (status == "active")]
@@ -50,12 +52,20 @@ class KeyRoutes:
         found = self._project_in(org, project)
         body = _body(request, self.store.limits.api_body)
         name = body.get("name") or "Default"
+        errors: dict[str, list[str]] = {}
         if not isinstance(name, str):
-            raise Invalid(fields={"name": ["Not a valid string."]})
-        key = self.store.directory.add_key(found, public=body.get("public"),
-                                           secret=body.get("secret"), name=name,
-                                           now=self.store.now())
-        key.rate_limit = _rate_limit(body.get("rateLimit"))
+            errors["name"] = ["Not a valid string."]
+        for field in ("public", "secret"):
+            if body.get(field) is not None and (not isinstance(body[field], str)
+                                                or not body[field].strip()):
+                errors[field] = ["Not a valid string."]
+        if errors:
+            raise Invalid(fields=errors)
+        key = self.store.create_key(KeyCreated(
+            time=self.store.now(), project_id=found.id,
+            public=body.get("public") or ids.hex_token(16),
+            secret=body.get("secret") or ids.hex_token(16), name=name,
+            rate_limit=_rate_limit(body.get("rateLimit"))))
         return json_response(request, serializers.client_key(key, base_url(request)), 201)
 
     @app.route("/api/0/projects/<org>/<project>/keys/<key_id>/", methods=["GET"])
@@ -69,32 +79,43 @@ class KeyRoutes:
     def update_key(self, request: Any, org: str, project: str, key_id: str) -> bytes:
         key = self.store.directory.key_by_id(self._project_in(org, project), key_id)
         body = _body(request, self.store.limits.api_body)
+        errors: dict[str, list[str]] = {}
+        name = is_active = rate_limit = UNSET
         if "name" in body:
-            if not isinstance(body["name"], str):
-                raise Invalid(fields={"name": ["Not a valid string."]})
-            key.name = body["name"]
+            if isinstance(body["name"], str):
+                name = body["name"]
+            else:
+                errors["name"] = ["Not a valid string."]
         if "isActive" in body:
-            if not isinstance(body["isActive"], bool):
-                raise Invalid(fields={"isActive": ["Must be a valid boolean."]})
-            key.is_active = body["isActive"]
+            if isinstance(body["isActive"], bool):
+                is_active = body["isActive"]
+            else:
+                errors["isActive"] = ["Must be a valid boolean."]
         if "rateLimit" in body:
-            key.rate_limit = _rate_limit(body["rateLimit"])
+            try:
+                rate_limit = _rate_limit(body["rateLimit"])
+            except Invalid as error:
+                errors.update(error.fields or {})
+        if errors:
+            raise Invalid(fields=errors)
+        key = self.store.change_key(KeyChanged(time=self.store.now(), key_id=key.id, name=name,
+                                               is_active=is_active, rate_limit=rate_limit))
         return json_response(request, serializers.client_key(key, base_url(request)))
 
     @app.route("/api/0/projects/<org>/<project>/keys/<key_id>/", methods=["DELETE"])
     @authenticated
     def delete_key(self, request: Any, org: str, project: str, key_id: str) -> bytes:
         key = self.store.directory.key_by_id(self._project_in(org, project), key_id)
-        self.store.directory.remove_key(key)
+        self.store.delete_key(KeyDeleted(time=self.store.now(), key_id=key.id))
         request.setResponseCode(204)
         return b""
 
     @app.route("/api/0/organizations/<org>/project-keys/", methods=["GET"])
     @authenticated
     def org_keys(self, request: Any, org: str) -> bytes:
-        organization = self.store.organization(org)
-        keys = [key for project in self.store.projects(organization)
-                for key in self.store.keys(project)]
+        organization = self.store.directory.organization(org)
+        keys = [key for project in self.store.directory.projects_of(organization)
+                for key in self.store.directory.keys_of(project)]
         base = base_url(request)
         return json_response(request, [serializers.client_key(k, base)
                                        for k in paginate(request, keys)])

@@ -11,11 +11,12 @@ import re
 from typing import Any
 
 from ..errors import Invalid, NotFound
-from ..http import json_response, read_json_body
+from ..http import arg, arg_list, json_response, read_json_body
 from ..store.models import Organization, Project
 from ..store.monitors import Monitor
+from ..store.records import MonitorChanged, MonitorDeleted
 from . import monitor_shapes, serializers
-from .app import app, arg, arg_list, authenticated
+from .app import app, authenticated
 from .pagination import paginate
 
 _SLUG = re.compile(r"^(?![0-9]+$)[a-z0-9_\-]{1,50}$")
@@ -25,20 +26,20 @@ _STATUSES = ("active", "disabled")
 class MonitorRoutes:
     def _monitor_project(self, organization: Organization, monitor: Monitor) -> Project | None:
         try:
-            project = self.store.project_by_id(monitor.project_id)
+            project = self.store.directory.project_by_id(monitor.project_id)
         except NotFound:
             return None
         return project if project.organization_id == organization.id else None
 
     def _monitor_body(self, organization: Organization, monitor: Monitor, project: Project,
                       environments: list[str]) -> dict[str, Any]:
-        teams = [team for team in self.store.teams(organization) if team.id in project.team_ids]
+        teams = [team for team in self.store.directory.teams_of(organization) if team.id in project.team_ids]
         return monitor_shapes.monitor(monitor, serializers.project(project, teams), environments)
 
     def _find_monitor(self, org: str, monitor_ref: str,
                       project: str | None = None) -> tuple[Organization, Monitor, Project]:
-        organization = self.store.organization(org)
-        wanted = self.store.project(organization, project) if project is not None else None
+        organization = self.store.directory.organization(org)
+        wanted = self.store.directory.project(organization, project) if project is not None else None
         monitor = self.store.monitors.find(organization.id, monitor_ref,
                                            wanted.id if wanted is not None else None)
         owner = self._monitor_project(organization, monitor)
@@ -49,14 +50,14 @@ class MonitorRoutes:
     @app.route("/api/0/organizations/<org>/monitors/", methods=["GET"])
     @authenticated
     def list_monitors(self, request: Any, org: str) -> bytes:
-        organization = self.store.organization(org)
+        organization = self.store.directory.organization(org)
         project_ids = None
         refs = [ref for ref in arg_list(request, "project") if ref not in ("", "-1")]
         if refs:
             project_ids = set()
             for ref in refs:
                 try:
-                    project_ids.add(self.store.project(organization, ref).id)
+                    project_ids.add(self.store.directory.project(organization, ref).id)
                 except NotFound:
                     continue
         environments = arg_list(request, "environment")
@@ -108,25 +109,23 @@ class MonitorRoutes:
             errors["isMuted"] = ["Must be a valid boolean."]
         if errors:
             raise Invalid(fields=errors)
-        self.store.monitors.rename(monitor, slug)
-        monitor.name, monitor.status, monitor.is_muted = name.strip(), status, muted
-        for environment in monitor.environments.values():
-            environment.is_muted = muted
-        return json_response(request, self._monitor_body(organization, monitor, owner, []))
+        changed = self.store.change_monitor(MonitorChanged(
+            time=self.store.now(), organization_id=organization.id, monitor_id=monitor.id,
+            slug=slug, name=name.strip(), status=status, is_muted=muted))
+        return json_response(request, self._monitor_body(organization, changed, owner, []))
 
     @app.route("/api/0/organizations/<org>/monitors/<monitor_ref>/", methods=["DELETE"])
     @app.route("/api/0/projects/<org>/<project>/monitors/<monitor_ref>/", methods=["DELETE"])
     @authenticated
     def delete_monitor(self, request: Any, org: str, monitor_ref: str,
                        project: str | None = None) -> bytes:
-        _, monitor, _ = self._find_monitor(org, monitor_ref, project)
+        organization, monitor, _ = self._find_monitor(org, monitor_ref, project)
         environments = arg_list(request, "environment")
-        if environments:
-            if not set(environments) & set(monitor.environments):
-                raise NotFound("Monitor environment does not exist.")
-            self.store.monitors.remove(monitor, environments)
-        else:
-            self.store.monitors.remove(monitor)
+        if environments and not set(environments) & set(monitor.environments):
+            raise NotFound("Monitor environment does not exist.")
+        self.store.delete_monitor(MonitorDeleted(
+            time=self.store.now(), organization_id=organization.id, monitor_id=monitor.id,
+            environments=tuple(environments) if environments else None))
         request.setResponseCode(202)
         return b""
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..http import json_response
+from ..http import base_url, json_response
 from ..timefmt import isoformat
 from . import serializers
-from .app import app, authenticated, base_url, bearer_token
+from .app import app, authenticated, bearer_token
 from .pagination import paginate
 
 SCOPES = [
@@ -34,18 +34,18 @@ class OrganizationRoutes:
     @authenticated
     def list_organizations(self, request: Any) -> bytes:
         base = base_url(request)
-        page = paginate(request, self.store.organizations())
+        page = paginate(request, self.store.directory.organizations())
         return json_response(request, [serializers.organization(org, base) for org in page])
 
     @app.route("/api/0/organizations/<org>/", methods=["GET"])
     @authenticated
     def organization_detail(self, request: Any, org: str) -> bytes:
-        found = self.store.organization(org)
+        found = self.store.directory.organization(org)
         base = base_url(request)
         body = serializers.organization(found, base)
         body["projects"] = [serializers.project(p, self._teams_of(p))
-                            for p in self.store.projects(found)]
-        body["teams"] = [serializers.team(t) for t in self.store.teams(found)]
+                            for p in self.store.directory.projects_of(found)]
+        body["teams"] = [serializers.team(t) for t in self.store.directory.teams_of(found)]
         return json_response(request, body)
 
     @app.route("/api/0/users/me/", methods=["GET"])
@@ -61,7 +61,7 @@ class OrganizationRoutes:
     @app.route("/api/0/organizations/<org>/members/", methods=["GET"])
     @authenticated
     def members(self, request: Any, org: str) -> bytes:
-        organization = self.store.organization(org)
+        organization = self.store.directory.organization(org)
         me = self.store.directory.me
         member = {
             "id": str(me.id), "email": me.email, "name": me.name,
@@ -72,17 +72,17 @@ class OrganizationRoutes:
                       "member-limit:restricted": False, "partnership:restricted": False},
             "dateCreated": isoformat(organization.date_created),
             "inviteStatus": "approved", "inviterName": None,
-            "teams": [team.slug for team in self.store.teams(organization)],
+            "teams": [team.slug for team in self.store.directory.teams_of(organization)],
             "teamRoles": [{"teamSlug": team.slug, "role": "admin"}
-                          for team in self.store.teams(organization)],
+                          for team in self.store.directory.teams_of(organization)],
         }
         return json_response(request, paginate(request, [member]))
 
     @app.route("/api/0/organizations/<org>/environments/", methods=["GET"])
     @authenticated
     def org_environments(self, request: Any, org: str) -> bytes:
-        organization = self.store.organization(org)
-        names = sorted({name for project in self.store.projects(organization)
+        organization = self.store.directory.organization(org)
+        names = sorted({name for project in self.store.directory.projects_of(organization)
                         for name in project.environments})
         return json_response(request, [{"id": str(n + 1), "name": name, "isHidden": False}
                                        for n, name in enumerate(names)])

@@ -9,7 +9,8 @@ from typing import Any, Callable, Sequence, TypeVar
 from urllib.parse import urlencode
 
 from ..errors import Invalid
-from .app import base_url
+from ..http import base_url
+
 
 T = TypeVar("T")
 #: No list here is longer than this (it bounds what a cursor may skip).

@@ -7,11 +7,14 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from .. import ids
 from ..errors import Invalid
-from ..http import json_response, read_json_body
-from ..store.models import Project, Team
+from ..http import base_url, json_response, read_json_body
+from ..store.directory import slugify
+from ..store.models import Organization, Project, Team
+from ..store.records import UNSET, ProjectChanged, ProjectCreated, ProjectDeleted
 from . import serializers
-from .app import app, authenticated, base_url
+from .app import app, authenticated
 from .pagination import paginate
 
 
@@ -37,52 +40,60 @@ def _project_fields(body: Any) -> tuple[str, str | None, str | None]:
 
 
 class ProjectRoutes:
+    def _create_project(self, organization: Organization, team: Team | None, name: str,
+                slug: str | None, platform: str | None) -> Project:
+        return self.store.create_project(ProjectCreated(
+            time=self.store.now(), organization_id=organization.id,
+            team_id=team.id if team is not None else None, name=name,
+            slug=slug or slugify(name), platform=platform, key_public=ids.hex_token(16),
+            key_secret=ids.hex_token(16)))
+
     def _teams_of(self, project: Project) -> list[Team]:
-        org = self.store.organization(project.organization_id)
-        return [team for team in self.store.teams(org) if team.id in project.team_ids]
+        org = self.store.directory.organization(project.organization_id)
+        return [team for team in self.store.directory.teams_of(org) if team.id in project.team_ids]
 
     def _project_body(self, request: Any, project: Project) -> dict[str, Any]:
-        org = self.store.organization(project.organization_id)
+        org = self.store.directory.organization(project.organization_id)
         return serializers.project_detail(project, self._teams_of(project), org, base_url(request))
 
     @app.route("/api/0/organizations/<org>/projects/", methods=["GET"])
     @authenticated
     def list_org_projects(self, request: Any, org: str) -> bytes:
-        found = self.store.organization(org)
-        page = paginate(request, self.store.projects(found))
+        found = self.store.directory.organization(org)
+        page = paginate(request, self.store.directory.projects_of(found))
         return json_response(request, [serializers.project(p, self._teams_of(p)) for p in page])
 
     @app.route("/api/0/organizations/<org>/projects/", methods=["POST"])
     @authenticated
     def create_org_project(self, request: Any, org: str) -> bytes:
-        found = self.store.organization(org)
+        found = self.store.directory.organization(org)
         body = read_json_body(request, self.store.limits.api_body)
         name, slug, platform = _project_fields(body)
         team_ref = body.get("team")
-        teams = self.store.teams(found)
-        team = self.store.team(found, team_ref) if team_ref else (teams[0] if teams else None)
-        project = self.store.create_project(found, team, name, slug=slug, platform=platform)
+        teams = self.store.directory.teams_of(found)
+        team = self.store.directory.team(found, team_ref) if team_ref else (teams[0] if teams else None)
+        project = self._create_project(found, team, name, slug, platform)
         return json_response(request, self._project_body(request, project), 201)
 
     @app.route("/api/0/teams/<org>/<team>/projects/", methods=["POST"])
     @authenticated
     def create_team_project(self, request: Any, org: str, team: str) -> bytes:
-        found = self.store.organization(org)
-        owner = self.store.team(found, team)
+        found = self.store.directory.organization(org)
+        owner = self.store.directory.team(found, team)
         name, slug, platform = _project_fields(read_json_body(request, self.store.limits.api_body))
-        project = self.store.create_project(found, owner, name, slug=slug, platform=platform)
+        project = self._create_project(found, owner, name, slug, platform)
         return json_response(request, self._project_body(request, project), 201)
 
     @app.route("/api/0/projects/<org>/<project>/", methods=["GET"])
     @authenticated
     def project_detail(self, request: Any, org: str, project: str) -> bytes:
-        found = self.store.project(self.store.organization(org), project)
+        found = self.store.directory.project(self.store.directory.organization(org), project)
         return json_response(request, self._project_body(request, found))
 
     @app.route("/api/0/projects/<org>/<project>/", methods=["PUT"])
     @authenticated
     def update_project(self, request: Any, org: str, project: str) -> bytes:
-        found = self.store.project(self.store.organization(org), project)
+        found = self.store.directory.project(self.store.directory.organization(org), project)
         body = read_json_body(request, self.store.limits.api_body) or {}
         if not isinstance(body, dict):
             raise Invalid(fields={"non_field_errors": ["Invalid data. Expected a dictionary."]})
@@ -96,33 +107,32 @@ class ProjectRoutes:
             errors["platform"] = ["Invalid platform"]
         if errors:
             raise Invalid(fields=errors)
-        if slug is not None and slug != found.slug:
-            self.store.directory.rename_project(found, slug)
-        if "name" in body:
-            found.name = body["name"].strip()
-        if "platform" in body:
-            found.platform = body["platform"]
-        if isinstance(body.get("isBookmarked"), bool):
-            found.is_bookmarked = body["isBookmarked"]
-        return json_response(request, self._project_body(request, found))
+        changed = self.store.change_project(ProjectChanged(
+            time=self.store.now(), project_id=found.id,
+            slug=slug if slug is not None else UNSET,
+            name=body["name"].strip() if "name" in body else UNSET,
+            platform=body["platform"] if "platform" in body else UNSET,
+            is_bookmarked=(body["isBookmarked"] if isinstance(body.get("isBookmarked"), bool)
+                           else UNSET)))
+        return json_response(request, self._project_body(request, changed))
 
     @app.route("/api/0/projects/<org>/<project>/", methods=["DELETE"])
     @authenticated
     def delete_project(self, request: Any, org: str, project: str) -> bytes:
-        found = self.store.project(self.store.organization(org), project)
-        self.store.delete_project(found)
+        found = self.store.directory.project(self.store.directory.organization(org), project)
+        self.store.delete_project(ProjectDeleted(time=self.store.now(), project_id=found.id))
         request.setResponseCode(204)
         return b""
 
     @app.route("/api/0/projects/", methods=["GET"])
     @authenticated
     def list_all_projects(self, request: Any) -> bytes:
-        page = paginate(request, self.store.projects())
+        page = paginate(request, self.store.directory.projects_of())
         base = base_url(request)
         bodies = []
         for project in page:
             body = serializers.project(project, self._teams_of(project))
             body["organization"] = serializers.organization(
-                self.store.organization(project.organization_id), base)
+                self.store.directory.organization(project.organization_id), base)
             bodies.append(body)
         return json_response(request, bodies)

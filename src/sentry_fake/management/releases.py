@@ -12,11 +12,13 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import Forbidden, Invalid, NotFound
-from ..http import json_response, read_json_body
+from ..http import arg, arg_list, json_response, read_json_body
 from ..store.models import Organization, Project
+from ..store.records import (DeployCreated, ReleaseChanged, ReleaseCreated, ReleaseDeleted,
+                             RepositoryCreated)
 from ..store.release_models import Release
 from . import release_input, release_shapes, serializers
-from .app import app, arg, arg_list, authenticated
+from .app import app, authenticated
 from .pagination import paginate
 
 INVALID_PROJECTS = "Invalid project ids or slugs"
@@ -34,8 +36,8 @@ class ReleaseRoutes:
 
     def _organization_and_project(self, org: str,
                                   project: str | None) -> tuple[Organization, Project | None]:
-        organization = self.store.organization(org)
-        found = self.store.project(organization, project) if project is not None else None
+        organization = self.store.directory.organization(org)
+        found = self.store.directory.project(organization, project) if project is not None else None
         return organization, found
 
     def _release(self, org: str, version: str,
@@ -55,7 +57,7 @@ class ReleaseRoutes:
             if isinstance(ref, bool) or not isinstance(ref, (str, int)):
                 raise Invalid(fields={"projects": [INVALID_PROJECTS]})
             try:
-                project = self.store.project(organization, ref)
+                project = self.store.directory.project(organization, ref)
             except NotFound:
                 raise Invalid(fields={"projects": [INVALID_PROJECTS]})
             if project not in projects:
@@ -66,7 +68,7 @@ class ReleaseRoutes:
         projects = []
         for project_id in release.project_ids:
             try:
-                projects.append(self.store.project_by_id(project_id))
+                projects.append(self.store.directory.project_by_id(project_id))
             except NotFound:
                 continue
         return projects
@@ -93,13 +95,13 @@ class ReleaseRoutes:
         """
         if not owner:
             return None
-        for user in self.store.directory.users.values():
+        for user in self.store.directory.users():
             if owner in (str(user.id), user.username, user.email):
                 return str(user.id)
         raise Invalid(fields={"owner": [UNKNOWN_OWNER]})
 
     def _owner_body(self, owner_id: str | None) -> dict[str, Any] | None:
-        user = self.store.directory.users.get(int(owner_id)) if owner_id else None
+        user = self.store.directory.user(int(owner_id)) if owner_id else None
         return serializers.user(user) if user is not None else None
 
     def _answer_creation(self, request: Any, creation: Any) -> bytes:
@@ -111,7 +113,7 @@ class ReleaseRoutes:
     @app.route("/api/0/organizations/<org>/releases/", methods=["GET"])
     @authenticated
     def release_list(self, request: Any, org: str) -> bytes:
-        organization = self.store.organization(org)
+        organization = self.store.directory.organization(org)
         status = arg(request, "status", "open")
         if status and status not in release_input.STATUSES:
             raise Invalid("invalid value for status")
@@ -120,11 +122,11 @@ class ReleaseRoutes:
         wanted = [ref for ref in arg_list(request, "project") if ref not in ("", "-1")]
         if wanted:
             try:
-                projects = [self.store.project(organization, ref) for ref in wanted]
+                projects = [self.store.directory.project(organization, ref) for ref in wanted]
             except NotFound:
                 raise Forbidden(NO_PERMISSION)
         else:
-            projects = self.store.projects(organization)
+            projects = self.store.directory.projects_of(organization)
         releases = self.store.releases.releases(
             organization.id, query=arg(request, "query"),
             project_ids=[project.id for project in projects], status=status or None)
@@ -144,18 +146,19 @@ class ReleaseRoutes:
     def _create(self, request: Any, organization: Organization, values: dict[str, Any],
                 projects: list[Project]) -> bytes:
         owner = self._owner_id(values["owner"])
-        creation = self.store.releases.create(
-            organization.id, values["version"], projects, self.store.now(),
-            ref=values["ref"], url=values["url"], date_started=values["date_started"],
+        creation = self.store.create_release(ReleaseCreated(
+            time=self.store.now(), organization_id=organization.id, version=values["version"],
+            project_ids=tuple(project.id for project in projects), ref=values["ref"],
+            url=values["url"], date_started=values["date_started"],
             date_released=values["date_released"], status=values["status"], owner=owner,
-            user_agent=_user_agent(request), commits=values["commits"], refs=values["refs"],
-        )
+            user_agent=_user_agent(request), commits=_tupled(values["commits"]),
+            refs=_tupled(values["refs"])))
         return self._answer_creation(request, creation)
 
     @app.route("/api/0/organizations/<org>/releases/", methods=["POST"])
     @authenticated
     def release_create(self, request: Any, org: str) -> bytes:
-        organization = self.store.organization(org)
+        organization = self.store.directory.organization(org)
         values = release_input.new_release(read_json_body(request, self.store.limits.api_body))
         projects = self._projects_named(organization, values["projects"])
         return self._create(request, organization, values, projects)
@@ -183,19 +186,25 @@ class ReleaseRoutes:
     @authenticated
     def release_update(self, request: Any, org: str, version: str,
                        project: str | None = None) -> bytes:
-        _, release = self._release(org, version, project)
+        organization, release = self._release(org, version, project)
         values = release_input.release_update(
             read_json_body(request, self.store.limits.api_body))
-        self.store.releases.update(release, self.store.now(), **values)
-        return json_response(request, self._release_body(release))
+        changed = self.store.change_release(ReleaseChanged(
+            time=self.store.now(), organization_id=organization.id, version=release.version,
+            ref=values["ref"], url=values["url"], date_released=values["date_released"],
+            status=values["status"], commits=_tupled(values["commits"]),
+            refs=_tupled(values["refs"])))
+        return json_response(request, self._release_body(changed))
 
     @app.route("/api/0/organizations/<org>/releases/<version>/", methods=["DELETE"])
     @app.route("/api/0/projects/<org>/<project>/releases/<version>/", methods=["DELETE"])
     @authenticated
     def release_delete(self, request: Any, org: str, version: str,
                        project: str | None = None) -> bytes:
-        _, release = self._release(org, version, project)
-        self.store.releases.delete(release)
+        organization, release = self._release(org, version, project)
+        self.store.delete_release(ReleaseDeleted(time=self.store.now(),
+                                                 organization_id=organization.id,
+                                                 version=release.version))
         request.setResponseCode(204)
         return b""
 
@@ -236,10 +245,12 @@ class ReleaseRoutes:
             if any(project not in projects for project in named):
                 raise Invalid(fields={"projects": [INVALID_PROJECTS]})
             projects = named
-        deploy = self.store.releases.add_deploy(
-            release, values["environment"], projects, self.store.now(), name=values["name"],
+        deploy = self.store.create_deploy(DeployCreated(
+            time=self.store.now(), organization_id=organization.id, version=release.version,
+            environment=values["environment"],
+            project_ids=tuple(project.id for project in projects), name=values["name"],
             url=values["url"], date_started=values["date_started"],
-            date_finished=values["date_finished"])
+            date_finished=values["date_finished"]))
         return json_response(request, release_shapes.deploy(deploy), 201)
 
     # Repositories
@@ -247,7 +258,7 @@ class ReleaseRoutes:
     @app.route("/api/0/organizations/<org>/repos/", methods=["GET"])
     @authenticated
     def repository_list(self, request: Any, org: str) -> bytes:
-        organization = self.store.organization(org)
+        organization = self.store.directory.organization(org)
         repos = self.store.releases.repositories(organization.id)
         query = (arg(request, "query") or "").lower()
         if query:
@@ -261,9 +272,13 @@ class ReleaseRoutes:
     @app.route("/api/0/organizations/<org>/repos/", methods=["POST"])
     @authenticated
     def repository_create(self, request: Any, org: str) -> bytes:
-        organization = self.store.organization(org)
+        organization = self.store.directory.organization(org)
         values = release_input.new_repository(read_json_body(request, self.store.limits.api_body))
-        repo = self.store.releases.add_repository(organization.id, values["name"],
-                                                  values["provider"], values["url"],
-                                                  self.store.now())
+        repo = self.store.create_repository(RepositoryCreated(
+            time=self.store.now(), organization_id=organization.id, name=values["name"],
+            provider=values["provider"], url=values["url"]))
         return json_response(request, release_shapes.repository(repo), 201)
+
+
+def _tupled(entries: list[Any] | None) -> tuple[Any, ...] | None:
+    return tuple(entries) if entries is not None else None

@@ -11,9 +11,9 @@ import re
 from typing import Any, Sequence
 
 from ..errors import Invalid
-from ..http import json_response
+from ..http import arg, json_response
 from ..store.models import Event
-from .app import app, arg, authenticated
+from .app import app, authenticated
 
 _RESOLUTION = re.compile(r"^(\d+)([smhd])$")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -82,9 +82,9 @@ class StatsRoutes:
     @app.route("/api/0/organizations/<org>/stats/", methods=["GET"])
     @authenticated
     def org_stats(self, request: Any, org: str) -> bytes:
-        organization = self.store.organization(org)
+        organization = self.store.directory.organization(org)
         stat, start, end, step = stats_window(request, self.store.now())
-        projects = self.store.projects(organization)
+        projects = self.store.directory.projects_of(organization)
         per_project = {str(p.id): series(self.store.events(project_id=p.id), stat, start, end, step)
                        for p in projects}
         if arg(request, "group") == "project":
@@ -98,7 +98,7 @@ class StatsRoutes:
     @app.route("/api/0/projects/<org>/<project>/stats/", methods=["GET"])
     @authenticated
     def project_stats(self, request: Any, org: str, project: str) -> bytes:
-        found = self.store.project(self.store.organization(org), project)
+        found = self.store.directory.project(self.store.directory.organization(org), project)
         stat, start, end, step = stats_window(request, self.store.now())
         return json_response(request,
                              series(self.store.events(project_id=found.id), stat, start, end, step))

@@ -8,10 +8,11 @@ import re
 from typing import Any
 
 from ..errors import Invalid
-from ..http import json_response, read_json_body
+from ..http import arg, base_url, json_response, read_json_body
+from ..store.records import UNSET, TeamChanged, TeamCreated, TeamDeleted
 from . import serializers
 from ..store.directory import slugify
-from .app import app, arg, authenticated, base_url
+from .app import app, authenticated
 from .pagination import paginate
 
 _SLUG = re.compile(r"^(?![0-9]+$)[a-z0-9_\-]+$")
@@ -30,15 +31,15 @@ class TeamRoutes:
     @app.route("/api/0/organizations/<org>/teams/", methods=["GET"])
     @authenticated
     def list_teams(self, request: Any, org: str) -> bytes:
-        organization = self.store.organization(org)
+        organization = self.store.directory.organization(org)
         detailed = arg(request, "detailed", "1") != "0"
-        page = paginate(request, self.store.teams(organization))
+        page = paginate(request, self.store.directory.teams_of(organization))
         return json_response(request, [self._team_body(team, detailed) for team in page])
 
     @app.route("/api/0/organizations/<org>/teams/", methods=["POST"])
     @authenticated
     def create_team(self, request: Any, org: str) -> bytes:
-        organization = self.store.organization(org)
+        organization = self.store.directory.organization(org)
         body = read_json_body(request, self.store.limits.api_body) or {}
         if not isinstance(body, dict):
             raise Invalid(fields={"non_field_errors": ["Invalid data. Expected a dictionary."]})
@@ -49,54 +50,56 @@ class TeamRoutes:
             raise Invalid(fields={"slug": ["This field is required."]})
         if not isinstance(slug, str) or not _SLUG.match(slug):
             raise Invalid(fields={"slug": [_SLUG_MESSAGE]})
-        team = self.store.directory.add_team(organization, slug, name or slug)
+        team = self.store.create_team(TeamCreated(
+            time=self.store.now(), organization_id=organization.id, slug=slug,
+            name=name.strip() if isinstance(name, str) and name.strip() else slug))
         return json_response(request, self._team_body(team), 201)
 
     @app.route("/api/0/teams/<org>/<team>/", methods=["GET"])
     @authenticated
     def team_detail(self, request: Any, org: str, team: str) -> bytes:
-        found = self.store.team(self.store.organization(org), team)
+        found = self.store.directory.team(self.store.directory.organization(org), team)
         body = self._team_body(found)
         body["organization"] = serializers.organization(
-            self.store.organization(org), base_url(request))
+            self.store.directory.organization(org), base_url(request))
         return json_response(request, body)
 
     @app.route("/api/0/teams/<org>/<team>/", methods=["PUT"])
     @authenticated
     def update_team(self, request: Any, org: str, team: str) -> bytes:
-        found = self.store.team(self.store.organization(org), team)
+        found = self.store.directory.team(self.store.directory.organization(org), team)
         body = read_json_body(request, self.store.limits.api_body) or {}
         if not isinstance(body, dict):
             raise Invalid(fields={"non_field_errors": ["Invalid data. Expected a dictionary."]})
+        slug = name = UNSET
         if "slug" in body:
             if not isinstance(body["slug"], str) or not _SLUG.match(body["slug"]):
                 raise Invalid(fields={"slug": [_SLUG_MESSAGE]})
-            if any(t.slug == body["slug"] and t is not found
-                   for t in self.store.teams(self.store.organization(org))):
-                raise Invalid(fields={"slug": ["The slug \"%s\" is already in use." % body["slug"]]})
-            found.slug = body["slug"]
+            slug = body["slug"]
         if isinstance(body.get("name"), str) and body["name"].strip():
-            found.name = body["name"].strip()
-        return json_response(request, self._team_body(found))
+            name = body["name"].strip()
+        changed = self.store.change_team(TeamChanged(time=self.store.now(), team_id=found.id,
+                                                     slug=slug, name=name))
+        return json_response(request, self._team_body(changed))
 
     @app.route("/api/0/teams/<org>/<team>/", methods=["DELETE"])
     @authenticated
     def delete_team(self, request: Any, org: str, team: str) -> bytes:
-        found = self.store.team(self.store.organization(org), team)
-        self.store.directory.remove_team(found)
+        found = self.store.directory.team(self.store.directory.organization(org), team)
+        self.store.delete_team(TeamDeleted(time=self.store.now(), team_id=found.id))
         request.setResponseCode(204)
         return b""
 
     @app.route("/api/0/teams/<org>/<team>/projects/", methods=["GET"])
     @authenticated
     def team_projects(self, request: Any, org: str, team: str) -> bytes:
-        found = self.store.team(self.store.organization(org), team)
+        found = self.store.directory.team(self.store.directory.organization(org), team)
         page = paginate(request, self.store.directory.projects_of_team(found))
         return json_response(request, [serializers.project(p, self._teams_of(p)) for p in page])
 
     @app.route("/api/0/projects/<org>/<project>/teams/", methods=["GET"])
     @authenticated
     def project_teams(self, request: Any, org: str, project: str) -> bytes:
-        found = self.store.project(self.store.organization(org), project)
+        found = self.store.directory.project(self.store.directory.organization(org), project)
         page = paginate(request, self._teams_of(found))
         return json_response(request, [self._team_body(team, detailed=False) for team in page])

@@ -21,13 +21,16 @@ from typing import Any
 from twisted.logger import Logger
 
 from ..errors import Invalid, NotFound
-from ..http import APIError, json_response, request_body
+from ..http import APIError, arg, arg_list, base_url, json_response, request_body
 from ..jsoncodec import loads
 from ..multipart import parse_multipart
 from ..store.models import Organization, Project
+from ..store.records import (BundleAssembled, ChunksUploaded, DebugFileDeleted,
+                             DebugFilesAssembled)
 from ..store.upload_models import CREATED, ERROR, DebugFile
+from ..store.uploads import verify_chunk
 from . import upload_shapes
-from .app import app, arg, arg_list, authenticated, base_url
+from .app import app, authenticated
 from .pagination import paginate
 
 MiB = 1024 * 1024
@@ -101,7 +104,7 @@ class UploadRoutes:
     @app.route("/api/0/organizations/<org>/chunk-upload/", methods=["GET"])
     @authenticated
     def chunk_upload_options(self, request: Any, org: str) -> bytes:
-        organization = self.store.organization(org)
+        organization = self.store.directory.organization(org)
         url = f"{base_url(request)}/api/0/organizations/{organization.slug}/chunk-upload/"
         chunk_size, max_request = chunk_limits(self.store.limits.request_body)
         body = upload_shapes.chunk_options(url, chunk_size, CHUNKS_PER_REQUEST,
@@ -112,7 +115,7 @@ class UploadRoutes:
     @app.route("/api/0/organizations/<org>/chunk-upload/", methods=["POST"])
     @authenticated
     def chunk_upload(self, request: Any, org: str) -> bytes:
-        organization = self.store.organization(org)
+        organization = self.store.directory.organization(org)
         content_type = request.getHeader(b"content-type")
         data = request_body(request)
         if not data:
@@ -139,12 +142,16 @@ class UploadRoutes:
             raise refuse("Request too large")
         if len(chunks) > CHUNKS_PER_REQUEST:
             raise refuse("Too many chunks")
-        book = self.store.uploads
+        checked = []
         for checksum, chunk in chunks:
             try:
-                book.add_chunk(organization.id, checksum, chunk)
+                checked.append((verify_chunk(checksum, chunk), chunk))
             except Invalid as error:
                 raise refuse(error.detail)
+        if checked:
+            self.store.upload_chunks(ChunksUploaded(time=self.store.now(),
+                                                    organization_id=organization.id,
+                                                    chunks=tuple(checked)))
         return json_response(request, {})
 
     # Assembly
@@ -152,7 +159,7 @@ class UploadRoutes:
     @app.route("/api/0/organizations/<org>/artifactbundle/assemble/", methods=["POST"])
     @authenticated
     def artifact_bundle_assemble(self, request: Any, org: str) -> bytes:
-        organization = self.store.organization(org)
+        organization = self.store.directory.organization(org)
         body = _json_body(request, self.store.limits.api_body)
         if not isinstance(body, dict):
             raise refuse("Invalid json body")
@@ -173,9 +180,11 @@ class UploadRoutes:
             if body.get(name) is not None and not isinstance(body[name], str):
                 raise refuse(f"'{name}' must be a string")
         projects = self._named_projects(organization, names)
-        answer = self.store.uploads.assemble_bundle(
-            organization.id, [project.id for project in projects], checksum, chunks,
-            self.store.now(), version=body.get("version") or None, dist=body.get("dist") or None)
+        answer = self.store.assemble_bundle(BundleAssembled(
+            time=self.store.now(), organization_id=organization.id,
+            project_ids=tuple(project.id for project in projects), checksum=checksum,
+            chunks=tuple(chunks), version=body.get("version") or None,
+            dist=body.get("dist") or None))
         if answer.state in (CREATED, ERROR):
             log.info("artifact bundle {checksum} for release {release!r}: {state} {detail}",
                      checksum=checksum, release=body.get("version"), state=answer.state,
@@ -186,7 +195,7 @@ class UploadRoutes:
         wanted = list(dict.fromkeys(names))
         if not wanted:
             raise refuse("You need to specify at least one project")
-        by_slug = {project.slug: project for project in self.store.projects(organization)}
+        by_slug = {project.slug: project for project in self.store.directory.projects_of(organization)}
         if any(name not in by_slug for name in wanted):
             raise refuse("One or more projects are invalid")
         return [by_slug[name] for name in wanted]
@@ -194,8 +203,8 @@ class UploadRoutes:
     @app.route("/api/0/projects/<org>/<project>/files/difs/assemble/", methods=["POST"])
     @authenticated
     def debug_file_assemble(self, request: Any, org: str, project: str) -> bytes:
-        organization = self.store.organization(org)
-        found = self.store.project(organization, project)
+        organization = self.store.directory.organization(org)
+        found = self.store.directory.project(organization, project)
         body = _json_body(request, self.store.limits.api_body)
         if not isinstance(body, dict):
             raise refuse("Invalid json body")
@@ -208,8 +217,9 @@ class UploadRoutes:
                 raise refuse(f"Invalid file description for {checksum}")
             if wanted.get("debug_id") is not None and not isinstance(wanted["debug_id"], str):
                 raise refuse(f"'debug_id' of {checksum} must be a string")
-        answers = self.store.uploads.assemble_debug_files(organization.id, found.id, body,
-                                                          self.store.now())
+        answers = self.store.assemble_debug_files(DebugFilesAssembled(
+            time=self.store.now(), organization_id=organization.id, project_id=found.id,
+            files=body))
         for checksum, answer in answers.items():
             if answer.state in (CREATED, ERROR):
                 log.info("debug file {name!r} ({checksum}): {state} {detail}",
@@ -223,7 +233,7 @@ class UploadRoutes:
     @app.route("/api/0/projects/<org>/<project>/files/dsyms/", methods=["GET"])
     @authenticated
     def debug_file_list(self, request: Any, org: str, project: str) -> bytes:
-        found = self.store.project(self.store.organization(org), project)
+        found = self.store.directory.project(self.store.directory.organization(org), project)
         book = self.store.uploads
         wanted = arg(request, "id")
         if wanted is not None:
@@ -241,12 +251,13 @@ class UploadRoutes:
     @app.route("/api/0/projects/<org>/<project>/files/dsyms/", methods=["DELETE"])
     @authenticated
     def debug_file_delete(self, request: Any, org: str, project: str) -> bytes:
-        found = self.store.project(self.store.organization(org), project)
+        found = self.store.directory.project(self.store.directory.organization(org), project)
         wanted = arg(request, "id")
         if wanted is None:
             raise NotFound()
-        book = self.store.uploads
-        book.delete_debug_file(book.debug_file(found.id, wanted))
+        debug_file = self.store.uploads.debug_file(found.id, wanted)
+        self.store.delete_debug_file(DebugFileDeleted(time=self.store.now(), project_id=found.id,
+                                                      debug_file_id=debug_file.id))
         request.setResponseCode(204)
         return b""
 
@@ -254,11 +265,11 @@ class UploadRoutes:
 
     def _release_scope(self, org: str, version: str,
                        project: str | None) -> tuple[Organization, list[int] | None]:
-        organization = self.store.organization(org)
+        organization = self.store.directory.organization(org)
         release = self.store.releases.get(organization.id, version)
         if project is None:
             return organization, None
-        found = self.store.project(organization, project)
+        found = self.store.directory.project(organization, project)
         if found.id not in release.project_ids:
             raise NotFound()
         return organization, [found.id]
@@ -295,8 +306,8 @@ class UploadRoutes:
     @app.route("/api/0/projects/<org>/<project>/files/artifact-bundles/", methods=["GET"])
     @authenticated
     def artifact_bundle_list(self, request: Any, org: str, project: str) -> bytes:
-        organization = self.store.organization(org)
-        found = self.store.project(organization, project)
+        organization = self.store.directory.organization(org)
+        found = self.store.directory.project(organization, project)
         sort_by = arg(request, "sortBy", "-date_added")
         if sort_by not in ("date_added", "-date_added"):
             raise refuse("You can either sort via 'date_added' or '-date_added'")
@@ -311,8 +322,8 @@ class UploadRoutes:
     @authenticated
     def artifact_bundle_files(self, request: Any, org: str, project: str,
                               bundle_id: str) -> bytes:
-        organization = self.store.organization(org)
-        found = self.store.project(organization, project)
+        organization = self.store.directory.organization(org)
+        found = self.store.directory.project(organization, project)
         bundle = self.store.uploads.bundle(organization.id, bundle_id, found.id)
         query = (arg(request, "query") or "").lower()
         files = [item for item in bundle.files if not query or query in item.url.lower()]

@@ -10,7 +10,7 @@ front and stops when it is full instead of sorting every issue.
 from __future__ import annotations
 
 import heapq
-from typing import Callable, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 from .models import Issue
 
@@ -45,6 +45,16 @@ class _Buckets:
         for count in sorted(self._buckets, reverse=True):
             yield from reversed(self._buckets[count].values())
 
+    def dump(self) -> list[list[Any]]:
+        return [[count, list(bucket)] for count, bucket in self._buckets.items()]
+
+    @classmethod
+    def load(cls, state: list[list[Any]], issues: dict[int, Issue]) -> "_Buckets":
+        buckets = cls()
+        for count, ids in state:
+            buckets._buckets[count] = {issue_id: issues[issue_id] for issue_id in ids}
+        return buckets
+
 
 class ProjectOrder:
     """
@@ -72,6 +82,22 @@ class ProjectOrder:
         self.recent.pop(issue.id, None)
         self.freq.remove(issue, issue.times_seen)
         self.users.remove(issue, len(issue.users))
+
+    def dump(self) -> dict[str, Any]:
+        """
+        The orders as issue ids (what a journal's checkpoint keeps of them).
+        """
+        return {"recent": list(self.recent), "freq": self.freq.dump(),
+                "users": self.users.dump()}
+
+    @classmethod
+    def load(cls, state: dict[str, Any], issues: dict[int, Issue]) -> "ProjectOrder":
+        order = cls()
+        order.recent = {issue_id: issues[issue_id] for issue_id in state["recent"]}
+        order.created = {issue_id: order.recent[issue_id] for issue_id in sorted(order.recent)}
+        order.freq = _Buckets.load(state["freq"], issues)
+        order.users = _Buckets.load(state["users"], issues)
+        return order
 
     def walk(self, sort: str) -> Iterator[Issue]:
         if sort == "new":

@@ -51,6 +51,9 @@ class IssueBook:
         self._by_project: dict[int, dict[int, Issue]] = {}
         self._orders: dict[int, ProjectOrder] = {}
         self._next_id = 1
+        #: Issues changed (and removed) since the journal last took a checkpoint.
+        self.changed: set[int] = set()
+        self.removed: set[int] = set()
 
     def __len__(self) -> int:
         return len(self._by_id)
@@ -74,14 +77,47 @@ class IssueBook:
         """
         return walk([self._orders[pid] for pid in project_ids if pid in self._orders], sort)
 
+    def touched(self, issue: Issue) -> None:
+        """
+        Note that an issue changed (so the next checkpoint writes it).
+        """
+        self.changed.add(issue.id)
+
     def remove(self, issue: Issue) -> None:
         del self._by_id[issue.id]
+        self.changed.discard(issue.id)
+        self.removed.add(issue.id)
         for hash_ in issue.hashes:
             self._by_hash.pop((issue.project_id, hash_), None)
         self._by_project.get(issue.project_id, {}).pop(issue.id, None)
         order = self._orders.get(issue.project_id)
         if order is not None:
             order.remove(issue)
+
+    # The checkpoint of a journal
+
+    def all_issues(self) -> Iterator[Issue]:
+        return iter(self._by_id.values())
+
+    def dump_orders(self) -> dict[str, Any]:
+        """
+        What the book holds besides the issues themselves (kept one by one).
+        """
+        return {"next_id": self._next_id,
+                "orders": {str(pid): order.dump() for pid, order in self._orders.items()}}
+
+    @classmethod
+    def load(cls, state: dict[str, Any], issues: Iterable[Issue]) -> "IssueBook":
+        book = cls()
+        for issue in issues:
+            book._by_id[issue.id] = issue
+            for hash_ in issue.hashes:
+                book._by_hash[(issue.project_id, hash_)] = issue
+            book._by_project.setdefault(issue.project_id, {})[issue.id] = issue
+        book._next_id = state["next_id"]
+        for project_id, order in state["orders"].items():
+            book._orders[int(project_id)] = ProjectOrder.load(order, book._by_id)
+        return book
 
     def add_event(self, project: Project, event: Event) -> Issue:
         """
@@ -134,6 +170,7 @@ class IssueBook:
         issue.hourly[bucket] = issue.hourly.get(bucket, 0) + 1
         event.issue_id = issue.id
         event.derived["issue_id"] = issue.id
+        self.changed.add(issue.id)
         return issue
 
 

@@ -98,6 +98,8 @@ class Event:
     metadata: dict[str, Any]
     issue_id: int | None = None
     location: str | None = None
+    #: The sequence number of the change record that stored it.
+    seq: int = 0
 
 
 @attrs.define(eq=False, slots=True)
@@ -154,3 +156,5 @@ class CapturedItem:
     headers: dict[str, Any]
     payload: bytes
     received: float
+    #: The sequence number of the change record that stored it.
+    seq: int = 0

@@ -18,9 +18,12 @@ from typing import Any, Iterable
 import attrs
 from twisted.logger import Logger
 
-from .. import ids
+from zope.interface import implementer
+
 from ..errors import Invalid, NotFound
+from ..interfaces import IMonitors
 from ..jsoncodec import loads
+from .codec import converter
 from .models import Project
 from .schedule import empty_config, next_expected, read_monitor_config
 
@@ -179,6 +182,7 @@ class Monitor:
     check_ins: list[CheckIn] = attrs.Factory(list)
 
 
+@implementer(IMonitors)
 class MonitorBook:
     """
     The monitors of every organization, found by slug or id, and every check-in by its id.
@@ -191,16 +195,18 @@ class MonitorBook:
     def __len__(self) -> int:
         return len(self._monitors)
 
-    def record(self, project: Project, payload: Any, now: float) -> CheckIn | None:
+    def record(self, project: Project, checked: dict[str, Any], now: float,
+               monitor_guid: str, check_in_guid: str) -> CheckIn | None:
         """
-        File a check-in (a raw payload, checked with L{read_check_in}) under its monitor.
+        File a check-in (as L{read_check_in} gave it) under its monitor.
 
+        @param monitor_guid: the GUID of the monitor, should the check-in create it.
+        @param check_in_guid: the GUID of the check-in, should it come without one.
         @return: the check-in created or updated, or C{None} when Sentry would drop it (the
             monitor is disabled, or the slug or check-in belongs to another project).
-        @raise Invalid: the payload is not a check-in.
         """
-        checked = read_check_in(payload)
-        monitor = self._upsert(project, checked["monitor_slug"], checked["monitor_config"], now)
+        monitor = self._upsert(project, checked["monitor_slug"], checked["monitor_config"], now,
+                               monitor_guid)
         if monitor is None or monitor.status == "disabled":
             return None
         environment = monitor.environments.get(checked["environment"])
@@ -217,7 +223,7 @@ class MonitorBook:
             if not self._update(check_in, checked["status"], millis, now):
                 return check_in
         else:
-            check_in = self._create(monitor, environment, checked, millis, now)
+            check_in = self._create(monitor, environment, checked, millis, now, check_in_guid)
         environment.last_checkin = now
         expected = next_expected(monitor.config, now)
         environment.next_checkin, environment.next_checkin_latest = expected
@@ -228,11 +234,11 @@ class MonitorBook:
         return check_in
 
     def _upsert(self, project: Project, slug: str, config: dict[str, Any] | None,
-                now: float) -> Monitor | None:
+                now: float, guid: str) -> Monitor | None:
         key = (project.organization_id, slug)
         monitor = self._monitors.get(key)
         if monitor is None:
-            monitor = Monitor(id=ids.uuid_str(), organization_id=project.organization_id,
+            monitor = Monitor(id=guid, organization_id=project.organization_id,
                               project_id=project.id, slug=slug, name=slug, date_created=now)
             self._monitors[key] = monitor
         elif monitor.project_id != project.id:
@@ -277,10 +283,11 @@ class MonitorBook:
         return True
 
     def _create(self, monitor: Monitor, environment: MonitorEnvironment,
-                checked: dict[str, Any], millis: int | None, now: float) -> CheckIn:
+                checked: dict[str, Any], millis: int | None, now: float,
+                new_guid: str) -> CheckIn:
         guid = checked["check_in_id"]
         if guid == NIL_ID:
-            guid = ids.uuid_hex()
+            guid = new_guid
         added = now - millis / 1000 if millis is not None else now
         check_in = CheckIn(
             id=guid, monitor_id=monitor.id, project_id=monitor.project_id,
@@ -318,6 +325,13 @@ class MonitorBook:
             raise NotFound("Monitor does not exist.")
         return monitor
 
+    def check_rename(self, monitor: Monitor, slug: str) -> None:
+        """
+        @raise Invalid: another monitor of the organization has that slug.
+        """
+        if slug != monitor.slug and (monitor.organization_id, slug) in self._monitors:
+            raise Invalid(fields={"slug": [f'The slug "{slug}" is already in use.']})
+
     def rename(self, monitor: Monitor, slug: str) -> None:
         """
         Give a monitor a new slug (check-ins keep following it).
@@ -326,9 +340,8 @@ class MonitorBook:
         """
         if slug == monitor.slug:
             return
+        self.check_rename(monitor, slug)
         key = (monitor.organization_id, slug)
-        if key in self._monitors:
-            raise Invalid(fields={"slug": [f'The slug "{slug}" is already in use.']})
         del self._monitors[(monitor.organization_id, monitor.slug)]
         monitor.slug = slug
         self._monitors[key] = monitor
@@ -346,6 +359,20 @@ class MonitorBook:
             monitor.environments.pop(name, None)
         if environments is None:
             self._monitors.pop((monitor.organization_id, monitor.slug), None)
+
+    # The checkpoint of a journal
+
+    def dump(self) -> list[Any]:
+        return converter.unstructure(list(self._monitors.values()))
+
+    @classmethod
+    def load(cls, state: list[Any]) -> "MonitorBook":
+        book = cls()
+        for monitor in converter.structure(state, list[Monitor]):
+            book._monitors[(monitor.organization_id, monitor.slug)] = monitor
+            for check_in in monitor.check_ins:
+                book._check_ins[check_in.id] = check_in
+        return book
 
     @staticmethod
     def check_ins_of(monitor: Monitor, environments: Iterable[str] = ()) -> list[CheckIn]:

@@ -9,6 +9,8 @@ from typing import Any
 
 import attrs
 
+from .health import SessionCounts
+
 #: Display names of the repository providers Sentry knows, by provider id.
 PROVIDER_NAMES = {
     "integrations:github": "GitHub",
@@ -103,7 +105,7 @@ class Release:
     first_event: float | None = None
     last_event: float | None = None
     #: Release health per project id (L{sentry_fake.store.health.SessionCounts}).
-    health: dict[int, Any] = attrs.Factory(dict)
+    health: dict[int, SessionCounts] = attrs.Factory(dict)
 
     @property
     def total_new_groups(self) -> int:

@@ -9,7 +9,11 @@ from __future__ import annotations
 
 from typing import Any, Iterable, Sequence
 
+from zope.interface import implementer
+
 from ..errors import Conflict, Invalid, NotFound
+from ..interfaces import IReleases
+from .codec import converter
 from .health import SessionCounts, session_releases
 from .models import Project
 from .release_models import Commit, Creation, Deploy, Release, Repository
@@ -41,6 +45,7 @@ def split_ref(ref: dict[str, Any]) -> tuple[str | None, str]:
     return previous, commit
 
 
+@implementer(IReleases)
 class ReleaseBook:
     """
     Releases per organization, repositories, commits and deploys.
@@ -344,17 +349,49 @@ class ReleaseBook:
         except KeyError:
             raise NotFound()
 
-    def add_repository(self, organization_id: int, name: str, provider: str | None,
-                       url: str | None, now: float) -> Repository:
+    def check_new_repository(self, organization_id: int, name: str) -> None:
         """
         @raise Conflict: the organization has a repository of that name.
         """
         if self.repository(organization_id, name) is not None:
             raise Conflict("A repository with this name already exists.")
+
+    def add_repository(self, organization_id: int, name: str, provider: str | None,
+                       url: str | None, now: float) -> Repository:
+        """
+        @raise Conflict: the organization has a repository of that name.
+        """
+        self.check_new_repository(organization_id, name)
         repo = Repository(id=self._take_id("repository"), organization_id=organization_id,
                           name=name, provider=provider, url=url, date_created=now)
         self._repositories[repo.id] = repo
         return repo
+
+    # The checkpoint of a journal
+
+    def dump(self) -> dict[str, Any]:
+        return {
+            "releases": converter.unstructure(list(self._releases.values())),
+            "repositories": converter.unstructure(list(self._repositories.values())),
+            "commits": converter.unstructure(list(self._commits.values())),
+            "deploys": converter.unstructure(list(self._deploys.values())),
+            "next": dict(self._next),
+        }
+
+    @classmethod
+    def load(cls, state: dict[str, Any]) -> "ReleaseBook":
+        book = cls()
+        for release in converter.structure(state["releases"], list[Release]):
+            book._releases[(release.organization_id, release.version)] = release
+        for repository in converter.structure(state["repositories"], list[Repository]):
+            book._repositories[repository.id] = repository
+        for commit in converter.structure(state["commits"], list[Commit]):
+            book._commits[commit.id] = commit
+            book._commit_keys[(commit.repository_id, commit.key)] = commit
+        for deploy in converter.structure(state["deploys"], list[Deploy]):
+            book._deploys[deploy.id] = deploy
+        book._next = dict(state["next"])
+        return book
 
     # Deploys
 

@@ -37,11 +37,16 @@ class Seed:
         org = directory.add_organization(self.organization, id=1)
         team = directory.add_team(org, self.team, id=1)
         project = directory.add_project(org, team, self.project, slug=self.project, id=1)
-        # The seeded key's secret is derived from its public key, so it is the same in every
-        # run (and after a --data-dir restart).
-        secret = hashlib.sha256(f"sentry-fake:{self.public_key}".encode()).hexdigest()[:32]
-        directory.add_key(project, public=self.public_key, secret=secret)
+        directory.add_key(project, public=self.public_key, secret=_derived(self.public_key))
         _apply_extra(directory, self.extra)
+
+
+def _derived(*parts: str) -> str:
+    """
+    32 hex digits that are a function of C{parts}: the seeded keys a seed does not spell out
+    are the same in every run, so a DSN copied once keeps working.
+    """
+    return hashlib.sha256(":".join(("sentry-fake",) + parts).encode()).hexdigest()[:32]
 
 
 def load_seed_file(path: str) -> dict[str, Any]:
@@ -70,7 +75,7 @@ def load_seed_file(path: str) -> dict[str, Any]:
 def _apply_extra(directory: Directory, data: dict[str, Any]) -> None:
     for entry in data.get("organizations", []):
         directory.add_organization(entry["slug"], entry.get("name"), id=entry.get("id"))
-    first_org = next(iter(directory.organizations.values()))
+    first_org = directory.organizations()[0]
 
     def org_of(entry: dict[str, Any]):
         return directory.organization(entry["organization"]) if entry.get("organization") else first_org
@@ -85,8 +90,12 @@ def _apply_extra(directory: Directory, data: dict[str, Any]) -> None:
                                         slug=entry["slug"], platform=entry.get("platform"),
                                         id=entry.get("id"))
         if (entry.get("organization"), entry["slug"]) not in keyed:
-            directory.add_key(project)
-    for entry in data.get("keys", []):
-        project = directory.project(org_of(entry), entry["project"])
-        directory.add_key(project, public=entry.get("public"), secret=entry.get("secret"),
+            directory.add_key(project, public=_derived(org.slug, project.slug, "public"),
+                              secret=_derived(org.slug, project.slug, "secret"))
+    for number, entry in enumerate(data.get("keys", [])):
+        org = org_of(entry)
+        project = directory.project(org, entry["project"])
+        public = entry.get("public") or _derived(org.slug, project.slug, str(number), "public")
+        secret = entry.get("secret") or _derived(org.slug, project.slug, str(number), "secret")
+        directory.add_key(project, public=public, secret=secret,
                           name=entry.get("name", "Default"))

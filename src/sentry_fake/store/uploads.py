@@ -17,8 +17,13 @@ import uuid
 from collections import OrderedDict
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
+import attrs
+from zope.interface import implementer
+
 from ..errors import Invalid, NotFound
+from ..interfaces import IUploads
 from .bundle_archive import BundleError, normalize_debug_id, read_bundle
+from .codec import converter
 from .object_files import sniff
 from .upload_models import (CREATED, ERROR, NOT_FOUND, OK, ArtifactBundle, AssembleAnswer,
                             BundleFile, DebugFile)
@@ -34,6 +39,19 @@ CHECKSUM_MISMATCH = "Reported checksum mismatch"
 UNSUPPORTED = "Unsupported debug information file"
 
 
+def verify_chunk(checksum: str, data: bytes) -> str:
+    """
+    The checksum a chunk is kept under (lower case), once its bytes are checked against it.
+
+    @raise Invalid: the chunk's SHA-1 is not C{checksum}.
+    """
+    checksum = checksum.strip().lower()
+    if hashlib.sha1(data).hexdigest() != checksum:
+        raise Invalid("Checksum mismatch")
+    return checksum
+
+
+@implementer(IUploads)
 class UploadBook:
     """
     Chunks, artifact bundles, debug files, and the release files bundles give their releases.
@@ -61,13 +79,9 @@ class UploadBook:
 
     def add_chunk(self, organization_id: int, checksum: str, data: bytes) -> None:
         """
-        Keep one uploaded chunk (already decompressed) under its SHA-1.
-
-        @raise Invalid: the chunk's SHA-1 is not C{checksum}.
+        Keep one uploaded chunk (already decompressed, and checked by L{verify_chunk}) under
+        its SHA-1.
         """
-        checksum = checksum.strip().lower()
-        if hashlib.sha1(data).hexdigest() != checksum:
-            raise Invalid("Checksum mismatch")
         key = (organization_id, checksum)
         if key in self._chunks:
             self._chunks.move_to_end(key)
@@ -335,6 +349,40 @@ class UploadBook:
             if dif.project_id == project_id and str(dif.id) == dif_id:
                 return dif
         raise NotFound()
+
+    # The checkpoint of a journal: the bytes go beside the rest, under their SHA-1
+
+    def dump(self) -> tuple[dict[str, Any], dict[str, bytes]]:
+        blobs: dict[str, bytes] = {}
+        stored = []
+        for (kind, _), record in self._stored.items():
+            blobs[record.checksum] = record.data
+            stored.append([kind, converter.unstructure(attrs.evolve(record, data=b""))])
+        chunks = []
+        for (organization_id, checksum), data in self._chunks.items():
+            blobs[checksum] = data
+            chunks.append([organization_id, checksum])
+        errors = [[*key, detail] for key, detail in self._errors.items()]
+        return {"chunks": chunks, "stored": stored, "errors": errors,
+                "next": dict(self._next)}, blobs
+
+    def load(self, state: dict[str, Any], blobs: Mapping[str, bytes]) -> None:
+        for organization_id, checksum in state["chunks"]:
+            self._chunks[(organization_id, checksum)] = blobs[checksum]
+            self._pending += len(blobs[checksum])
+        for kind, unstructured in state["stored"]:
+            cls = ArtifactBundle if kind == "bundle" else DebugFile
+            record = attrs.evolve(converter.structure(unstructured, cls),
+                                  data=blobs[unstructured["checksum"]])
+            self._stored[(kind, record.id)] = record
+            self._stored_bytes += len(record.data)
+            if isinstance(record, ArtifactBundle):
+                self._bundles[(record.organization_id, record.checksum)] = record
+            else:
+                self._debug_files[(record.project_id, record.checksum)] = record
+        for kind, owner, checksum, detail in state["errors"]:
+            self._errors[(kind, owner, checksum)] = detail
+        self._next = dict(state["next"])
 
     def delete_debug_file(self, debug_file: DebugFile) -> None:
         self._forget("dif", debug_file)

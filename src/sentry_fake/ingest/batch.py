@@ -1,0 +1,117 @@
+"""
+What one ingest request brings, gathered into one L{Ingested} record before anything is
+stored: its events (normalized and hashed here, on the way in), check-ins and items, and, in
+lenient mode, the project and client key an SDK used before anyone created them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .. import ids
+from ..errors import IngestRejected, NotFound
+from ..interfaces import IDirectory, IStore
+from ..store.grouping import grouping_hash
+from ..store.models import Event
+from ..store.normalize import build_event
+from ..store.records import (CheckInSent, Ingested, ItemSent, KeyCreated, ProjectCreated)
+from ..store.writes import Accepted
+
+
+def _rejected(cause: str) -> IngestRejected:
+    return IngestRejected("event submission rejected", causes=[cause])
+
+
+def ingest_target(directory: IDirectory, project_id: int, public_key: str | None,
+                  strict: bool, now: float) -> tuple[ProjectCreated | None, KeyCreated | None]:
+    """
+    Check the project an SDK sends to, and say what lenient mode creates for it.
+
+    @return: the project to create (it is new) and the client key to create (it is new).
+    @raise IngestRejected: when C{strict}, the key does not open the project.
+    """
+    try:
+        project = directory.project_by_id(project_id)
+    except NotFound:
+        project = None
+    key = directory.key(public_key) if public_key else None
+    if strict:
+        if key is None:
+            raise _rejected("invalid public key")
+        if not key.is_active:
+            raise _rejected("key is disabled")
+        if project is None or key.project_id != project_id:
+            raise _rejected("project id does not match the public key")
+        return None, None
+    fresh_key = public_key if public_key and key is None else None
+    if project is None:
+        organization = directory.organizations()[0]
+        teams = directory.teams_of(organization)
+        slug = directory.free_slug(organization, f"project-{project_id}")
+        created = ProjectCreated(
+            time=now, organization_id=organization.id, team_id=teams[0].id if teams else None,
+            name=slug, slug=slug, key_public=fresh_key,
+            key_secret=ids.hex_token(16) if fresh_key else None, id=project_id)
+        return created, None
+    if fresh_key:
+        return None, KeyCreated(time=now, project_id=project_id, public=fresh_key,
+                                secret=ids.hex_token(16))
+    return None, None
+
+
+class IngestBatch:
+    """
+    The record one ingest request is building; L{commit} hands it to the store.
+    """
+
+    def __init__(self, store: IStore, project_id: int, public_key: str | None, strict: bool,
+                 client_ip: str | None = None, now: float | None = None) -> None:
+        """
+        @param now: when it arrived (the store's clock by default).
+        """
+        self._store = store
+        self.time = store.now() if now is None else now
+        self.project_id = project_id
+        self.client_ip = client_ip
+        self._project, self._key = ingest_target(store.directory, project_id, public_key,
+                                                 strict, self.time)
+        self._events: list[Event] = []
+        self._check_ins: list[CheckInSent] = []
+        self._items: list[ItemSent] = []
+
+    def event(self, payload: dict[str, Any], raw: bytes, item_type: str = "event",
+              header_id: object = None) -> Event:
+        """
+        Normalize one event payload (and give it its grouping hash).
+
+        @raise sentry_fake.errors.Invalid: it is not an event (a bad event id, say).
+        """
+        event = build_event(self.project_id, payload, raw, item_type, self.time, header_id,
+                            self.client_ip)
+        if event.type != "transaction":
+            event.hashes.append(grouping_hash(payload))
+        self._events.append(event)
+        return event
+
+    def check_in(self, checked: dict[str, Any]) -> None:
+        """
+        Add a check-in read by L{sentry_fake.store.monitors.read_check_in}.
+        """
+        self._check_ins.append(CheckInSent(checked=checked, monitor_guid=ids.uuid_str(),
+                                           check_in_guid=ids.uuid_hex()))
+
+    def item(self, item_type: str, headers: dict[str, Any], payload: bytes,
+             event_id: str | None = None) -> None:
+        self._items.append(ItemSent(type=item_type, headers=headers, payload=payload,
+                                    event_id=event_id))
+
+    def record(self) -> Ingested:
+        return Ingested(time=self.time, project_id=self.project_id, events=tuple(self._events),
+                        check_ins=tuple(self._check_ins), items=tuple(self._items),
+                        project_created=self._project, key_created=self._key)
+
+    def commit(self) -> Accepted:
+        """
+        Store everything the batch holds, at once.
+        """
+        return self._store.ingest(self.record())

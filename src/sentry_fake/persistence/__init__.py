@@ -1,0 +1,3 @@
+"""
+C{--data-dir}: the store's change records and checkpoints in an SQLite database.
+"""

@@ -1,0 +1,111 @@
+"""
+Change records as journal rows: a JSON document, and the bytes the record carries beside it.
+
+Most records are their fields as JSON (through the store's converter).  The two that carry bytes
+are written by hand: an L{Ingested} record (the ingest hot path) keeps its events' payloads and
+its items' payloads one after the other, an item that is an event's payload pointing at it
+instead of repeating it; L{ChunksUploaded} keeps its chunks the same way.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import attrs
+
+from ..jsoncodec import dumps, loads
+from ..store.codec import converter
+from ..store.models import Event
+from ..store.records import (RECORD_TYPES, CheckInSent, ChunksUploaded, Ingested, ItemSent,
+                             KeyCreated, ProjectCreated)
+
+_EVENT_FIELDS = tuple(field.name for field in attrs.fields(Event)
+                      if field.name not in ("raw", "issue_id", "seq"))
+
+
+class UnknownRecord(ValueError):
+    """
+    A journal row of a kind this version does not know.
+    """
+
+
+def encode(record: Any) -> tuple[str, bytes, bytes | None]:
+    """
+    @return: the row of a record: its kind, its JSON document, and its bytes (or C{None}).
+    """
+    kind = type(record).__name__
+    if kind == "Ingested":
+        data, content = _encode_ingested(record)
+        return kind, data, content
+    if kind == "ChunksUploaded":
+        document = {"time": record.time, "organization_id": record.organization_id,
+                    "chunks": [[checksum, len(data)] for checksum, data in record.chunks]}
+        return kind, dumps(document), b"".join(data for _, data in record.chunks)
+    return kind, dumps(converter.unstructure(record)), None
+
+
+def decode(kind: str, data: bytes, content: bytes | None) -> Any:
+    """
+    The record of a journal row.
+
+    @raise UnknownRecord: the row is of a kind this version does not know.
+    """
+    if kind == "Ingested":
+        return _decode_ingested(data, content or b"")
+    if kind == "ChunksUploaded":
+        document = loads(data)
+        chunks, position = [], 0
+        for checksum, size in document["chunks"]:
+            chunks.append((checksum, (content or b"")[position:position + size]))
+            position += size
+        return ChunksUploaded(time=document["time"], organization_id=document["organization_id"],
+                              chunks=tuple(chunks))
+    cls = RECORD_TYPES.get(kind)
+    if cls is None:
+        raise UnknownRecord(kind)
+    return converter.structure(loads(data), cls)
+
+
+def _encode_ingested(record: Ingested) -> tuple[bytes, bytes]:
+    blobs: list[bytes] = []
+    shared: dict[int, int] = {}
+    events = []
+    for event in record.events:
+        shared[id(event.raw)] = len(blobs)
+        blobs.append(event.raw)
+        events.append([getattr(event, name) for name in _EVENT_FIELDS])
+    items = []
+    for item in record.items:
+        index = shared.get(id(item.payload))
+        if index is None:
+            index = len(blobs)
+            blobs.append(item.payload)
+        items.append([item.type, item.headers, index, item.event_id])
+    document: dict[str, Any] = {"t": record.time, "p": record.project_id, "e": events,
+                                "i": items, "n": [len(blob) for blob in blobs]}
+    if record.check_ins:
+        document["c"] = converter.unstructure(list(record.check_ins))
+    if record.project_created is not None:
+        document["pc"] = converter.unstructure(record.project_created)
+    if record.key_created is not None:
+        document["kc"] = converter.unstructure(record.key_created)
+    return dumps(document), b"".join(blobs)
+
+
+def _decode_ingested(data: bytes, content: bytes) -> Ingested:
+    document = loads(data)
+    blobs, position = [], 0
+    for size in document["n"]:
+        blobs.append(content[position:position + size])
+        position += size
+    events = tuple(Event(raw=blobs[index], **dict(zip(_EVENT_FIELDS, fields)))
+                   for index, fields in enumerate(document["e"]))
+    items = tuple(ItemSent(type=kind, headers=headers, payload=blobs[index], event_id=event_id)
+                  for kind, headers, index, event_id in document["i"])
+    return Ingested(
+        time=document["t"], project_id=document["p"], events=events, items=items,
+        check_ins=tuple(converter.structure(document.get("c", []), list[CheckInSent])),
+        project_created=(converter.structure(document["pc"], ProjectCreated)
+                         if "pc" in document else None),
+        key_created=converter.structure(document["kc"], KeyCreated) if "kc" in document else None,
+    )

@@ -1,0 +1,227 @@
+"""
+The data directory's database: one SQLite file (the standard library's C{sqlite3}) holding the
+journal of change records and the last checkpoint of the store.
+
+Durability: the database is in WAL mode.  Each record is committed in its own transaction
+before its request is answered, so a process that dies at any moment (C{kill -9}, a crash)
+loses nothing acknowledged: committed transactions are in the WAL file, which SQLite reads back
+at the next start.  By default (C{synchronous=NORMAL}) commits are not flushed to the disk
+itself, so a power cut or a kernel crash can lose the last moments, never the consistency of
+the file; with C{durable} (C{--fsync}) every commit is flushed (C{synchronous=FULL}) and
+survives those too, at the cost of a disk flush per write.
+
+A full or failing disk makes a commit fail: the transaction is rolled back, the record is not
+applied, and the caller is told (L{StorageFull}, L{StorageUnavailable}); the next commit is
+tried afresh, so writes work again once there is room.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from typing import Any, Iterator
+
+from zope.interface import implementer
+
+from .. import __version__
+from ..errors import SentryFakeError, StorageFull, StorageUnavailable
+from ..interfaces import IJournal
+from ..jsoncodec import dumps, loads
+from ..store.checkpoint import Checkpoint
+from ..store.records import Reset
+from .codec import encode
+
+FILENAME = "sentry-fake.sqlite3"
+#: The layout of the database; a file of another layout is refused, never guessed at.
+FORMAT = 1
+#: What an older version kept in a data directory (never read: a pickle is not loaded).
+LEGACY_FILES = ("journal.sfj", "snapshot.pickle")
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS journal (
+    seq INTEGER PRIMARY KEY, kind TEXT NOT NULL, data BLOB NOT NULL, content BLOB);
+CREATE TABLE IF NOT EXISTS parts (name TEXT PRIMARY KEY, data BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS issues (id INTEGER PRIMARY KEY, data BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS blobs (key TEXT PRIMARY KEY, data BLOB NOT NULL);
+"""
+
+
+class DataDirError(SentryFakeError):
+    """
+    The data directory cannot be used (written by another version, unreadable, ...).
+    """
+
+
+def _refusal(error: sqlite3.Error, what: str) -> SentryFakeError:
+    if getattr(error, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL or "full" in str(error):
+        return StorageFull(f"Insufficient storage: the data directory is full; {what}")
+    return StorageUnavailable(f"The data directory cannot be written ({error}); {what}")
+
+
+def check_data_dir(path: str) -> None:
+    """
+    Refuse a data directory this version cannot use, with a sentence saying why.
+
+    @raise DataDirError: it holds an older version's files, or a database of another format.
+    """
+    for name in LEGACY_FILES:
+        if os.path.exists(os.path.join(path, name)):
+            raise DataDirError(
+                f"{path} holds {name}, the state of an older sentry-fake, which this version "
+                f"({__version__}) cannot read; move it away or empty the directory")
+    database = os.path.join(path, FILENAME)
+    if not os.path.exists(database):
+        return
+    try:
+        connection = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
+        try:
+            rows = dict(connection.execute("SELECT key, value FROM meta").fetchall())
+        finally:
+            connection.close()
+    except sqlite3.Error as error:
+        raise DataDirError(f"{database} is not a sentry-fake database ({error})")
+    if rows.get("format") != str(FORMAT):
+        raise DataDirError(
+            f"{database} was written by sentry-fake {rows.get('version', 'unknown')} in data "
+            f"format {rows.get('format', 'unknown')}; this version ({__version__}) reads "
+            f"format {FORMAT} only")
+
+
+@implementer(IJournal)
+class Database:
+    """
+    The journal and checkpoint of one data directory.
+    """
+
+    def __init__(self, path: str, durable: bool = False) -> None:
+        os.makedirs(path, mode=0o700, exist_ok=True)
+        check_data_dir(path)
+        self.path = os.path.join(path, FILENAME)
+        if not os.path.exists(self.path):
+            # Created private to its owner: it holds every event and client key secret.
+            os.close(os.open(self.path, os.O_CREAT | os.O_WRONLY, 0o600))
+        self._db: sqlite3.Connection | None = sqlite3.connect(
+            self.path, isolation_level=None, check_same_thread=False)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute(f"PRAGMA synchronous={'FULL' if durable else 'NORMAL'}")
+        self._db.executescript(_SCHEMA)
+        self._db.execute("INSERT OR IGNORE INTO meta VALUES ('format', ?)", (str(FORMAT),))
+        self._db.execute("INSERT OR REPLACE INTO meta VALUES ('version', ?)", (__version__,))
+        #: Rows in the journal, and how many came after the checkpoint.
+        self.rows = self._count("SELECT count(*) FROM journal")
+        self.checkpoint_seq = int(self._meta("checkpoint_seq") or 0)
+        self.since_checkpoint = self._count("SELECT count(*) FROM journal WHERE seq > ?",
+                                            self.checkpoint_seq)
+        self._blobs = {key for (key,) in self._db.execute("SELECT key FROM blobs")}
+
+    def _count(self, query: str, *args: Any) -> int:
+        return self._connection().execute(query, args).fetchone()[0]
+
+    def _meta(self, key: str) -> str | None:
+        row = self._connection().execute("SELECT value FROM meta WHERE key = ?",
+                                         (key,)).fetchone()
+        return row[0] if row else None
+
+    def _connection(self) -> sqlite3.Connection:
+        if self._db is None:
+            raise StorageUnavailable("The server is stopping; nothing was stored")
+        return self._db
+
+    # Writing
+
+    def append(self, seq: int, record: Any) -> None:
+        kind, data, content = encode(record)
+        db = self._connection()
+        try:
+            if isinstance(record, Reset):
+                # A reset forgets everything before it, in the same transaction.
+                db.execute("BEGIN IMMEDIATE")
+                for table in ("journal", "parts", "issues", "blobs"):
+                    db.execute(f"DELETE FROM {table}")
+                db.execute("INSERT OR REPLACE INTO meta VALUES ('checkpoint_seq', '0')")
+                db.execute("INSERT INTO journal VALUES (?, ?, ?, ?)", (seq, kind, data, content))
+                db.execute("COMMIT")
+                self.rows = self.since_checkpoint = 1
+                self.checkpoint_seq = 0
+                self._blobs = set()
+                return
+            db.execute("INSERT INTO journal VALUES (?, ?, ?, ?)", (seq, kind, data, content))
+        except sqlite3.Error as error:
+            self._roll_back(db)
+            raise _refusal(error, "nothing was stored")
+        self.rows += 1
+        self.since_checkpoint += 1
+
+    @staticmethod
+    def _roll_back(db: sqlite3.Connection) -> None:
+        if db.in_transaction:
+            try:
+                db.execute("ROLLBACK")
+            except sqlite3.Error:
+                pass
+
+    def write_checkpoint(self, checkpoint: Checkpoint) -> None:
+        """
+        Replace the checkpoint with C{checkpoint} and drop the journal rows it makes
+        redundant, in one transaction.
+
+        @raise StorageFull: there was no room (the previous checkpoint and the journal stay).
+        @raise StorageUnavailable: it could not be written otherwise.
+        """
+        db = self._connection()
+        new_blobs = {key: data for key, data in checkpoint.blobs.items() if key not in self._blobs}
+        gone_blobs = self._blobs - set(checkpoint.blobs)
+        try:
+            db.execute("BEGIN IMMEDIATE")
+            db.executemany("INSERT OR REPLACE INTO parts VALUES (?, ?)",
+                           [(name, dumps(part)) for name, part in checkpoint.parts.items()])
+            db.executemany("INSERT OR REPLACE INTO issues VALUES (?, ?)", checkpoint.issues)
+            db.executemany("DELETE FROM issues WHERE id = ?",
+                           [(issue_id,) for issue_id in checkpoint.removed_issues])
+            db.executemany("INSERT OR REPLACE INTO blobs VALUES (?, ?)", new_blobs.items())
+            db.executemany("DELETE FROM blobs WHERE key = ?", [(key,) for key in gone_blobs])
+            db.execute("CREATE TEMP TABLE IF NOT EXISTS live (seq INTEGER PRIMARY KEY)")
+            db.execute("DELETE FROM live")
+            db.executemany("INSERT INTO live VALUES (?)", [(seq,) for seq in checkpoint.live])
+            db.execute("DELETE FROM journal WHERE seq <= ? AND seq NOT IN (SELECT seq FROM live)",
+                       (checkpoint.seq,))
+            db.execute("DELETE FROM live")
+            db.execute("INSERT OR REPLACE INTO meta VALUES ('checkpoint_seq', ?)",
+                       (str(checkpoint.seq),))
+            db.execute("COMMIT")
+        except sqlite3.Error as error:
+            self._roll_back(db)
+            raise _refusal(error, "the checkpoint was not written")
+        self._blobs = (self._blobs | set(new_blobs)) - gone_blobs
+        self.checkpoint_seq = checkpoint.seq
+        self.rows = self._count("SELECT count(*) FROM journal")
+        self.since_checkpoint = self._count("SELECT count(*) FROM journal WHERE seq > ?",
+                                            checkpoint.seq)
+
+    # Reading
+
+    def checkpoint(self) -> tuple[int, dict[str, Any], Iterator[bytes], dict[str, bytes]] | None:
+        """
+        The last checkpoint: its sequence number, its parts, its issues (lazily) and the
+        upload bytes; C{None} when there is none.
+        """
+        db = self._connection()
+        parts = {name: loads(data) for name, data in db.execute("SELECT name, data FROM parts")}
+        if not parts:
+            return None
+        issues = (data for (data,) in db.execute("SELECT data FROM issues ORDER BY id"))
+        blobs = dict(db.execute("SELECT key, data FROM blobs"))
+        return self.checkpoint_seq, parts, issues, blobs
+
+    def records(self) -> Iterator[tuple[int, str, bytes, bytes | None]]:
+        """
+        Every journal row, oldest first, read as it is used (not all at once).
+        """
+        yield from self._connection().execute(
+            "SELECT seq, kind, data, content FROM journal ORDER BY seq")
+
+    def close(self) -> None:
+        if self._db is not None:
+            self._db.close()
+            self._db = None

@@ -1,0 +1,173 @@
+"""
+C{--data-dir}: the service that keeps the store's change records on disk.
+
+At start it loads the last checkpoint and replays the records that came after it, before any
+request is served; while running it is the store's journal (every record is committed before it
+is applied, so before its request is answered) and takes a new checkpoint whenever the journal
+has grown past twice what the state needs; on a clean stop it takes a last checkpoint and
+closes the database.  Records carry their own ids and times, so a replay is deterministic by
+construction, and the options of today's start never judge yesterday's writes again.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from twisted.application.service import Service
+from twisted.logger import Logger
+from zope.interface import implementer
+
+from ..errors import SentryFakeError, StorageUnavailable
+from ..interfaces import IJournal
+from ..store import checkpoint
+from ..store.records import Ingested, Reset
+from .codec import decode
+from .database import Database
+
+#: A journal is compacted once it holds more than twice this many rows, at the least.
+FLOOR = 10_000
+
+
+@implementer(IJournal)
+class Closed:
+    """
+    The journal of a store whose data directory is closed (the server is stopping).
+    """
+
+    def append(self, seq: int, record: Any) -> None:
+        raise StorageUnavailable("The server is stopping; nothing was stored")
+
+
+@implementer(IJournal)
+class JournalService(Service):
+    """
+    The data directory of one store: its journal while running, its checkpoint at the end.
+    """
+
+    name = "journal"
+    log = Logger()
+
+    def __init__(self, store: Any, path: str, clock: Any, durable: bool = False,
+                 floor: int = FLOOR) -> None:
+        self.store = store
+        self.path = path
+        self.durable = durable
+        self.clock = clock
+        self.floor = floor
+        self.database: Database | None = None
+        self._compaction: Any = None
+        self._next_try = 0
+
+    # Start: load, then journal
+
+    def startService(self) -> None:
+        super().startService()
+        self.database = Database(self.path, self.durable)
+        self._load(self.database)
+        self.store.journal = self
+        if self.database.rows == 0:
+            # A new data directory: its first record is the seed it starts from.
+            self.store.reset(Reset(time=self.store.now(), seed=self.store.seed))
+        elif self._due():
+            self.compact()
+
+    def _load(self, database: Database) -> None:
+        started = time.monotonic()
+        store = self.store
+        found = database.checkpoint()
+        index, upto = None, 0
+        if found is not None:
+            upto, parts, issues, blobs = found
+            index = checkpoint.load(store, upto, parts, issues, blobs)
+        kept = replayed = refused = 0
+        for seq, kind, data, content in database.records():
+            record = decode(kind, data, content)
+            if seq <= upto:
+                if index is not None and isinstance(record, Ingested):
+                    checkpoint.restore_content(store, seq, record, index)
+                    kept += 1
+                continue
+            try:
+                store.replay(seq, record)
+            except SentryFakeError as error:
+                # Refused when it was written too, so it changed nothing then either.
+                refused += 1
+                self.log.warn("journal record {seq} ({kind}) was refused on replay: {detail}",
+                              seq=seq, kind=kind, detail=error.detail)
+            replayed += 1
+            store.seq = seq
+        if found is not None:
+            checkpoint.finish_loading(store, parts)
+            store.seq = max(store.seq, upto)
+        self.log.info(
+            "loaded {path}: {events} events, {issues} issues ({kept} records from the "
+            "checkpoint, {replayed} replayed) in {seconds:.2f} s", path=database.path,
+            events=len(store.events()), issues=store.issue_count(), kept=kept,
+            replayed=replayed, seconds=time.monotonic() - started)
+
+    # Running: the store's journal
+
+    def append(self, seq: int, record: Any) -> None:
+        if self.database is None:
+            raise StorageUnavailable("The server is stopping; nothing was stored")
+        self.database.append(seq, record)
+        if self._compaction is None and self._due():
+            self._compaction = self.clock.callLater(0, self._compact_later)
+
+    def _due(self) -> bool:
+        """
+        Whether the journal holds more than twice the rows the state needs.
+        """
+        database = self.database
+        if database is None or database.since_checkpoint == 0:
+            return False
+        live = max(len(self.store.events()), len(self.store.items()), self.floor)
+        return database.rows > 2 * live and database.rows >= self._next_try
+
+    def _compact_later(self) -> None:
+        self._compaction = None
+        if self.database is not None and self._due():
+            self.compact()
+
+    def compact(self) -> bool:
+        """
+        Write a checkpoint of the store now and drop the records it makes redundant.
+
+        @return: whether it was written (a full disk, say, leaves the journal as it was).
+        """
+        database = self.database
+        if database is None:
+            return False
+        started = time.monotonic()
+        taken = checkpoint.take(self.store, everything=database.checkpoint_seq == 0)
+        try:
+            database.write_checkpoint(taken)
+        except SentryFakeError as error:
+            # Try again once the journal has grown a little more.
+            self._next_try = int(database.rows * 1.1) + 1
+            self.log.error("could not write a checkpoint to {path}: {detail}",
+                           path=database.path, detail=error.detail)
+            return False
+        checkpoint.taken(self.store, taken)
+        self._next_try = 0
+        self.log.info("checkpoint of {path} at record {seq}: {rows} rows left, in {seconds:.2f} s",
+                      path=database.path, seq=taken.seq, rows=database.rows,
+                      seconds=time.monotonic() - started)
+        return True
+
+    # Stop: checkpoint, close
+
+    def stopService(self) -> Any:
+        super().stopService()
+        if self._compaction is not None and self._compaction.active():
+            self._compaction.cancel()
+        self._compaction = None
+        self.store.journal = Closed()
+        database = self.database
+        if database is not None:
+            if database.since_checkpoint:
+                self.compact()
+            database.close()
+            self.database = None
+        return None

@@ -1,0 +1,170 @@
+"""
+The store as a checkpoint: what a journal keeps so that a start costs O(state), not O(history).
+
+A checkpoint holds every book as plain JSON values (issues one by one, so that only those that
+changed are written again), the bytes of uploads under their SHA-1, and an index of the events
+and items still in memory.  Those events and items are not copied: they stay in the journal, in
+the L{Ingested} records that brought them, and the index says which record holds each one (and
+under which issue).  A start loads the checkpoint, takes the events and items back from the
+records it names, and replays only the records that came after it.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterable, Iterator, Mapping
+
+import attrs
+import orjson
+
+from .codec import converter
+from .directory import Directory
+from .issues import IssueBook
+from .models import CapturedItem, Issue
+from .monitors import MonitorBook
+from .records import Ingested
+from .releases import ReleaseBook
+
+__all__ = ["Checkpoint", "take", "load", "restore_content"]
+
+
+@attrs.frozen
+class Checkpoint:
+    """
+    The state as of record C{seq}.
+
+    C{issues} are the issues changed since the last checkpoint (encoded), C{removed_issues}
+    those gone since; C{blobs} are every upload's bytes by SHA-1; C{live} the sequence numbers
+    of the journal records that still hold an event or item in memory.
+    """
+
+    seq: int
+    parts: dict[str, Any]
+    issues: list[tuple[int, bytes]]
+    removed_issues: list[int]
+    blobs: dict[str, bytes]
+    live: set[int]
+
+
+def encode_issue(issue: Issue) -> bytes:
+    return orjson.dumps(converter.unstructure(issue))
+
+
+def decode_issue(data: bytes) -> Issue:
+    return converter.structure(orjson.loads(data), Issue)
+
+
+def take(store: Any, everything: bool = False) -> Checkpoint:
+    """
+    A checkpoint of C{store} now.  With C{everything}, every issue is written, not only those
+    changed since the last checkpoint (for a journal that has none yet).
+    """
+    book = store.issue_book
+    if everything:
+        changed: Iterable[Issue] = list(book.all_issues())
+    else:
+        changed = [book.get(issue_id) for issue_id in sorted(book.changed)]
+    uploads, blobs = store.uploads.dump()
+    events = [[event.event_id, event.seq, event.issue_id or 0] for event in store.events()]
+    # Per record, the id of its last item: its items took consecutive ids, and those that
+    # went went first, so the id of each is known from the record.
+    items: dict[int, int] = {}
+    for item in store.items():
+        items[item.seq] = item.id
+    oldest = store.items()[0].id if len(store.items()) else store._next_item
+    parts = {
+        "store": {"next_item": store._next_item, "evicted": store._events.evicted,
+                  "evicted_items": store._items.evicted},
+        "directory": store.directory.dump(),
+        "issue_book": book.dump_orders(),
+        "releases": store.releases.dump(),
+        "monitors": store.monitors.dump(),
+        "uploads": uploads,
+        "content": {"events": events, "items": [[seq, last] for seq, last in items.items()],
+                    "oldest_item": oldest},
+    }
+    live = {seq for _, seq, _ in events} | set(items)
+    return Checkpoint(seq=store.seq, parts=parts,
+                      issues=[(issue.id, encode_issue(issue)) for issue in changed],
+                      removed_issues=sorted(book.removed), blobs=blobs, live=live)
+
+
+def taken(store: Any, checkpoint: Checkpoint) -> None:
+    """
+    Note that C{checkpoint} is safely written: what it wrote no longer counts as changed.
+    """
+    book = store.issue_book
+    book.changed.difference_update(issue_id for issue_id, _ in checkpoint.issues)
+    book.removed.difference_update(checkpoint.removed_issues)
+
+
+@attrs.define
+class ContentIndex:
+    """
+    Which journal record holds each event and item a checkpoint kept.
+    """
+
+    #: Event id -> (the sequence number of its record, its issue id or 0).
+    events: dict[str, tuple[int, int]]
+    #: Sequence number of a record -> the id of its last item.
+    items: dict[int, int]
+    oldest_item: int
+
+
+def load(store: Any, seq: int, parts: Mapping[str, Any], issues: Iterator[bytes],
+         blobs: Mapping[str, bytes]) -> ContentIndex:
+    """
+    Make C{store}'s state the checkpoint's (its events and items are then taken back with
+    L{restore_content}).
+    """
+    store._start_over(store.seed, parts["directory"]["now"])
+    store.seq = seq
+    store.directory = Directory.load(parts["directory"])
+    store.issue_book = IssueBook.load(parts["issue_book"], (decode_issue(data) for data in issues))
+    store.releases = ReleaseBook.load(parts["releases"])
+    store.monitors = MonitorBook.load(parts["monitors"])
+    store.uploads.load(parts["uploads"], blobs)
+    counters = parts["store"]
+    store._next_item = counters["next_item"]
+    content = parts["content"]
+    index = ContentIndex(
+        events={event_id: (event_seq, issue_id) for event_id, event_seq, issue_id
+                in content["events"]},
+        items={item_seq: last for item_seq, last in content["items"]},
+        oldest_item=content["oldest_item"])
+    return index
+
+
+def finish_loading(store: Any, parts: Mapping[str, Any]) -> None:
+    """
+    Once the content is back: the eviction counts the checkpoint had.
+    """
+    counters = parts["store"]
+    store._events.evicted = counters["evicted"]
+    store._items.evicted = counters["evicted_items"]
+
+
+def restore_content(store: Any, seq: int, record: Ingested, index: ContentIndex) -> None:
+    """
+    Take back the events and items of a record older than the checkpoint (which already holds
+    everything else the record did).
+    """
+    for event in record.events:
+        found = index.events.get(event.event_id)
+        if found is None or found[0] != seq:
+            continue
+        issue_id = found[1] or None
+        event.seq, event.issue_id = seq, issue_id
+        if issue_id is not None:
+            event.derived["issue_id"] = issue_id
+        store._events.add(event)
+    last = index.items.get(seq)
+    if last is None:
+        return
+    first = last - len(record.items) + 1
+    for number, sent in enumerate(record.items):
+        item_id = first + number
+        if item_id < index.oldest_item:
+            continue
+        store._items.add(CapturedItem(
+            id=item_id, type=sent.type, project_id=record.project_id, event_id=sent.event_id,
+            headers=sent.headers, payload=sent.payload, received=record.time, seq=seq))

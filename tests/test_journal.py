@@ -1,0 +1,195 @@
+"""
+The journal of change records, in memory: every record type written by the real routes and
+read back, a replay that rebuilds the same state whatever the options of the second start,
+refused writes that change nothing, checkpoints that keep the journal bounded, and a full disk.
+"""
+
+import json
+import shutil
+
+import pytest
+import pytest_twisted
+from twisted.internet.task import Clock
+
+from sentry_fake.application import Settings
+from sentry_fake.errors import StorageFull
+from sentry_fake.persistence import codec
+from sentry_fake.persistence.database import FILENAME, Database, DataDirError
+from sentry_fake.store.records import RECORD_TYPES
+from sentry_fake.store.seed import Seed
+
+from scenario import AUTH, Harness, envelope, event_item, every_record, state_of
+
+OTHER_OPTIONS = Settings(strict_ingest=True, auth_tokens=("only-this",),
+                         seed=Seed(organization="acme", team="core", project="web",
+                                   public_key="zzz"))
+
+
+def clock_at(when: float) -> Clock:
+    clock = Clock()
+    clock.advance(when)
+    return clock
+
+
+@pytest_twisted.ensureDeferred
+async def test_every_record_type_is_written_and_reads_back(tmp_path):
+    harness = Harness(str(tmp_path), clock_at(1_795_000_000))
+    written = []
+
+    class Recording:
+        def append(self, seq, record):
+            written.append(record)
+            harness.journal.append(seq, record)
+
+    harness.store.journal = Recording()
+    await every_record(harness.api, harness.clock)
+    assert {type(record).__name__ for record in written} == set(RECORD_TYPES)
+    for record in written:
+        row = codec.encode(record)
+        again = codec.decode(*row)
+        assert type(again) is type(record) and codec.encode(again) == row
+
+
+@pytest_twisted.ensureDeferred
+async def test_a_replay_rebuilds_the_same_state_whatever_the_options(tmp_path):
+    live = tmp_path / "live"
+    first = Harness(str(live), clock_at(1_795_000_000))
+    await every_record(first.api, first.clock)
+    expected = state_of(first.store)
+    assert expected["events"] and expected["issues"] and expected["items"]
+    # What a kill -9 now would leave: the database and its WAL, with no checkpoint.
+    shutil.copytree(live, tmp_path / "crashed")
+    crashed = Harness(str(tmp_path / "crashed"), clock_at(1_900_000_000), OTHER_OPTIONS)
+    assert state_of(crashed.store) == expected
+    # A clean stop takes a checkpoint; the next start loads it.
+    first.stop()
+    again = Harness(str(live), clock_at(1_950_000_000), OTHER_OPTIONS)
+    assert again.journal.database.checkpoint_seq == expected["seq"]
+    assert state_of(again.store) == expected
+    again.stop()
+    # Records written after a checkpoint are replayed on top of it.
+    third = Harness(str(live), clock_at(1_960_000_000))
+    await every_record(third.api, third.clock, tag="b", reset=False)
+    later = state_of(third.store)
+    shutil.copytree(live, tmp_path / "crashed-later")
+    assert state_of(Harness(str(tmp_path / "crashed-later"), clock_at(2e9)).store) == later
+
+
+@pytest_twisted.ensureDeferred
+async def test_a_refused_change_changes_nothing(tmp_path):
+    harness = Harness(str(tmp_path), clock_at(1_795_000_000))
+    api, database = harness.api, harness.journal.database
+    await api.request("POST", "/api/0/organizations/parlel/teams/", json_body={"slug": "ops"})
+    await api.request("POST", "/api/0/organizations/parlel/projects/", json_body={"name": "web"})
+    before, rows = state_of(harness.store), database.rows
+    keys = "/api/0/projects/parlel/parlel/keys/parlel/"
+    refused = await api.request("PUT", keys, json_body={"name": "renamed", "isActive": "yes"})
+    assert (refused.code, refused.json()) == (400, {"isActive": ["Must be a valid boolean."]})
+    team = await api.request("PUT", "/api/0/teams/parlel/parlel/", json_body={"slug": "ops"})
+    assert (team.code, team.json()) == (400, {"slug": ['The slug "ops" is already in use.']})
+    project = await api.request("PUT", "/api/0/projects/parlel/parlel/", json_body={
+        "slug": "web", "name": "Renamed too"})
+    assert (project.code, project.json()) == (
+        400, {"slug": ["Another project (web) is already using that slug"]})
+    taken = await api.request("POST", "/api/0/organizations/parlel/projects/",
+                              json_body={"name": "web"})
+    assert (taken.code, taken.json()) == (409, {"detail": "A project with this slug already exists."})
+    assert state_of(harness.store) == before and database.rows == rows
+    assert (await api.request("GET", keys)).json()["name"] == "Default"
+
+
+@pytest_twisted.ensureDeferred
+async def test_checkpoints_keep_the_journal_bounded_and_drop_evicted_events(tmp_path):
+    clock = clock_at(1_795_000_000)
+    harness = Harness(str(tmp_path), clock, Settings(max_events=100))
+    harness.journal.floor = 50
+    for n in range(1000):
+        answer = await harness.api.request("POST", "/api/1/envelope/", token=None, headers=AUTH,
+                                           body=envelope(event_item({"message": f"m{n % 7}"})))
+        assert answer.code == 200
+        clock.advance(0)  # the compaction the journal scheduled
+        clock.advance(0.01)
+        assert harness.journal.database.rows <= 2 * 100 + 1
+    assert harness.journal.database.checkpoint_seq > 0
+    expected = state_of(harness.store)
+    assert len(expected["events"]) == 100 and expected["evicted"][0] == 900
+    kept = {seq for _, seq in expected["events"]}
+    # A checkpoint leaves in the journal only the records whose events are still kept:
+    # evicted events leave it with the checkpoint that follows them.
+    assert harness.journal.compact()
+    assert {seq for seq, *_ in harness.journal.database.records()} == kept
+    shutil.copytree(tmp_path, tmp_path.parent / "crashed")
+    assert state_of(Harness(str(tmp_path.parent / "crashed"), clock_at(2e9),
+                            Settings(max_events=100)).store) == expected
+
+
+@pytest_twisted.ensureDeferred
+async def test_a_full_disk_refuses_writes_clearly_and_loses_nothing_acknowledged(tmp_path):
+    harness = Harness(str(tmp_path / "data"), clock_at(1_795_000_000))
+    database = harness.journal.database
+    acknowledged, refusals = [], []
+    pages = database._db.execute("PRAGMA page_count").fetchone()[0]
+    # The disk is full: the database may not grow by more than a few pages.
+    database._db.execute(f"PRAGMA max_page_count={pages + 8}")
+    for n in range(40):
+        answer = await harness.api.request("POST", "/api/1/envelope/", token=None, headers=AUTH,
+                                           body=envelope(event_item({"message": f"m{n}",
+                                                                     "extra": {"x": "y" * 900}})))
+        if answer.code == 200:
+            acknowledged.append(answer.json()["id"])
+        else:
+            refusals.append(answer)
+    assert acknowledged and refusals
+    assert {answer.code for answer in refusals} == {507}
+    assert refusals[0].json()["detail"].startswith("Insufficient storage")
+    commits = [{"id": f"{n:040x}", "message": "m" * 300} for n in range(40)]
+    management = await harness.api.request("POST", "/api/0/organizations/parlel/releases/",
+                                           json_body={"version": "big", "projects": ["parlel"],
+                                                      "commits": commits})
+    assert management.code == 507 and "detail" in management.json()
+    assert harness.store.releases.find(1, "big") is None
+    # What was refused was not applied; reads keep answering.
+    stored = [event.event_id for event in harness.store.events()]
+    assert stored == acknowledged
+    assert (await harness.api.request("GET", "/api/0/organizations/parlel/teams/")).code == 200
+    assert (await harness.api.request("GET", "/__parlel/events")).json()["count"] == len(stored)
+    # Room again: writes work, and a crash afterwards keeps every acknowledged one.
+    database._db.execute("PRAGMA max_page_count=1073741823")
+    answer = await harness.api.request("POST", "/api/1/envelope/", token=None, headers=AUTH,
+                                       body=envelope(event_item({"message": "after"})))
+    assert answer.code == 200
+    acknowledged.append(answer.json()["id"])
+    shutil.copytree(tmp_path / "data", tmp_path / "crashed")
+    restarted = Harness(str(tmp_path / "crashed"), clock_at(2e9))
+    assert [event.event_id for event in restarted.store.events()] == acknowledged
+
+
+def test_a_data_dir_of_another_version_is_refused_with_a_reason(tmp_path):
+    legacy = tmp_path / "legacy"
+    legacy.mkdir()
+    (legacy / "snapshot.pickle").write_bytes(b"\x80\x04N.")
+    with pytest.raises(DataDirError, match="older sentry-fake"):
+        Database(str(legacy))
+    newer = tmp_path / "newer"
+    Database(str(newer)).close()
+    import sqlite3
+
+    connection = sqlite3.connect(str(newer / FILENAME))
+    connection.execute("UPDATE meta SET value = '99' WHERE key = 'format'")
+    connection.commit()
+    connection.close()
+    with pytest.raises(DataDirError, match="format 99"):
+        Database(str(newer))
+    from twisted.python.usage import UsageError
+
+    from sentry_fake import tap
+
+    options = tap.Options()
+    with pytest.raises(UsageError, match="format 99"):
+        options.parseOptions(["--data-dir", str(newer)])
+
+
+def test_the_database_is_private_to_its_owner(tmp_path):
+    Database(str(tmp_path / "data")).close()
+    assert (tmp_path / "data").stat().st_mode & 0o077 == 0
+    assert (tmp_path / "data" / FILENAME).stat().st_mode & 0o077 == 0
