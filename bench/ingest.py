@@ -40,9 +40,13 @@ HEX32 = re.compile(r"^[0-9a-f]{32}$")
 
 RAW = "raw"
 OURS = "sentry-fake"
+OURS_ON_DISK = "sentry-fake-data-dir"
+#: The sentry-fake servers (each checked to have stored every acknowledged event).
+FAKES = (OURS, OURS_ON_DISK)
 LABELS = {
     RAW: "a raw `twisted.web` resource that only answers 200 `{\"id\"}` (the ceiling)",
     OURS: "sentry-fake (full ingest)",
+    OURS_ON_DISK: "sentry-fake --data-dir (every event committed to SQLite before the answer)",
 }
 
 
@@ -262,6 +266,8 @@ def bench_server(args, name: str, workdir: Path, body_path: Path, body: bytes,
         twistd = str(Path(sys.executable).parent / "twistd")
         argv = [twistd, "-n", "--pidfile=", "sentry-fake",
                 "--listen", f"tcp:{port}:interface={HOST}", "--max-events", str(args.max_events)]
+        if name == OURS_ON_DISK:
+            argv += ["--data-dir", str(workdir / "data")]
     server = Server(name, pinned(args.server_cpu, argv), port, workdir / f"{name}.log")
     outcome: dict = {"server": name, "label": LABELS[name], "port": port, "runs": [],
                      "log": str(server.log_path)}
@@ -277,7 +283,7 @@ def bench_server(args, name: str, workdir: Path, body_path: Path, body: bytes,
         if status != 200:
             raise RuntimeError(f"{name} answered {status} to the envelope: {answer[:500]!r}\n"
                                + server.log_tail())
-        if name == OURS:
+        if name in FAKES:
             if json.loads(answer).get("id") != event_id:
                 raise RuntimeError(f"{name} answered {answer[:200]!r}, expected id {event_id}")
             status, _ = http("GET", port, f"/__parlel/events/{event_id}")
@@ -289,10 +295,10 @@ def bench_server(args, name: str, workdir: Path, body_path: Path, body: bytes,
 
         for connections in args.connections:
             for run in range(args.runs):
-                before = settled_count(port) if name == OURS else None
+                before = settled_count(port) if name in FAKES else None
                 result = run_wrk(args, port, connections, args.duration, body_path, event_id)
                 result["run"] = run + 1
-                if name == OURS:
+                if name in FAKES:
                     stored = settled_count(port) - before
                     result["stored"] = stored
                     # wrk stops mid-flight: up to one unanswered request per connection may be
@@ -309,7 +315,7 @@ def bench_server(args, name: str, workdir: Path, body_path: Path, body: bytes,
                     line += f", statuses {result['statuses']}"
                 if errors:
                     line += f", socket errors {result['socket_errors']}"
-                if name == OURS:
+                if name in FAKES:
                     line += f", stored {result['stored']}"
                     if not result["every_ack_stored"]:
                         line += f"  <-- {-result['stored_unacknowledged']} acknowledged events missing"
@@ -319,7 +325,7 @@ def bench_server(args, name: str, workdir: Path, body_path: Path, body: bytes,
 
         outcome["peak_rss_kib"] = server.peak_rss_kib()
         outcome["rss_after_start_kib"] = server.rss_after_start_kib
-        if name == OURS:
+        if name in FAKES:
             outcome["events_stored_total"] = stored_count(port)
         if server.process.poll() is not None:
             raise RuntimeError(f"{name} exited with {server.process.returncode} during the "
@@ -353,7 +359,7 @@ def summarize(outcome: dict, connections: list[int]) -> dict:
         "socket_errors": {k: sum(r["socket_errors"][k] for r in runs)
                           for k in ("connect", "read", "write", "timeout")},
     }
-    if outcome["server"] == OURS:
+    if outcome["server"] in FAKES:
         summary["stored"] = sum(r["stored"] for r in runs)
         summary["every_ack_stored"] = all(r["every_ack_stored"] for r in runs)
     return summary
@@ -392,8 +398,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--warmup", type=float, default=1.0,
                         help="seconds of unrecorded load before measuring each server "
                              "(default: 1; 0 to skip)")
-    parser.add_argument("--servers", default=f"{RAW},{OURS}",
-                        help=f"which servers to measure, in order (default: {RAW},{OURS})")
+    parser.add_argument("--servers", default=",".join((RAW,) + FAKES),
+                        help="which servers to measure, in order (default: "
+                             f"{','.join((RAW,) + FAKES)})")
     parser.add_argument("--reference", type=int, default=16,
                         help="connection count for the ratio and p99 columns (default: 16, "
                              "or the largest measured if 16 is not)")
@@ -423,8 +430,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     if not 0 < args.duration <= 3600 or not 1 <= args.runs <= 100 or not 0 <= args.warmup <= 600:
         parser.error("--duration in (0, 3600], --runs in [1, 100], --warmup in [0, 600]")
     args.servers = [s.strip() for s in args.servers.split(",") if s.strip()]
-    if not args.servers or set(args.servers) - {RAW, OURS}:
-        parser.error(f"--servers: a comma-separated list of {RAW} and {OURS}")
+    if not args.servers or set(args.servers) - {RAW, *FAKES}:
+        parser.error(f"--servers: a comma-separated list of {', '.join((RAW,) + FAKES)}")
     if args.reference not in args.connections:
         args.reference = max(args.connections)
     args.server_cpu = None if args.server_cpu == "none" else args.server_cpu
@@ -439,7 +446,7 @@ def check_tools(args) -> None:
     if (args.server_cpu or args.wrk_cpu) and not shutil.which("taskset"):
         raise SystemExit("taskset not found (util-linux); install it or pass "
                          "--server-cpu none --wrk-cpu none")
-    if OURS in args.servers and not (Path(sys.executable).parent / "twistd").exists():
+    if set(FAKES) & set(args.servers) and not (Path(sys.executable).parent / "twistd").exists():
         raise SystemExit(f"no twistd next to {sys.executable}; run this with the Python of the "
                          "virtualenv sentry-fake is installed in")
     if (os.cpu_count() or 1) < 2 and args.server_cpu and args.wrk_cpu:
@@ -483,7 +490,7 @@ def main(argv: list[str]) -> int:
         print(f"{o['server']}: {s['requests']} answers, {s['ok_2xx']} x 2xx"
               + (f", other statuses {others}" if others else "")
               + (f", socket errors {errors}" if errors else ""))
-        if o["server"] == OURS:
+        if o["server"] in FAKES:
             ok = s["every_ack_stored"]
             verdict = verdict and ok
             extra = s["stored"] - s["ok_2xx"]
@@ -506,7 +513,7 @@ def main(argv: list[str]) -> int:
             "server_cpu": args.server_cpu, "wrk_cpu": args.wrk_cpu,
             "servers": outcomes, "table": markdown_table(outcomes, args.connections,
                                                          args.reference),
-            "every_ack_stored": verdict if OURS in args.servers else None,
+            "every_ack_stored": verdict if set(FAKES) & set(args.servers) else None,
         }
         Path(args.json).write_text(json.dumps(document, indent=2, default=str) + "\n")
         print(f"results written to {args.json}")

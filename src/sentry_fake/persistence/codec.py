@@ -21,6 +21,10 @@ from ..store.records import (RECORD_TYPES, CheckInSent, ChunksUploaded, Ingested
 
 _EVENT_FIELDS = tuple(field.name for field in attrs.fields(Event)
                       if field.name not in ("raw", "issue_id", "seq"))
+#: Where the payload goes among the fields of a journaled event, to build it positionally.
+_RAW_AT = [field.name for field in attrs.fields(Event)].index("raw")
+assert _EVENT_FIELDS[_RAW_AT:] == tuple(
+    field.name for field in attrs.fields(Event)[_RAW_AT + 1:len(_EVENT_FIELDS) + 1])
 
 
 class UnknownRecord(ValueError):
@@ -98,13 +102,14 @@ def _decode_ingested(data: bytes, content: bytes) -> Ingested:
     for size in document["n"]:
         blobs.append(content[position:position + size])
         position += size
-    events = tuple(Event(raw=blobs[index], **dict(zip(_EVENT_FIELDS, fields)))
+    events = tuple(Event(*fields[:_RAW_AT], blobs[index], *fields[_RAW_AT:])
                    for index, fields in enumerate(document["e"]))
-    items = tuple(ItemSent(type=kind, headers=headers, payload=blobs[index], event_id=event_id)
+    items = tuple(ItemSent(kind, headers, blobs[index], event_id)
                   for kind, headers, index, event_id in document["i"])
+    check_ins = document.get("c")
     return Ingested(
         time=document["t"], project_id=document["p"], events=events, items=items,
-        check_ins=tuple(converter.structure(document.get("c", []), list[CheckInSent])),
+        check_ins=tuple(converter.structure(check_ins, list[CheckInSent])) if check_ins else (),
         project_created=(converter.structure(document["pc"], ProjectCreated)
                          if "pc" in document else None),
         key_created=converter.structure(document["kc"], KeyCreated) if "kc" in document else None,

@@ -11,6 +11,7 @@ construction, and the options of today's start never judge yesterday's writes ag
 
 from __future__ import annotations
 
+import gc
 import time
 from typing import Any
 
@@ -73,6 +74,17 @@ class JournalService(Service):
             self.compact()
 
     def _load(self, database: Database) -> None:
+        # Loading makes millions of objects and frees none: the cyclic collector would walk
+        # them over and over for nothing.
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            self._load_all(database)
+        finally:
+            if collecting:
+                gc.enable()
+
+    def _load_all(self, database: Database) -> None:
         started = time.monotonic()
         store = self.store
         found = database.checkpoint()
@@ -140,8 +152,10 @@ class JournalService(Service):
         if database is None:
             return False
         started = time.monotonic()
-        taken = checkpoint.take(self.store, everything=database.checkpoint_seq == 0)
+        collecting = gc.isenabled()
+        gc.disable()
         try:
+            taken = checkpoint.take(self.store, everything=database.checkpoint_seq == 0)
             database.write_checkpoint(taken)
         except SentryFakeError as error:
             # Try again once the journal has grown a little more.
@@ -149,6 +163,9 @@ class JournalService(Service):
             self.log.error("could not write a checkpoint to {path}: {detail}",
                            path=database.path, detail=error.detail)
             return False
+        finally:
+            if collecting:
+                gc.enable()
         checkpoint.taken(self.store, taken)
         self._next_try = 0
         self.log.info("checkpoint of {path} at record {seq}: {rows} rows left, in {seconds:.2f} s",

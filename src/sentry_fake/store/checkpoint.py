@@ -152,10 +152,7 @@ def restore_content(store: Any, seq: int, record: Ingested, index: ContentIndex)
         found = index.events.get(event.event_id)
         if found is None or found[0] != seq:
             continue
-        issue_id = found[1] or None
-        event.seq, event.issue_id = seq, issue_id
-        if issue_id is not None:
-            event.derived["issue_id"] = issue_id
+        event.seq, event.issue_id = seq, found[1] or None
         store._events.add(event)
     last = index.items.get(seq)
     if last is None:

@@ -169,7 +169,6 @@ class IssueBook:
         bucket = int(event.received) // HOUR * HOUR
         issue.hourly[bucket] = issue.hourly.get(bucket, 0) + 1
         event.issue_id = issue.id
-        event.derived["issue_id"] = issue.id
         self.changed.add(issue.id)
         return issue
 

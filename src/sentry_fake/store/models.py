@@ -73,8 +73,8 @@ class Event:
     """
     One stored event (error, message, transaction, CSP report, ...).
 
-    C{raw} is the payload as received; C{derived} holds what normalization set or replaced, and
-    wins over C{raw} when the document is rebuilt.
+    C{raw} is the payload as received; the other fields are what normalization set or
+    replaced, and win over C{raw} when the document is rebuilt.
     """
 
     event_id: str
@@ -94,10 +94,10 @@ class Event:
     unhandled: bool
     hashes: list[str]
     raw: bytes
-    derived: dict[str, Any]
     metadata: dict[str, Any]
-    issue_id: int | None = None
     location: str | None = None
+    #: Set when it is filed under its issue (errors and messages; never transactions).
+    issue_id: int | None = None
     #: The sequence number of the change record that stored it.
     seq: int = 0
 

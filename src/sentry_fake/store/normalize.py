@@ -224,20 +224,13 @@ def build_event(project_id: int, payload: dict[str, Any], raw: bytes, item_type:
     release = payload.get("release")
     environment = payload.get("environment")
     logger = payload.get("logger")
-    derived: dict[str, Any] = {
-        "event_id": event_id, "project": project_id, "type": kind, "timestamp": timestamp,
-        "received": received, "level": level, "platform": platform,
-        "title": title, "culprit": culprit, "metadata": metadata,
-    }
-    if user is not None:
-        derived["user"] = user
     return Event(
         event_id=event_id, project_id=project_id, type=kind, received=received,
         timestamp=timestamp, level=level, platform=platform, title=title, culprit=culprit,
         message=formatted_message(payload), release=str(release) if release else None,
         environment=str(environment) if environment else None, user=user,
         logger=str(logger) if logger else None, unhandled=is_unhandled(primary),
-        hashes=[], raw=raw, derived=derived, metadata=metadata, location=location,
+        hashes=[], raw=raw, metadata=metadata, location=location,
     )
 
 
@@ -256,7 +249,15 @@ def document(event: Event) -> dict[str, Any]:
     values = exceptions(doc)
     doc["tags"] = derived_tags(doc, event.type, event.level, event.user,
                                values[-1] if values else None)
-    doc.update(event.derived)
+    # What normalization set or replaced wins over what was sent.
+    doc.update(event_id=event.event_id, project=event.project_id, type=event.type,
+               timestamp=event.timestamp, received=event.received, level=event.level,
+               platform=event.platform, title=event.title, culprit=event.culprit,
+               metadata=event.metadata)
+    if event.user is not None:
+        doc["user"] = event.user
+    if event.issue_id is not None:
+        doc["issue_id"] = event.issue_id
     doc["hashes"] = list(event.hashes)
     return doc
 

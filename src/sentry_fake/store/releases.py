@@ -7,6 +7,7 @@ Ids are handed out as Sentry's database would: one counter per kind, shared by a
 
 from __future__ import annotations
 
+import re
 from typing import Any, Iterable, Sequence
 
 from zope.interface import implementer
@@ -25,11 +26,14 @@ COMMIT_RANGE_DELIMITER = ".."
 RELEASE_REFERENCED = "This release is referenced by active issues and cannot be removed."
 
 
+_BAD_RELEASE = re.compile("[" + re.escape(BAD_RELEASE_CHARS) + "]")
+
+
 def is_valid_version(version: str) -> bool:
     """
     Whether Sentry accepts C{version} as a release name.
     """
-    if any(char in version for char in BAD_RELEASE_CHARS):
+    if _BAD_RELEASE.search(version):
         return False
     stripped = version.strip()
     return bool(stripped) and stripped not in (".", "..") and stripped.lower() != "latest"
