@@ -31,10 +31,10 @@ from twisted.internet.task import deferLater
 
 from .heap import HeapFreezer
 from .http import Root, make_site
-from .persistence.service import JournalService
-from .sdnotify import SdNotifyService
 from .ingest.surface import Ingest
 from .inspection.surface import Inspection
+from .persistence.service import JournalService
+from .sdnotify import SdNotifyService
 from .store.limits import Limits
 from .store.seed import Seed
 from .store.service import DEFAULT_MAX_EVENTS, StoreService

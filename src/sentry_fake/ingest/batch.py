@@ -14,7 +14,7 @@ from ..interfaces import IDirectory, IStore
 from ..store.grouping import grouping_hash
 from ..store.models import Event
 from ..store.normalize import build_event
-from ..store.records import (CheckInSent, Ingested, ItemSent, KeyCreated, ProjectCreated)
+from ..store.records import CheckInSent, Ingested, ItemSent, KeyCreated, ProjectCreated
 from ..store.writes import Accepted
 
 

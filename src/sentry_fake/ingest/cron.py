@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import Invalid
+from ..interfaces import IDirectory, IWrites
 from ..jsoncodec import dumps, loads
 from ..store.monitors import read_check_in
 from .app import PREFLIGHT, IngestBase, add_cors, app, header
@@ -43,6 +44,9 @@ class CronRoutes(IngestBase):
     """
     C{/api/{project_id}/cron/{monitor_slug}/[{sentry_key}/]}.
     """
+    #: The roles of the store these routes use (checked by tests/test_interfaces.py).
+    roles = (IDirectory, IWrites)  # through self.batch(), an IngestBatch
+
 
     @app.route("/api/<int:project_id>/cron/<monitor_slug>/<sentry_key>/", methods=["GET", "POST"],
                strict_slashes=False)

@@ -13,6 +13,7 @@ import uuid
 from typing import Any
 
 from ..errors import Invalid
+from ..interfaces import IDirectory, IWrites
 from ..jsoncodec import dumps
 from ..multipart import Part, parse_multipart
 from ..store.normalize import new_event_id, normalize_event_id
@@ -83,6 +84,9 @@ class NativeRoutes(IngestBase):
     C{/api/{project_id}/minidump/}, C{/api/{project_id}/unreal/{key}/} and
     C{/api/{project_id}/events/{event_id}/attachments/}.
     """
+    #: The roles of the store these routes use (checked by tests/test_interfaces.py).
+    roles = (IDirectory, IWrites)  # through self.batch(), an IngestBatch
+
 
     @staticmethod
     def _keep_file(batch: IngestBatch, event_id: str | None, filename: str, kind: str,

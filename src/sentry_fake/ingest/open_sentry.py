@@ -18,6 +18,7 @@ from twisted.logger import Logger
 
 from ..errors import Invalid, NotFound, TooLarge
 from ..http import json_response, request_body
+from ..interfaces import IDirectory, IWrites
 from ..jsoncodec import dumps, loads
 from .app import CORS, IngestBase, add_cors, app, client_ip, header
 from .batch import IngestBatch
@@ -44,6 +45,9 @@ class OpenSentryRoutes(IngestBase):
     """
     C{/v1/ingest}.
     """
+    #: The roles of the store these routes use (checked by tests/test_interfaces.py).
+    roles = (IDirectory, IWrites)
+
 
     log = Logger()
 

@@ -14,6 +14,7 @@ from typing import Any
 
 from ..errors import Invalid, Unauthorized
 from ..http import APIError
+from ..interfaces import IDirectory, IWrites
 from ..jsoncodec import dumps, loads
 from .app import IngestBase, add_cors, app, header
 from .auth import Auth, request_auth
@@ -61,6 +62,9 @@ class ReportRoutes(IngestBase):
     """
     Browser reports: security policy violations and network errors.
     """
+    #: The roles of the store these routes use (checked by tests/test_interfaces.py).
+    roles = (IDirectory, IWrites)  # through self.batch(), an IngestBatch
+
 
     def _report_auth(self, request: Any) -> Auth:
         # sentry_release and sentry_environment sit beside sentry_key but are not credentials.

@@ -14,7 +14,7 @@ from zope.interface import implementer
 from ..errors import Invalid, Unauthorized
 from ..faults import Fault, Faults
 from ..http import APIError
-from ..interfaces import IIngestSurface, IStore
+from ..interfaces import IDirectory, IIngestSurface, IStore, IWrites
 from .app import PREFLIGHT, IngestBase, add_cors, app
 from .auth import auth_from_dsn
 from .cron import CronRoutes
@@ -51,6 +51,9 @@ class EnvelopeRoutes(IngestBase):
     """
     C{/api/{project_id}/envelope/} and the legacy C{/api/{project_id}/store/}: the hot path.
     """
+    #: The roles of the store these routes use (checked by tests/test_interfaces.py).
+    roles = (IDirectory, IWrites)
+
 
     @app.route(ENVELOPE_ROUTE, methods=["POST"], strict_slashes=False)
     def envelope(self, request: Any, project_id: int) -> bytes:

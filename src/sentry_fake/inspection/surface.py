@@ -16,7 +16,7 @@ from zope.interface import implementer
 from .. import __version__
 from ..faults import Faults, parse_fault
 from ..http import add_error_handling, base_url, json_response, read_json_body
-from ..interfaces import IInspectionSurface, IStore
+from ..interfaces import IDirectory, IEventLog, IInspectionSurface, IIssues, IStore, IWrites
 from ..jsoncodec import loads
 from ..store.models import CapturedItem
 from ..store.normalize import document
@@ -53,6 +53,9 @@ class Inspection:
     """
     C{/}, C{/health} and C{/__parlel/...}.
     """
+    #: The roles of the store these routes use (checked by tests/test_interfaces.py).
+    roles = (IDirectory, IEventLog, IIssues, IWrites)
+
 
     app = Klein()
     add_error_handling(app)

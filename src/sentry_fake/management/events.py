@@ -18,6 +18,7 @@ from typing import Any, Callable, Iterable
 
 from ..errors import Invalid, NotFound
 from ..http import arg, arg_list, json_response
+from ..interfaces import IDirectory, IEventLog, IIssues
 from ..store.models import Event, Issue, Organization
 from ..store.normalize import document
 from . import event_shapes
@@ -164,6 +165,9 @@ class EventRoutes:
     """
     The event routes of the management surface.
     """
+    #: The roles of the store these routes use (checked by tests/test_interfaces.py).
+    roles = (IDirectory, IEventLog, IIssues)
+
 
     def _event_body(self, event: Event) -> dict[str, Any]:
         previous, following = self.store.adjacent_events(event)

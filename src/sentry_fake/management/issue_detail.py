@@ -9,6 +9,7 @@ from typing import Any
 
 from ..errors import NotFound
 from ..http import base_url, json_response, read_json_body
+from ..interfaces import IDirectory, IEventLog, IIssues, IWrites
 from ..store.models import Issue, Organization
 from ..store.records import IssuesChanged, IssuesDeleted
 from ..timefmt import isoformat
@@ -29,6 +30,9 @@ def _tag_name(key: str) -> str:
 
 
 class IssueDetailRoutes:
+    #: The roles of the store these routes use (checked by tests/test_interfaces.py).
+    roles = (IDirectory, IEventLog, IIssues, IWrites)
+
     def _issue_in(self, org: str | None, issue_id: str) -> tuple[Issue, Organization]:
         issue = self.store.issue(issue_id)
         project = self.store.directory.project_by_id(issue.project_id)

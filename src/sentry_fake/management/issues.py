@@ -10,6 +10,7 @@ from typing import Any, Iterable, Iterator
 
 from ..errors import Invalid
 from ..http import arg, arg_list, base_url, json_response, read_json_body
+from ..interfaces import IDirectory, IIssues, IWrites
 from ..store import search
 from ..store.models import Issue, Organization, Project
 from ..store.records import IssuesChanged, IssuesDeleted
@@ -41,6 +42,9 @@ BULK_MUTATION_LIMIT = 1000
 
 
 class IssueListRoutes:
+    #: The roles of the store these routes use (checked by tests/test_interfaces.py).
+    roles = (IDirectory, IIssues, IWrites)
+
     def _search_context(self) -> search.Context:
         store = self.store
         me = store.directory.me

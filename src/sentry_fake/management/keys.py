@@ -9,6 +9,7 @@ from typing import Any
 from .. import ids
 from ..errors import Invalid
 from ..http import arg, base_url, json_response, read_json_body
+from ..interfaces import IDirectory, IWrites
 from ..store.records import UNSET, KeyChanged, KeyCreated, KeyDeleted
 from . import serializers
 from .app import app, authenticated
@@ -32,6 +33,9 @@ def _body(request: Any, limit: int) -> dict[str, Any]:
 
 
 class KeyRoutes:
+    #: The roles of the store these routes use (checked by tests/test_interfaces.py).
+    roles = (IDirectory, IWrites)
+
     def _project_in(self, org: str, project: str) -> Any:
         return self.store.directory.project(self.store.directory.organization(org), project)
 

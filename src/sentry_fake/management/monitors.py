@@ -12,6 +12,7 @@ from typing import Any
 
 from ..errors import Invalid, NotFound
 from ..http import arg, arg_list, json_response, read_json_body
+from ..interfaces import IDirectory, IMonitors, IWrites
 from ..store.models import Organization, Project
 from ..store.monitors import Monitor
 from ..store.records import MonitorChanged, MonitorDeleted
@@ -24,6 +25,9 @@ _STATUSES = ("active", "disabled")
 
 
 class MonitorRoutes:
+    #: The roles of the store these routes use (checked by tests/test_interfaces.py).
+    roles = (IDirectory, IMonitors, IWrites)
+
     def _monitor_project(self, organization: Organization, monitor: Monitor) -> Project | None:
         try:
             project = self.store.directory.project_by_id(monitor.project_id)

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..http import base_url, json_response
+from ..interfaces import IDirectory
 from ..timefmt import isoformat
 from . import serializers
 from .app import app, authenticated, bearer_token
@@ -20,6 +21,9 @@ SCOPES = [
 
 
 class OrganizationRoutes:
+    #: The roles of the store these routes use (checked by tests/test_interfaces.py).
+    roles = (IDirectory,)
+
     @app.route("/api/0/", methods=["GET"])
     def api_root(self, request: Any) -> bytes:
         token = bearer_token(request)

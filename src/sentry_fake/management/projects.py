@@ -10,6 +10,7 @@ from typing import Any
 from .. import ids
 from ..errors import Invalid
 from ..http import base_url, json_response, read_json_body
+from ..interfaces import IDirectory, IWrites
 from ..store.directory import slugify
 from ..store.models import Organization, Project, Team
 from ..store.records import UNSET, ProjectChanged, ProjectCreated, ProjectDeleted
@@ -40,6 +41,9 @@ def _project_fields(body: Any) -> tuple[str, str | None, str | None]:
 
 
 class ProjectRoutes:
+    #: The roles of the store these routes use (checked by tests/test_interfaces.py).
+    roles = (IDirectory, IWrites)
+
     def _create_project(self, organization: Organization, team: Team | None, name: str,
                 slug: str | None, platform: str | None) -> Project:
         return self.store.create_project(ProjectCreated(

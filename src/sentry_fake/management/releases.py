@@ -13,6 +13,7 @@ from typing import Any
 
 from ..errors import Forbidden, Invalid, NotFound
 from ..http import arg, arg_list, json_response, read_json_body
+from ..interfaces import IDirectory, IReleases, IWrites
 from ..store.models import Organization, Project
 from ..store.records import (DeployCreated, ReleaseChanged, ReleaseCreated, ReleaseDeleted,
                              RepositoryCreated)
@@ -32,6 +33,9 @@ def _user_agent(request: Any) -> str | None:
 
 
 class ReleaseRoutes:
+    #: The roles of the store these routes use (checked by tests/test_interfaces.py).
+    roles = (IDirectory, IReleases, IWrites)
+
     # Lookups shared by the routes
 
     def _organization_and_project(self, org: str,

@@ -12,6 +12,7 @@ from typing import Any, Sequence
 
 from ..errors import Invalid
 from ..http import arg, json_response
+from ..interfaces import IDirectory, IEventLog
 from ..store.models import Event
 from .app import app, authenticated
 
@@ -79,6 +80,9 @@ def series(events: Sequence[Event], stat: str, start: int, end: int,
 
 
 class StatsRoutes:
+    #: The roles of the store these routes use (checked by tests/test_interfaces.py).
+    roles = (IDirectory, IEventLog)
+
     @app.route("/api/0/organizations/<org>/stats/", methods=["GET"])
     @authenticated
     def org_stats(self, request: Any, org: str) -> bytes:

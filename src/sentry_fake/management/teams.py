@@ -9,9 +9,10 @@ from typing import Any
 
 from ..errors import Invalid
 from ..http import arg, base_url, json_response, read_json_body
+from ..interfaces import IDirectory, IWrites
+from ..store.directory import slugify
 from ..store.records import UNSET, TeamChanged, TeamCreated, TeamDeleted
 from . import serializers
-from ..store.directory import slugify
 from .app import app, authenticated
 from .pagination import paginate
 
@@ -21,6 +22,9 @@ _SLUG_MESSAGE = ("Enter a valid slug consisting of lowercase letters, numbers, u
 
 
 class TeamRoutes:
+    #: The roles of the store these routes use (checked by tests/test_interfaces.py).
+    roles = (IDirectory, IWrites)
+
     def _team_body(self, team: Any, detailed: bool = True) -> dict[str, Any]:
         projects = self.store.directory.projects_of_team(team)
         body = serializers.team(team, len(projects))

@@ -22,6 +22,7 @@ from twisted.logger import Logger
 
 from ..errors import Invalid, NotFound
 from ..http import APIError, arg, arg_list, base_url, json_response, request_body
+from ..interfaces import IDirectory, IReleases, IUploads, IWrites
 from ..jsoncodec import loads
 from ..multipart import parse_multipart
 from ..store.models import Organization, Project
@@ -99,6 +100,9 @@ def _checksums(value: Any) -> bool:
 
 
 class UploadRoutes:
+    #: The roles of the store these routes use (checked by tests/test_interfaces.py).
+    roles = (IDirectory, IReleases, IUploads, IWrites)
+
     # Chunks
 
     @app.route("/api/0/organizations/<org>/chunk-upload/", methods=["GET"])

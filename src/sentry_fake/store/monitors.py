@@ -17,7 +17,6 @@ from typing import Any, Iterable
 
 import attrs
 from twisted.logger import Logger
-
 from zope.interface import implementer
 
 from ..errors import Invalid, NotFound
@@ -374,8 +373,7 @@ class MonitorBook:
                 book._check_ins[check_in.id] = check_in
         return book
 
-    @staticmethod
-    def check_ins_of(monitor: Monitor, environments: Iterable[str] = ()) -> list[CheckIn]:
+    def check_ins_of(self, monitor: Monitor, environments: Iterable[str] = ()) -> list[CheckIn]:
         """
         A monitor's check-ins, newest first (in some environments only, when named).
         """
