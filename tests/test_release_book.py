@@ -88,10 +88,10 @@ def test_commits_and_repositories():
     (origin,) = book.repositories(1)
     assert origin.provider is None
     with pytest.raises(Conflict):
-        book.add_repository(1, "origin", "integrations:github", None, NOW)
+        book.code.add_repository(1, "origin", "integrations:github", None, NOW)
     book.set_refs(release, [{"repository": "acme/app", "commit": "x..y"}], NOW)
     assert [c.key for c in book.commits(release)] == ["y"]
-    assert book.repository(1, "acme/app").url == "https://github.com/acme/app"
+    assert book.code.repository(1, "acme/app").url == "https://github.com/acme/app"
     book.update(release, NOW, refs=[])
     assert book.commits(release) == [] and release.head_commits == {}
 

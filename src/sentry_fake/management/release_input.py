@@ -11,7 +11,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from ..errors import Invalid
-from ..store.releases import COMMIT_RANGE_DELIMITER, MAX_VERSION_LENGTH, is_valid_version
+from ..store.commits import COMMIT_RANGE_DELIMITER
+from ..store.releases import MAX_VERSION_LENGTH, is_valid_version
 from ..timefmt import parse_timestamp
 
 REQUIRED = "This field is required."

@@ -12,17 +12,17 @@ from typing import Any, Iterable, Sequence
 
 from zope.interface import implementer
 
-from ..errors import Conflict, Invalid, NotFound
+from ..errors import Invalid, NotFound
 from ..interfaces import IReleases
 from .codec import converter
 from .health import SessionCounts, session_releases
 from .models import Project
+from .commits import CommitBook
 from .release_models import Commit, Creation, Deploy, Release, Repository
 
 MAX_VERSION_LENGTH = 200
 #: Characters a release version may not hold (Sentry's C{BAD_RELEASE_CHARS}).
 BAD_RELEASE_CHARS = "\r\n\f\x0c\t/\\"
-COMMIT_RANGE_DELIMITER = ".."
 RELEASE_REFERENCED = "This release is referenced by active issues and cannot be removed."
 
 
@@ -39,16 +39,6 @@ def is_valid_version(version: str) -> bool:
     return bool(stripped) and stripped not in (".", "..") and stripped.lower() != "latest"
 
 
-def split_ref(ref: dict[str, Any]) -> tuple[str | None, str]:
-    """
-    The (previous, head) commits of a C{refs} entry; C{commit} may be a C{previous..head} range.
-    """
-    commit, previous = ref["commit"], ref.get("previousCommit") or None
-    if COMMIT_RANGE_DELIMITER in commit:
-        previous, _, commit = commit.partition(COMMIT_RANGE_DELIMITER)
-    return previous, commit
-
-
 @implementer(IReleases)
 class ReleaseBook:
     """
@@ -57,11 +47,10 @@ class ReleaseBook:
 
     def __init__(self) -> None:
         self._releases: dict[tuple[int, str], Release] = {}
-        self._repositories: dict[int, Repository] = {}
-        self._commits: dict[int, Commit] = {}
-        self._commit_keys: dict[tuple[int, str], Commit] = {}
         self._deploys: dict[int, Deploy] = {}
-        self._next = {"release": 1, "repository": 1, "commit": 1, "deploy": 1}
+        #: The repositories of every organization and the commits releases point at.
+        self.code = CommitBook()
+        self._next = {"release": 1, "deploy": 1}
 
     def _take_id(self, kind: str) -> int:
         value = self._next[kind]
@@ -247,73 +236,26 @@ class ReleaseBook:
                 else:
                     counts.add_aggregate(entry)
 
-    # Commits
+    # Commits and repositories (kept by the commit book)
 
     def set_commits(self, release: Release, commits: list[dict[str, Any]], now: float) -> None:
         """
-        Replace a release's commits with full commit dicts (C{id}, C{repository}, C{message},
-        C{author_name}, C{author_email}, C{timestamp} as epoch seconds, C{patch_set}), newest
-        first.  A repository named for the first time is created without a provider, and a
-        commit without one goes to the organization's default repository, as in Sentry.
+        Replace a release's commits with full commit dicts (see L{CommitBook.record_commits}).
         """
-        ids = []
-        for data in commits:
-            name = data.get("repository") or f"organization-{release.organization_id}"
-            repository = self.repository(release.organization_id, name)
-            if repository is None:
-                repository = self.add_repository(release.organization_id, name, None, None, now)
-            commit = self._commit(repository, data["id"], now, data.get("timestamp"))
-            for field in ("message", "author_name", "author_email"):
-                if data.get(field) is not None:
-                    setattr(commit, field, data[field])
-            if data.get("patch_set"):
-                commit.patch_set = list(data["patch_set"])
-            if commit.id not in ids:
-                ids.append(commit.id)
-        release.commit_ids = ids
+        release.commit_ids = self.code.record_commits(release.organization_id, commits, now)
 
     def set_refs(self, release: Release, refs: list[dict[str, Any]], now: float) -> None:
         """
-        Set a release's head commits from C{refs} entries (C{repository}, C{commit} or a
-        C{previous..head} range, C{previousCommit}).
-
-        Sentry would fetch the commits between the previous head and the new one from the code
-        host; with no code host to ask, the release's commits become the head commits.  A
-        repository named for the first time is created as a GitHub repository.
+        Set a release's head commits from C{refs} entries (see L{CommitBook.record_refs}).
         """
-        ids = []
-        for ref in refs:
-            repository = self.repository(release.organization_id, ref["repository"])
-            if repository is None:
-                name = ref["repository"]
-                repository = self.add_repository(release.organization_id, name,
-                                                 "integrations:github",
-                                                 f"https://github.com/{name}", now)
-            _, head = split_ref(ref)
-            release.head_commits[repository.id] = head
-            commit = self._commit(repository, head, now)
-            if commit.id not in ids:
-                ids.append(commit.id)
-        release.commit_ids = ids
-
-    def _commit(self, repository: Repository, key: str, now: float,
-                when: float | None = None) -> Commit:
-        commit = self._commit_keys.get((repository.id, key))
-        if commit is None:
-            commit = Commit(id=self._take_id("commit"), organization_id=repository.organization_id,
-                            repository_id=repository.id, key=key,
-                            date_created=now if when is None else when)
-            self._commits[commit.id] = commit
-            self._commit_keys[(repository.id, key)] = commit
-        elif when is not None:
-            commit.date_created = when
-        return commit
+        release.commit_ids, heads = self.code.record_refs(release.organization_id, refs, now)
+        release.head_commits.update(heads)
 
     def commits(self, release: Release) -> list[Commit]:
         """
         A release's commits, newest first.
         """
-        return [self._commits[commit_id] for commit_id in release.commit_ids]
+        return self.code.commits_of(release.commit_ids)
 
     def releases_of_commit(self, commit: Commit) -> list[Release]:
         """
@@ -335,50 +277,19 @@ class ReleaseBook:
                 seen.append(author)
         return seen
 
-    # Repositories
-
     def repositories(self, organization_id: int) -> list[Repository]:
-        return [repo for repo in self._repositories.values()
-                if repo.organization_id == organization_id]
-
-    def repository(self, organization_id: int, name: str) -> Repository | None:
-        for repo in self._repositories.values():
-            if repo.organization_id == organization_id and repo.name == name:
-                return repo
-        return None
+        return self.code.repositories(organization_id)
 
     def repository_by_id(self, repository_id: int) -> Repository:
-        try:
-            return self._repositories[repository_id]
-        except KeyError:
-            raise NotFound()
-
-    def check_new_repository(self, organization_id: int, name: str) -> None:
-        """
-        @raise Conflict: the organization has a repository of that name.
-        """
-        if self.repository(organization_id, name) is not None:
-            raise Conflict("A repository with this name already exists.")
-
-    def add_repository(self, organization_id: int, name: str, provider: str | None,
-                       url: str | None, now: float) -> Repository:
-        """
-        @raise Conflict: the organization has a repository of that name.
-        """
-        self.check_new_repository(organization_id, name)
-        repo = Repository(id=self._take_id("repository"), organization_id=organization_id,
-                          name=name, provider=provider, url=url, date_created=now)
-        self._repositories[repo.id] = repo
-        return repo
+        return self.code.repository_by_id(repository_id)
 
     # The checkpoint of a journal
 
     def dump(self) -> dict[str, Any]:
         return {
             "releases": converter.unstructure(list(self._releases.values())),
-            "repositories": converter.unstructure(list(self._repositories.values())),
-            "commits": converter.unstructure(list(self._commits.values())),
             "deploys": converter.unstructure(list(self._deploys.values())),
+            "code": self.code.dump(),
             "next": dict(self._next),
         }
 
@@ -387,13 +298,9 @@ class ReleaseBook:
         book = cls()
         for release in converter.structure(state["releases"], list[Release]):
             book._releases[(release.organization_id, release.version)] = release
-        for repository in converter.structure(state["repositories"], list[Repository]):
-            book._repositories[repository.id] = repository
-        for commit in converter.structure(state["commits"], list[Commit]):
-            book._commits[commit.id] = commit
-            book._commit_keys[(commit.repository_id, commit.key)] = commit
         for deploy in converter.structure(state["deploys"], list[Deploy]):
             book._deploys[deploy.id] = deploy
+        book.code = CommitBook.load(state["code"])
         book._next = dict(state["next"])
         return book
 

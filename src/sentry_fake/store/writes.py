@@ -283,9 +283,9 @@ class Writes:
             date_finished=record.date_finished)
 
     def create_repository(self, record: RepositoryCreated) -> Repository:
-        self.releases.check_new_repository(record.organization_id, record.name)
+        self.releases.code.check_new_repository(record.organization_id, record.name)
         self._commit(record)
-        return self.releases.add_repository(record.organization_id, record.name,
+        return self.releases.code.add_repository(record.organization_id, record.name,
                                             record.provider, record.url, record.time)
 
     # Monitors
