@@ -1,7 +1,8 @@
 """
 Every random identifier the fake hands out (event ids it generates, client keys, check-in
-ids, ...) comes from here, so that replaying a journal of requests (see
-L{sentry_fake.persistence}) hands out the same ones again.
+ids, ...) comes from here.  They are drawn while a request is parsed and carried by the change
+record it becomes (see L{sentry_fake.store.records}), so a replay of the journal never draws
+again.
 """
 
 from __future__ import annotations
@@ -10,13 +11,6 @@ import os
 import random
 
 _rng = random.Random(os.urandom(16))
-
-
-def reseed(seed: int) -> None:
-    """
-    Make the next identifiers a function of C{seed} (used per journaled request).
-    """
-    _rng.seed(seed)
 
 
 def hex_token(nbytes: int = 16) -> str:
