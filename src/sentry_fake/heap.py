@@ -21,7 +21,8 @@ from twisted.logger import Logger
 class HeapFreezer(TimerService):
     """
     Every C{interval} seconds, if the store grew by at least C{batch} records since the last
-    time, collect what is garbage now and freeze the rest.
+    time, collect what is garbage now and freeze the rest.  The first time is at start, so what
+    a data directory loaded is frozen before the first request.
     """
 
     log = Logger()
@@ -33,11 +34,11 @@ class HeapFreezer(TimerService):
             self.clock = clock
         self._store = store
         self._batch = batch
-        self._seen = 0
+        self._seen: int | None = None
 
     def tick(self) -> bool:
         stored = self._store.stored_total
-        if stored - self._seen < self._batch:
+        if self._seen is not None and stored - self._seen < self._batch:
             return False
         self._seen = stored
         gc.collect()
