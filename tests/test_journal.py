@@ -101,7 +101,7 @@ async def test_a_refused_change_changes_nothing(tmp_path):
 @pytest_twisted.ensureDeferred
 async def test_checkpoints_keep_the_journal_bounded_and_drop_evicted_events(tmp_path):
     clock = clock_at(1_795_000_000)
-    harness = Harness(str(tmp_path), clock, Settings(max_events=100))
+    harness = Harness(str(tmp_path / "data"), clock, Settings(max_events=100))
     harness.journal.floor = 50
     for n in range(1000):
         answer = await harness.api.request("POST", "/api/1/envelope/", token=None, headers=AUTH,
@@ -118,8 +118,8 @@ async def test_checkpoints_keep_the_journal_bounded_and_drop_evicted_events(tmp_
     # evicted events leave it with the checkpoint that follows them.
     assert harness.journal.compact()
     assert {seq for seq, *_ in harness.journal.database.records()} == kept
-    shutil.copytree(tmp_path, tmp_path.parent / "crashed")
-    assert state_of(Harness(str(tmp_path.parent / "crashed"), clock_at(2e9),
+    shutil.copytree(tmp_path / "data", tmp_path / "crashed")
+    assert state_of(Harness(str(tmp_path / "crashed"), clock_at(2e9),
                             Settings(max_events=100)).store) == expected
 
 
@@ -193,3 +193,125 @@ def test_the_database_is_private_to_its_owner(tmp_path):
     Database(str(tmp_path / "data")).close()
     assert (tmp_path / "data").stat().st_mode & 0o077 == 0
     assert (tmp_path / "data" / FILENAME).stat().st_mode & 0o077 == 0
+
+
+# What a second read of the journal found: each of these once lost or broke a data directory.
+
+@pytest_twisted.ensureDeferred
+async def test_a_directory_with_only_management_changes_survives_a_checkpoint(tmp_path):
+    first = Harness(str(tmp_path), clock_at(1_795_000_000))
+    answer = await first.api.request("POST", "/api/0/organizations/parlel/teams/",
+                                     json_body={"slug": "ops"})
+    assert answer.code == 201
+    first.stop()  # the checkpoint leaves no journal row at all: nothing live is in one
+    assert first.journal.database is None
+    again = Harness(str(tmp_path), clock_at(1_796_000_000))
+    assert [team.slug for team in again.store.directory.teams_of(
+        again.store.directory.organization("parlel"))] == ["parlel", "ops"]
+
+
+@pytest_twisted.ensureDeferred
+async def test_an_event_id_repeated_in_one_request_is_kept_once_across_restarts(tmp_path):
+    settings = Settings(max_events=3)
+    first = Harness(str(tmp_path / "data"), clock_at(1_795_000_000), settings)
+    body = json.dumps([{"type": "error", "message": "first", "event_id": "a" * 32},
+                       {"type": "error", "message": "second", "event_id": "a" * 32}]).encode()
+    answer = await first.api.request("POST", "/v1/ingest", body=body, token=None,
+                                     headers={"X-Open-Sentry-Key": "parlel",
+                                              "Content-Type": "application/json"})
+    assert answer.code == 202
+    live = [(event.event_id, event.title) for event in first.store.events()]
+    assert live == [("a" * 32, "first")]
+    first.stop()
+    second = Harness(str(tmp_path / "data"), clock_at(1_796_000_000), settings)
+    assert [(event.event_id, event.title) for event in second.store.events()] == live
+    for n in range(5):  # evicting it must not trip over a second copy
+        answer = await second.api.request("POST", "/api/1/envelope/", token=None, headers=AUTH,
+                                          body=envelope(event_item({"message": f"m{n}"})))
+        assert answer.code == 200
+    expected = state_of(second.store)
+    shutil.copytree(tmp_path / "data", tmp_path / "crashed")
+    assert state_of(Harness(str(tmp_path / "crashed"), clock_at(2e9), settings).store) == expected
+
+
+@pytest_twisted.ensureDeferred
+async def test_values_that_once_broke_an_apply_are_refused_before_anything_is_written(tmp_path):
+    import gzip
+
+    from test_uploads_api import CHUNKS, DIF_ASSEMBLE, multipart, sha1
+
+    harness = Harness(str(tmp_path / "data"), clock_at(1_795_000_000))
+    api, rows = harness.api, harness.journal.database.rows
+    huge = 10 ** 400
+    refused = [
+        await api.request("POST", "/api/1/envelope/", token=None, headers=AUTH, body=envelope(
+            ({"type": "check_in"}, json.dumps({"monitor_slug": "job", "status": "ok",
+                                               "monitor_config": {"schedule": "* * * * *",
+                                                                  "checkin_margin": huge}
+                                               }).encode()))),
+        await api.request("POST", "/api/1/cron/job/parlel/?status=ok&duration=nan", token=None),
+        await api.request("POST", "/api/1/store/", token=None, headers=AUTH,
+                          body=b'{"message": "x", "extra": {"n": NaN}}'),
+        await api.request("PUT", "/api/0/organizations/parlel/issues/?id=1",
+                          json_body={"status": "ignored", "ignoreDuration": huge}),
+    ]
+    # The check-in inside an envelope is dropped as Relay drops it; the rest are refused.
+    assert [answer.code for answer in refused] == [200, 400, 400, 400]
+    assert len(harness.store.monitors) == 0 and harness.journal.database.rows == rows + 1
+    # A fat Mach-O pointing at itself is an unreadable debug file, not a crash.
+    data = b"\xca\xfe\xba\xbe" + b"\0" * 28
+    parts, content_type = multipart([("file_gzip", sha1(data), gzip.compress(data))])
+    assert (await api.request("POST", CHUNKS, body=parts,
+                              headers={"Content-Type": content_type})).code == 200
+    answer = await api.request("POST", DIF_ASSEMBLE, json_body={
+        sha1(data): {"name": "fat", "chunks": [sha1(data)]}})
+    assert answer.code == 200 and answer.json()[sha1(data)]["state"] == "error"
+    shutil.copytree(tmp_path / "data", tmp_path / "crashed")
+    assert state_of(Harness(str(tmp_path / "crashed"), clock_at(2e9)).store) == \
+        state_of(harness.store)
+
+
+@pytest_twisted.ensureDeferred
+async def test_a_lone_surrogate_in_a_title_does_not_stop_checkpoints(tmp_path):
+    first = Harness(str(tmp_path), clock_at(1_795_000_000))
+    answer = await first.api.request("POST", "/api/1/envelope/", token=None, headers=AUTH,
+                                     body=b'{}\n{"type":"event"}\n{"message":"bad \\ud800 one"}\n')
+    assert answer.code == 200
+    expected = state_of(first.store)
+    assert first.journal.compact()
+    first.stop()
+    assert state_of(Harness(str(tmp_path), clock_at(2e9)).store) == expected
+
+
+@pytest_twisted.ensureDeferred
+async def test_evictions_after_the_checkpoint_are_counted_after_a_crash(tmp_path):
+    settings = Settings(max_events=2)
+    first = Harness(str(tmp_path / "data"), clock_at(1_795_000_000), settings)
+    for n in range(2):
+        await first.api.request("POST", "/api/1/envelope/", token=None, headers=AUTH,
+                                body=envelope(event_item({"message": f"m{n}"})))
+    assert first.journal.compact()
+    for n in range(2, 4):
+        await first.api.request("POST", "/api/1/envelope/", token=None, headers=AUTH,
+                                body=envelope(event_item({"message": f"m{n}"})))
+    assert (first.store.evicted, first.store.item_evictions) == (2, 2)
+    shutil.copytree(tmp_path / "data", tmp_path / "crashed")
+    again = Harness(str(tmp_path / "crashed"), clock_at(2e9), settings)
+    assert (again.store.evicted, again.store.item_evictions) == (2, 2)
+
+
+def test_a_record_this_version_cannot_apply_does_not_stop_a_load(tmp_path, monkeypatch):
+    from sentry_fake.store.writes import Writes
+
+    first = Harness(str(tmp_path / "data"), clock_at(1_795_000_000))
+    from records import create_project
+
+    create_project(first.store, "kept")
+    shutil.copytree(tmp_path / "data", tmp_path / "crashed")
+
+    def broken(self, record):
+        raise RuntimeError("a bug in this version")
+
+    monkeypatch.setattr(Writes, "create_project", broken)
+    again = Harness(str(tmp_path / "crashed"), clock_at(2e9))
+    assert [p.slug for p in again.store.directory.projects_of()] == ["parlel"]

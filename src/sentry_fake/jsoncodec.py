@@ -13,16 +13,20 @@ import orjson
 _OPTIONS = orjson.OPT_NON_STR_KEYS
 
 
+def _not_json(constant: str) -> Any:
+    raise ValueError(f"{constant} is not a JSON number")
+
+
 def loads(data: bytes | str) -> Any:
     """
-    Parse JSON text.
+    Parse JSON text (C{NaN} and C{Infinity} are not JSON, as Relay's parser says too).
 
     @raise ValueError: it is not JSON.
     """
     try:
         return orjson.loads(data)
     except orjson.JSONDecodeError:
-        return json.loads(data)
+        return json.loads(data, parse_constant=_not_json)
 
 
 def dumps(obj: Any) -> bytes:

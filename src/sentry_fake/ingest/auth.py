@@ -58,7 +58,7 @@ def _from_pairs(pairs: Mapping[str, str], source: str) -> Auth:
     if version:
         try:
             parsed_version = int(float(version))
-        except ValueError:
+        except (ValueError, OverflowError):
             raise Invalid("bad sentry_version", causes=[f"invalid protocol version {version!r}"])
         if parsed_version > PROTOCOL_VERSION:
             raise Invalid(f"unsupported protocol version ({parsed_version})")

@@ -18,6 +18,8 @@ _BOOLEAN_FIELDS = {"hasSeen": "has_seen", "isBookmarked": "is_bookmarked",
                    "isPublic": "is_public", "isSubscribed": "is_subscribed"}
 _IGNORE_FIELDS = ("ignoreDuration", "ignoreCount", "ignoreWindow", "ignoreUserCount",
                   "ignoreUserWindow")
+#: The largest an ignore field may be (Django's integer field bound, as Sentry's).
+MAX_IGNORE = 2**31 - 1
 
 
 def parse_change(body: Any, resolve_actor: Any) -> tuple[IssueChange, dict[str, Any]]:
@@ -61,8 +63,12 @@ def parse_change(body: Any, resolve_actor: Any) -> tuple[IssueChange, dict[str, 
                 if name in merged:
                     try:
                         merged[name] = int(merged[name])
-                    except (TypeError, ValueError):
+                    except (TypeError, ValueError, OverflowError):
                         errors[name] = ["A valid integer is required."]
+                    else:
+                        if not 0 <= merged[name] <= MAX_IGNORE:
+                            errors[name] = [f"Ensure this value is less than or equal to "
+                                            f"{MAX_IGNORE}."]
             fields["status"], fields["status_details"] = status, merged
             answer["status"], answer["statusDetails"] = status, merged
             if status != "unresolved":

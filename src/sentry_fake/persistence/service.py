@@ -67,7 +67,7 @@ class JournalService(Service):
         self.database = Database(self.path, self.durable)
         self._load(self.database)
         self.store.journal = self
-        if self.database.rows == 0:
+        if self.database.rows == 0 and self.database.checkpoint_seq == 0:
             # A new data directory: its first record is the seed it starts from.
             self.store.reset(Reset(time=self.store.now(), seed=self.store.seed))
         elif self._due():
@@ -107,10 +107,14 @@ class JournalService(Service):
                 refused += 1
                 self.log.warn("journal record {seq} ({kind}) was refused on replay: {detail}",
                               seq=seq, kind=kind, detail=error.detail)
+            except Exception:
+                # A record this version cannot apply must not keep the rest from loading.
+                refused += 1
+                self.log.failure("journal record {seq} ({kind}) could not be applied",
+                                 seq=seq, kind=kind)
             replayed += 1
             store.seq = seq
         if found is not None:
-            checkpoint.finish_loading(store, parts)
             store.seq = max(store.seq, upto)
         self.log.info(
             "loaded {path}: {events} events, {issues} issues ({kept} records from the "
@@ -157,11 +161,12 @@ class JournalService(Service):
         try:
             taken = checkpoint.take(self.store, everything=database.checkpoint_seq == 0)
             database.write_checkpoint(taken)
-        except SentryFakeError as error:
-            # Try again once the journal has grown a little more.
+        except Exception as error:
+            # The journal still holds everything: try again once it has grown a little more.
             self._next_try = int(database.rows * 1.1) + 1
             self.log.error("could not write a checkpoint to {path}: {detail}",
-                           path=database.path, detail=error.detail)
+                           path=database.path,
+                           detail=getattr(error, "detail", None) or repr(error))
             return False
         finally:
             if collecting:

@@ -14,8 +14,8 @@ from __future__ import annotations
 from typing import Any, Iterable, Iterator, Mapping
 
 import attrs
-import orjson
 
+from ..jsoncodec import dumps, loads
 from .codec import converter
 from .directory import Directory
 from .issues import IssueBook
@@ -46,11 +46,11 @@ class Checkpoint:
 
 
 def encode_issue(issue: Issue) -> bytes:
-    return orjson.dumps(converter.unstructure(issue))
+    return dumps(converter.unstructure(issue))
 
 
 def decode_issue(data: bytes) -> Issue:
-    return converter.structure(orjson.loads(data), Issue)
+    return converter.structure(loads(data), Issue)
 
 
 def take(store: Any, everything: bool = False) -> Checkpoint:
@@ -125,6 +125,9 @@ def load(store: Any, seq: int, parts: Mapping[str, Any], issues: Iterator[bytes]
     store.uploads.load(parts["uploads"], blobs)
     counters = parts["store"]
     store._next_item = counters["next_item"]
+    # What was evicted before the checkpoint; what the replay evicts comes on top.
+    store._events.evicted = counters["evicted"]
+    store._items.evicted = counters["evicted_items"]
     content = parts["content"]
     index = ContentIndex(
         events={event_id: (event_seq, issue_id) for event_id, event_seq, issue_id
@@ -134,15 +137,6 @@ def load(store: Any, seq: int, parts: Mapping[str, Any], issues: Iterator[bytes]
     return index
 
 
-def finish_loading(store: Any, parts: Mapping[str, Any]) -> None:
-    """
-    Once the content is back: the eviction counts the checkpoint had.
-    """
-    counters = parts["store"]
-    store._events.evicted = counters["evicted"]
-    store._items.evicted = counters["evicted_items"]
-
-
 def restore_content(store: Any, seq: int, record: Ingested, index: ContentIndex) -> None:
     """
     Take back the events and items of a record older than the checkpoint (which already holds
@@ -150,7 +144,8 @@ def restore_content(store: Any, seq: int, record: Ingested, index: ContentIndex)
     """
     for event in record.events:
         found = index.events.get(event.event_id)
-        if found is None or found[0] != seq:
+        if found is None or found[0] != seq or event.event_id in store._events:
+            # Not kept, or a repeat of an id the record already had (the first one is kept).
             continue
         event.seq, event.issue_id = seq, found[1] or None
         store._events.add(event)

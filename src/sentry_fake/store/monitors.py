@@ -34,6 +34,8 @@ NIL_ID = "0" * 32
 SLUG_LENGTH = 50
 ENVIRONMENT_LENGTH = 64
 DEFAULT_ENVIRONMENT = "production"
+#: The longest a check-in may say it ran, in seconds (a year; and never infinite or NaN).
+MAX_DURATION = 365 * 86400
 
 _NOT_SLUG = re.compile(r"[^\w\s-]")
 _DASHES = re.compile(r"[-\s]+")
@@ -88,7 +90,8 @@ def read_check_in(value: Any) -> dict[str, Any]:
         raise _bad("environment is longer than 64 characters")
     duration = value.get("duration")
     if duration is not None and (not isinstance(duration, (int, float))
-                                 or isinstance(duration, bool) or duration < 0):
+                                 or isinstance(duration, bool)
+                                 or not 0 <= duration <= MAX_DURATION):
         raise _bad("duration must be a number of seconds")
     config = value.get("monitor_config")
     contexts = value.get("contexts")

@@ -87,7 +87,8 @@ def sniff(data: bytes) -> ObjectInfo:
             return _macho(data)
         if data.startswith(b"MZ"):
             return _pe(data)
-    except (struct.error, IndexError, ValueError):
+    except Exception:
+        # Whatever a malformed header makes the readers trip on, the file is unreadable.
         return ObjectInfo("unknown", "other", "unknown")
     if data.startswith(b"Microsoft C/C++ MSF 7.00"):
         return ObjectInfo("pdb", "dbg", "unknown", features=("debug",))
@@ -205,8 +206,11 @@ def _build_id(data: bytes, endian: str, sections: list[tuple[int, int, int, int,
 
 def _macho(data: bytes) -> ObjectInfo:
     if data[:4] == b"\xca\xfe\xba\xbe":
-        # A fat (universal) file: describe its first architecture.
+        # A fat (universal) file: describe its first architecture (which must lie after the
+        # fat header, or the file is not one).
         offset, = struct.unpack_from(">I", data, 16)
+        if offset < 8 or data[offset:offset + 4] == b"\xca\xfe\xba\xbe":
+            raise ValueError("a fat Mach-O whose first architecture is not a thin one")
         return _macho(data[offset:])
     magic = data[:4]
     endian = "<" if magic in (b"\xce\xfa\xed\xfe", b"\xcf\xfa\xed\xfe") else ">"

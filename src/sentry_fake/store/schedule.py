@@ -32,6 +32,9 @@ _DAYS = {"sun": 0, "mon": 1, "tue": 2, "wed": 3, "thu": 4, "fri": 5, "sat": 6}
 # (lowest, highest, names) for minute, hour, day of month, month, day of week.
 _FIELDS = ((0, 59, {}), (0, 23, {}), (1, 31, {}), (1, 12, _MONTHS), (0, 7, _DAYS))
 _OPTIONAL_INTS = ("checkin_margin", "max_runtime", "failure_issue_threshold", "recovery_threshold")
+#: The most any of them (and an interval's value) may be: Sentry's own bound on margins and
+#: run times is four weeks of minutes; this is generous beyond it and keeps times finite.
+MAX_CONFIG_NUMBER = 1_000_000
 
 
 def _number(text: str, names: dict[str, int]) -> int:
@@ -188,7 +191,7 @@ def read_monitor_config(value: Any) -> dict[str, Any]:
     elif kind == "interval":
         if (not isinstance(schedule, (list, tuple)) or len(schedule) != 2
                 or not isinstance(schedule[0], int) or isinstance(schedule[0], bool)
-                or schedule[0] < 1 or schedule[1] not in INTERVAL_UNITS):
+                or not 1 <= schedule[0] <= MAX_CONFIG_NUMBER or schedule[1] not in INTERVAL_UNITS):
             raise bad("an interval schedule needs a positive value and a unit")
         schedule = [schedule[0], schedule[1]]
     else:
@@ -197,7 +200,8 @@ def read_monitor_config(value: Any) -> dict[str, Any]:
     for name in _OPTIONAL_INTS:
         field = value.get(name)
         if field is not None:
-            if not isinstance(field, int) or isinstance(field, bool) or field < 0:
+            if (not isinstance(field, int) or isinstance(field, bool) or field < 0
+                    or field > MAX_CONFIG_NUMBER):
                 raise bad(f"{name} must be a whole number of minutes")
             config[name] = field
     zone = value.get("timezone")
