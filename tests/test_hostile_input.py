@@ -83,3 +83,102 @@ def test_the_seeded_key_is_the_same_in_every_run():
     first, second = StoreService(Clock()), StoreService(Clock())
     assert first.directory.key("parlel").secret == second.directory.key("parlel").secret
     assert len(first.directory.key("parlel").secret) == 32
+
+
+def nested(depth: int):
+    value: object = "bottom"
+    for _ in range(depth):
+        value = {"a": value}
+    return value
+
+
+#: JSON nested 1 100 objects deep (as text: the standard library cannot write it).
+DEEP = '{"a":' * 1100 + '"bottom"' + "}" * 1100
+TOKEN_HEADERS = {"Authorization": "Bearer t", "Content-Type": "application/json"}
+CSP = '{"csp-report": {"document-uri": "https://a.example", "x": %s}}' % DEEP
+
+
+DEEP_REQUESTS = [
+    ("store", "POST", "/api/1/store/", '{"message": "deep", "extra": %s}' % DEEP, AUTH),
+    ("envelope event", "POST", "/api/1/envelope/",
+     '{}\n{"type":"event"}\n{"message": "deep", "extra": %s}' % DEEP, AUTH),
+    ("envelope header", "POST", "/api/1/envelope/",
+     '{"event_id": "%s", "trace": %s}\n{"type":"event"}\n{}' % ("a" * 32, DEEP), AUTH),
+    ("security", "POST", "/api/1/security/?sentry_key=parlel", CSP,
+     {"Content-Type": "application/csp-report"}),
+    ("nel", "POST", "/api/1/nel/?sentry_key=parlel", '[{"body": %s}]' % DEEP,
+     {"Content-Type": "application/reports+json"}),
+    ("release", "POST", "/api/0/organizations/parlel/releases/",
+     '{"version": "1", "projects": ["parlel"], "x": %s}' % DEEP, TOKEN_HEADERS),
+    ("team", "POST", "/api/0/organizations/parlel/teams/", '{"slug": "t", "x": %s}' % DEEP,
+     TOKEN_HEADERS),
+    ("issue update", "PUT", "/api/0/issues/1/", '{"statusDetails": %s}' % DEEP, TOKEN_HEADERS),
+    ("bundle assemble", "POST", "/api/0/organizations/parlel/artifactbundle/assemble/",
+     '{"checksum": "%s", "chunks": [], "projects": ["parlel"], "x": %s}' % ("0" * 40, DEEP),
+     TOKEN_HEADERS),
+    ("dif assemble", "POST", "/api/0/projects/parlel/parlel/files/difs/assemble/",
+     '{"%s": {"name": "x", "chunks": [], "x": %s}}' % ("0" * 40, DEEP), TOKEN_HEADERS),
+    ("faults", "POST", "/__parlel/faults", '{"status": 429, "x": %s}' % DEEP, {}),
+    ("issue search", "GET", "/api/0/projects/parlel/parlel/issues/?query="
+     + "(" * 5000 + "is:unresolved" + ")" * 5000, None, TOKEN_HEADERS),
+]
+
+READS = ["/__parlel/events", "/__parlel/items", "/api/0/projects/parlel/parlel/events/?full=true",
+         "/api/0/projects/parlel/parlel/issues/?query=", "/"]
+
+
+async def _reads_answer(api, event_ids=()):
+    for path in READS + [f"/__parlel/events/{event_id}" for event_id in event_ids] + [
+            f"/api/0/projects/parlel/parlel/events/{event_id}/" for event_id in event_ids]:
+        answer = await api.request("GET", path)
+        assert answer.code == 200, (path, answer)
+
+
+@pytest.mark.parametrize("name, method, path, body, headers", DEEP_REQUESTS,
+                         ids=[request[0] for request in DEEP_REQUESTS])
+@pytest_twisted.ensureDeferred
+async def test_deep_nesting_is_refused_clearly(api, name, method, path, body, headers):
+    await send(api, {"message": "an issue to update"})
+    answer = await api.request(method, path, body=body.encode() if isinstance(body, str) else body,
+                               headers=headers, token=None)
+    assert answer.code == 400, answer
+    assert answer.json().get("detail") or answer.json().get("error"), answer
+    await _reads_answer(api)
+
+
+@pytest_twisted.ensureDeferred
+async def test_what_nests_as_deep_as_accepted_reads_back_everywhere(api):
+    from sentry_fake.jsoncodec import MAX_DEPTH
+
+    # The payload's own object is one level; what it holds nests the rest.
+    deepest = await send(api, {"message": "deepest", "extra": nested(MAX_DEPTH - 1)})
+    refused = await api.request("POST", "/api/1/store/", headers=AUTH, token=None,
+                                body=json.dumps({"message": "one more",
+                                                 "extra": nested(MAX_DEPTH)}).encode())
+    assert refused.code == 400
+    await _reads_answer(api, [deepest])
+
+
+@pytest.mark.parametrize("path", ["/api/0/organizations/%ff/", "/api/1/envelope%ff/",
+                                  "/__parlel/events/%ff", "/%ff"])
+@pytest_twisted.ensureDeferred
+async def test_a_path_that_is_not_utf8_is_a_json_400(api, path):
+    answer = await api.request("GET", path)
+    assert answer.code == 400 and answer.header("content-type") == "application/json"
+    assert answer.json() == {"detail": "Non-UTF-8 encoding in URL."}
+
+
+@pytest_twisted.ensureDeferred
+async def test_a_bulk_update_that_matches_nothing_changes_nothing(api):
+    answer = await api.request("PUT", "/api/0/organizations/parlel/issues/?query=is:resolved",
+                               json_body={"assignedTo": ""})
+    assert answer.code == 204 and answer.content == b""
+
+
+@pytest.mark.parametrize("version", ["inf", "1e999", "nan"])
+@pytest_twisted.ensureDeferred
+async def test_an_impossible_protocol_version_is_refused(api, version):
+    answer = await api.request("POST", "/api/1/store/", body=b'{"message": "x"}', token=None,
+                               headers={"X-Sentry-Auth": f"Sentry sentry_key=parlel, "
+                                                         f"sentry_version={version}"})
+    assert answer.code == 400 and answer.json()["detail"]

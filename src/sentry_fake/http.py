@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import uuid
 from io import BytesIO
+from urllib.parse import unquote_to_bytes
 from typing import Any, Callable, Mapping
 
 from klein import Klein
@@ -282,6 +283,8 @@ class Root(Resource):
         if self._closed:
             return _stopping(request)
         path = request.path
+        if b"%" in path and not _utf8_path(path):
+            return json_response(request, {"detail": "Non-UTF-8 encoding in URL."}, 400)
         if path.startswith(b"/api/"):
             if path.startswith(b"/api/0/") or path == b"/api/0":
                 result = self._management().render(request)
@@ -338,6 +341,17 @@ class Root(Resource):
         if self._management_resource is None:
             self._management_resource = self.management.resource()
         return self._management_resource
+
+
+def _utf8_path(path: bytes) -> bool:
+    """
+    Whether a percent-encoded path decodes to UTF-8 text (what the routes match against).
+    """
+    try:
+        unquote_to_bytes(path).decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _stopping(request: Any) -> bytes:

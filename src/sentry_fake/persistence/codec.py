@@ -57,7 +57,7 @@ def decode(kind: str, data: bytes, content: bytes | None) -> Any:
     if kind == "Ingested":
         return _decode_ingested(data, content or b"")
     if kind == "ChunksUploaded":
-        document = loads(data)
+        document = loads(data, max_depth=None)
         chunks, position = [], 0
         for checksum, size in document["chunks"]:
             chunks.append((checksum, (content or b"")[position:position + size]))
@@ -67,7 +67,7 @@ def decode(kind: str, data: bytes, content: bytes | None) -> Any:
     cls = RECORD_TYPES.get(kind)
     if cls is None:
         raise UnknownRecord(kind)
-    return converter.structure(loads(data), cls)
+    return converter.structure(loads(data, max_depth=None), cls)
 
 
 def _encode_ingested(record: Ingested) -> tuple[bytes, bytes]:
@@ -97,7 +97,7 @@ def _encode_ingested(record: Ingested) -> tuple[bytes, bytes]:
 
 
 def _decode_ingested(data: bytes, content: bytes) -> Ingested:
-    document = loads(data)
+    document = loads(data, max_depth=None)
     blobs, position = [], 0
     for size in document["n"]:
         blobs.append(content[position:position + size])

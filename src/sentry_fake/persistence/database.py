@@ -126,7 +126,7 @@ class Database:
             # Created private to its owner: it holds every event and client key secret.
             os.close(os.open(self.path, os.O_CREAT | os.O_WRONLY, 0o600))
         self._db: sqlite3.Connection | None = sqlite3.connect(
-            self.path, isolation_level=None, check_same_thread=False)
+            self.path, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute(f"PRAGMA synchronous={'FULL' if durable else 'NORMAL'}")
         self._db.executescript(_SCHEMA)
@@ -239,7 +239,7 @@ class Database:
         upload bytes; C{None} when there is none.
         """
         db = self._connection()
-        parts = {name: loads(data) for name, data in db.execute("SELECT name, data FROM parts")}
+        parts = {name: loads(data, max_depth=None) for name, data in db.execute("SELECT name, data FROM parts")}
         if not parts:
             return None
         issues = (data for (data,) in db.execute("SELECT data FROM issues ORDER BY id"))

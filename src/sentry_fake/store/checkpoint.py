@@ -50,7 +50,7 @@ def encode_issue(issue: Issue) -> bytes:
 
 
 def decode_issue(data: bytes) -> Issue:
-    return converter.structure(loads(data), Issue)
+    return converter.structure(loads(data, max_depth=None), Issue)
 
 
 def take(store: Any, everything: bool = False) -> Checkpoint:

@@ -241,7 +241,7 @@ def document(event: Event) -> dict[str, Any]:
     Tags are derived here, when the event is read, rather than on the ingest path.
     """
     try:
-        doc = loads(event.raw) if event.raw else {}
+        doc = loads(event.raw, max_depth=None) if event.raw else {}
     except ValueError:
         doc = {}
     if not isinstance(doc, dict):

@@ -65,6 +65,11 @@ class Or:
     parts: tuple[Any, ...]
 
 
+#: How deep parentheses may nest in a query (each level is a step of the parser and of the
+#: evaluation).
+MAX_NESTING = 100
+
+
 def _unquote(value: str) -> str:
     if len(value) >= 2 and value[0] == value[-1] == '"':
         return re.sub(r"\\(.)", r"\1", value[1:-1])
@@ -110,6 +115,15 @@ def parse(query: str | None) -> Any:
     @raise SearchError: the query is not valid search syntax.
     """
     tokens = _tokens(query or "")
+    depth = deepest = 0
+    for token in tokens:
+        if token == "(":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif token == ")":
+            depth -= 1
+    if deepest > MAX_NESTING:
+        raise SearchError(f"parentheses are nested more than {MAX_NESTING} deep")
     position = 0
 
     def expression() -> Any:
