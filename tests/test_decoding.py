@@ -66,3 +66,23 @@ def test_legacy_store_base64_zlib_body():
     encoded = base64.b64encode(zlib.compress(BODY))
     assert decode_legacy_store(encoded, 10_000) == BODY
     assert decode_legacy_store(BODY, 10_000) == BODY
+
+
+@pytest.mark.parametrize("encoding", ["gzip", "br", "deflate"])
+def test_a_refused_bomb_costs_no_more_memory_than_the_limit(encoding):
+    import tracemalloc
+
+    inflated = 64 * 1024 * 1024
+    zeros = b"\0" * inflated
+    compress = {"gzip": gzip.compress, "br": brotli.compress, "deflate": zlib.compress}[encoding]
+    bomb = compress(zeros)
+    del zeros
+    limit = 8 * 1024 * 1024
+    tracemalloc.start()
+    try:
+        with pytest.raises(TooLarge):
+            decode_content(bomb, encoding, limit)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < limit + 3 * 1024 * 1024, f"{peak / 2**20:.1f} MiB held to refuse it"

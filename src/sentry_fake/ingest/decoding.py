@@ -1,8 +1,9 @@
 """
 Undo a request's C{Content-Encoding} without ever inflating past a limit.
 
-A small gzip or brotli body that expands to gigabytes is refused after C{limit + 1} bytes of
-output, not inflated.
+Bodies are inflated a chunk at a time, so a small gzip or brotli body that expands to
+gigabytes is refused as soon as its output passes the limit: a refused body never costs more
+memory than the limit and one chunk.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ import brotli
 
 from ..errors import Invalid, TooLarge
 
+#: How much output is inflated at a time.
+CHUNK = 1 << 20
 
 
 def _too_large() -> TooLarge:
@@ -26,11 +29,16 @@ def _inflate(data: bytes, wbits: int, limit: int) -> bytes:
     total = 0
     while True:
         decompressor = zlib.decompressobj(wbits)
-        chunk = decompressor.decompress(data, limit + 1 - total)
-        total += len(chunk)
-        out.append(chunk)
-        if total > limit or decompressor.unconsumed_tail:
-            raise _too_large()
+        pending = data
+        while not decompressor.eof:
+            chunk = decompressor.decompress(pending, CHUNK)
+            total += len(chunk)
+            if total > limit:
+                raise _too_large()
+            out.append(chunk)
+            pending = decompressor.unconsumed_tail
+            if not pending and not chunk:
+                break
         if not decompressor.eof:
             raise Invalid("invalid body", causes=["compressed body is truncated"])
         data = decompressor.unused_data
@@ -64,15 +72,15 @@ def _unbrotli(data: bytes, limit: int) -> bytes:
     out: list[bytes] = []
     total = 0
     try:
-        chunk = decompressor.process(data, output_buffer_limit=limit + 1)
+        chunk = decompressor.process(data, output_buffer_limit=CHUNK)
         while True:
             total += len(chunk)
-            out.append(chunk)
             if total > limit:
                 raise _too_large()
+            out.append(chunk)
             if decompressor.can_accept_more_data():
                 break
-            chunk = decompressor.process(b"", output_buffer_limit=limit + 1 - total)
+            chunk = decompressor.process(b"", output_buffer_limit=CHUNK)
     except brotli.error as error:
         raise Invalid("invalid body", causes=[f"bad br content encoding: {error}"])
     if not decompressor.is_finished():
