@@ -30,11 +30,12 @@ from twisted.internet.interfaces import IStreamServerEndpoint
 from twisted.internet.task import deferLater
 
 from .heap import HeapFreezer
-from .http import Root, make_site
+from .http import Root
 from .ingest.surface import Ingest
 from .inspection.surface import Inspection
 from .persistence.service import JournalService
 from .sdnotify import SdNotifyService
+from .site import make_site
 from .store.limits import Limits
 from .store.seed import Seed
 from .store.service import DEFAULT_MAX_EVENTS, StoreService
@@ -53,8 +54,13 @@ class Settings:
     limits: Limits = Limits()
     #: Freeze stored records out of the garbage collector's way (see L{sentry_fake.heap}).
     freeze_heap: bool = False
-    #: Seconds after which a connection that sends nothing (or too slowly) is closed.
+    #: Seconds after which a connection that sends nothing is closed.
     idle_timeout: float = 60
+    #: Seconds the head of a request may take to arrive, from its first byte.
+    head_timeout: float = 30
+    #: Bytes a second a request body must keep arriving at, averaged over the window.
+    min_body_rate: float = 1024
+    body_rate_window: float = 10
     #: Keep state in this directory (see L{sentry_fake.persistence}); memory only when C{None}.
     data_dir: str | None = None
     #: Flush every commit of the data directory to the disk (survives a power cut).
@@ -141,7 +147,8 @@ def build_service(reactor: Any, settings: Settings,
         HeapFreezer(store, clock=reactor).setServiceParent(top)
     root = build_root(store, settings, reactor)
     site = make_site(root, settings.limits.request_body, access_log=settings.access_log,
-                     idle_timeout=settings.idle_timeout)
+                     idle_timeout=settings.idle_timeout, head_timeout=settings.head_timeout,
+                     min_rate=settings.min_body_rate, rate_window=settings.body_rate_window)
     Gate(root, reactor, settings.drain_timeout).setServiceParent(top)
     if endpoints is None:
         for description in settings.listen:

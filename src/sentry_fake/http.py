@@ -1,7 +1,8 @@
 """
 What every surface shares on the HTTP side: the JSON response helper, the mapping from domain
 errors to Sentry's status codes and bodies, the error handlers each Klein app installs, the
-request class that bounds bodies, and the root resource that dispatches to the surfaces.
+request helpers, and the root resource that dispatches to the surfaces.  The connection
+itself (site, channel, request) is L{sentry_fake.site}.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from twisted.internet.defer import Deferred, succeed
 from twisted.logger import Logger
 from twisted.python.failure import Failure
 from twisted.web.resource import IResource, Resource
-from twisted.web.server import NOT_DONE_YET, Request, Site
+from twisted.web.server import NOT_DONE_YET
 from werkzeug.exceptions import MethodNotAllowed, NotFound as RouteNotFound
 from zope.interface import implementer
 
@@ -26,6 +27,9 @@ from .jsoncodec import dumps, loads
 log = Logger()
 
 JSON = b"application/json"
+#: Reason phrases twisted.web does not know.
+_REASONS = {421: b"Misdirected Request", 429: b"Too Many Requests",
+            431: b"Request Header Fields Too Large", 507: b"Insufficient Storage"}
 _STATUS = [
     (errors.NotFound, 404), (errors.Conflict, 409), (errors.Invalid, 400),
     (errors.TooLarge, 413), (errors.Unauthorized, 401), (errors.Forbidden, 403),
@@ -50,7 +54,7 @@ def json_response(request: Any, obj: Any, status: int = 200,
     """
     Set the status, C{Content-Type: application/json} and extra headers; return the body bytes.
     """
-    request.setResponseCode(status)
+    request.setResponseCode(status, _REASONS.get(status))
     request.setHeader(b"content-type", JSON)
     if headers:
         for name, value in headers.items():
@@ -189,67 +193,6 @@ def arg_list(request: Any, name: str) -> list[str]:
     return [value.decode("utf-8", "replace") for value in request.args.get(name.encode("ascii"), [])]
 
 
-class SentryRequest(Request):
-    """
-    A request whose body is bounded on the wire: past the site's C{max_request_body} the rest
-    is read and dropped, and the route answers 413 instead of buffering gigabytes.
-    """
-
-    defaultContentType = JSON
-    body_too_large = False
-    #: Whether the client went away before the answer was finished.
-    gone = False
-    _received = 0
-
-    def connectionLost(self, reason: Any) -> None:
-        self.gone = True
-        super().connectionLost(reason)
-
-    def _limit(self) -> int:
-        site = getattr(self.channel, "site", None)
-        return getattr(site, "max_request_body", 20 * 1024 * 1024)
-
-    def gotLength(self, length: int | None) -> None:
-        if length is not None and length > self._limit():
-            self.body_too_large = True
-            self.content = BytesIO()
-            return
-        super().gotLength(length)
-
-    def handleContentChunk(self, data: bytes) -> None:
-        if self.body_too_large:
-            return
-        self._received += len(data)
-        if self._received > self._limit():
-            self.body_too_large = True
-            self.content.close()
-            self.content = BytesIO()
-            return
-        self.content.write(data)
-
-
-class SentrySite(Site):
-    """
-    The HTTP site: JSON by default, no tracebacks, bounded bodies, idle connections closed.
-    """
-
-    requestFactory = SentryRequest
-    displayTracebacks = False
-
-    def __init__(self, resource: IResource, max_request_body: int, timeout: float = 60,
-                 access_log: bool = False, **kwargs: Any) -> None:
-        # Form bodies are not parsed into request.args: no Sentry route takes one, multipart
-        # uploads need their file names (which that parser drops), and parsing Content-Type
-        # through the email package on every request was a quarter of the ingest path.
-        super().__init__(resource, timeout=timeout, parsePOSTFormSubmission=False, **kwargs)
-        self.max_request_body = max_request_body
-        self._access_log = access_log
-
-    def log(self, request: Any) -> None:
-        if self._access_log:
-            super().log(request)
-
-
 @implementer(IResource)
 class Root(Resource):
     """
@@ -360,9 +303,3 @@ def _stopping(request: Any) -> bytes:
         channel.persistent = False
     return json_response(request, {"detail": "The server is stopping; try again later"}, 503,
                          {b"connection": b"close", b"retry-after": b"1"})
-
-
-def make_site(root: Root, max_request_body: int, access_log: bool = False,
-              idle_timeout: float = 60) -> SentrySite:
-    return SentrySite(root, max_request_body=max_request_body, access_log=access_log,
-                      timeout=idle_timeout)
