@@ -52,13 +52,17 @@ def make_store(**kwargs):
 def test_max_events_evicts_and_counts():
     store = make_store(max_events=3)
     project = store.directory.project_by_id(1)
-    for n in range(5):
-        payload = {"message": f"m{n}"}
+    for message in ("kept", "gone", "kept", "m3", "m4"):
+        payload = {"message": message}
         ingest(store, payload, project.id, json.dumps(payload).encode())
-    assert [e.message for e in store.events()] == ["m2", "m3", "m4"]
+    assert [e.message for e in store.events()] == ["kept", "m3", "m4"]
     assert store.evicted == 2
-    # Issues keep their counts when old events are evicted, as Sentry's do after retention.
-    assert sum(issue.times_seen for issue in store.issues([project])) == 5
+    # An issue keeps its count when old events are evicted, as Sentry's do after retention;
+    # one whose events are all gone goes with them.
+    issues = {issue.title: issue.times_seen for issue in store.issues([project])}
+    assert issues == {"kept": 2, "m3": 1, "m4": 1}
+    assert [issue.title for issue in store.issues_in_order([project], "new")] == \
+        ["m4", "m3", "kept"]
 
 
 def test_seed_with_extra_entries():

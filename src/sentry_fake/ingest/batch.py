@@ -12,6 +12,7 @@ from .. import ids
 from ..errors import IngestRejected, NotFound
 from ..interfaces import IDirectory, IStore
 from ..store.grouping import grouping_hash
+from ..store.limits import Limits
 from ..store.models import Event
 from ..store.normalize import build_event
 from ..store.records import CheckInSent, Ingested, ItemSent, KeyCreated, ProjectCreated
@@ -23,13 +24,18 @@ def _rejected(cause: str) -> IngestRejected:
 
 
 def ingest_target(directory: IDirectory, project_id: int, public_key: str | None,
-                  strict: bool, now: float) -> tuple[ProjectCreated | None, KeyCreated | None]:
+                  strict: bool, now: float, limits: Limits | None = None,
+                  ) -> tuple[ProjectCreated | None, KeyCreated | None]:
     """
-    Check the project an SDK sends to, and say what lenient mode creates for it.
+    Check the project an SDK sends to, and say what lenient mode creates for it: the project
+    (up to C{limits.first_use_projects} of them) and the key (up to
+    C{limits.first_use_keys} a project; past that, an unknown key is accepted, not kept).
 
     @return: the project to create (it is new) and the client key to create (it is new).
-    @raise IngestRejected: when C{strict}, the key does not open the project.
+    @raise IngestRejected: when C{strict}, the key does not open the project; when not, the
+        project is unknown and lenient mode has made as many as it makes.
     """
+    limits = limits or Limits()
     try:
         project = directory.project_by_id(project_id)
     except NotFound:
@@ -45,6 +51,10 @@ def ingest_target(directory: IDirectory, project_id: int, public_key: str | None
         return None, None
     fresh_key = public_key if public_key and key is None else None
     if project is None:
+        made = sum(1 for other in directory.projects_of() if other.first_use)
+        if made >= limits.first_use_projects:
+            raise _rejected(f"project {project_id} does not exist, and {made} projects were "
+                            "made on first use already: create it through the API")
         organization = directory.organizations()[0]
         teams = directory.teams_of(organization)
         slug = directory.free_slug(organization, f"project-{project_id}")
@@ -53,7 +63,7 @@ def ingest_target(directory: IDirectory, project_id: int, public_key: str | None
             name=slug, slug=slug, key_public=fresh_key,
             key_secret=ids.hex_token(16) if fresh_key else None, id=project_id)
         return created, None
-    if fresh_key:
+    if fresh_key and len(directory.keys_of(project)) < limits.first_use_keys:
         return None, KeyCreated(time=now, project_id=project_id, public=fresh_key,
                                 secret=ids.hex_token(16))
     return None, None
@@ -74,7 +84,7 @@ class IngestBatch:
         self.project_id = project_id
         self.client_ip = client_ip
         self._project, self._key = ingest_target(store.directory, project_id, public_key,
-                                                 strict, self.time)
+                                                 strict, self.time, store.limits)
         self._events: list[Event] = []
         self._check_ins: list[CheckInSent] = []
         self._items: list[ItemSent] = []

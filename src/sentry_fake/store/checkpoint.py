@@ -148,7 +148,7 @@ def restore_content(store: Any, seq: int, record: Ingested, index: ContentIndex)
             # Not kept, or a repeat of an id the record already had (the first one is kept).
             continue
         event.seq, event.issue_id = seq, found[1] or None
-        store._events.add(event)
+        store._keep_event(event)
     last = index.items.get(seq)
     if last is None:
         return

@@ -51,6 +51,7 @@ class Directory:
         #: Client keys by their public key (what SDKs present).
         self._keys: dict[str, ClientKey] = {}
         self._keys_by_id: dict[int, ClientKey] = {}
+        self._keys_by_project: dict[int, dict[str, ClientKey]] = {}
         #: The one person behind every token: a fake has no accounts to tell apart.
         self.me = User(id=1, name="parlel", email="parlel@example.com",
                        username="parlel@example.com", date_joined=now)
@@ -203,7 +204,7 @@ class Directory:
     # Client keys
 
     def keys_of(self, project: Project) -> list[ClientKey]:
-        return [key for key in self._keys.values() if key.project_id == project.id]
+        return list(self._keys_by_project.get(project.id, {}).values())
 
     def key(self, public_key: str) -> ClientKey | None:
         return self._keys.get(public_key)
@@ -236,13 +237,18 @@ class Directory:
         key = ClientKey(id=self._take_id("key"), project_id=project.id, public=public,
                         secret=secret, name=name,
                         date_created=self.now if now is None else now, rate_limit=rate_limit)
-        self._keys[public] = key
-        self._keys_by_id[key.id] = key
+        self._index_key(key)
         return key
+
+    def _index_key(self, key: ClientKey) -> None:
+        self._keys[key.public] = key
+        self._keys_by_id[key.id] = key
+        self._keys_by_project.setdefault(key.project_id, {})[key.public] = key
 
     def remove_key(self, key: ClientKey) -> None:
         del self._keys[key.public]
         self._keys_by_id.pop(key.id, None)
+        self._keys_by_project.get(key.project_id, {}).pop(key.public, None)
 
     # Users and actors: who an issue can be assigned to
 
@@ -310,8 +316,7 @@ class Directory:
         for project in converter.structure(state["projects"], list[Project]):
             directory._projects[project.id] = project
         for key in converter.structure(state["keys"], list[ClientKey]):
-            directory._keys[key.public] = key
-            directory._keys_by_id[key.id] = key
+            directory._index_key(key)
         directory._users = {user.id: user for user in
                            converter.structure(state["users"], list[User])}
         directory.me = directory._users[1]

@@ -58,6 +58,9 @@ class IssueBook:
     def __len__(self) -> int:
         return len(self._by_id)
 
+    def find(self, issue_id: int) -> Issue | None:
+        return self._by_id.get(issue_id)
+
     def get(self, issue_id: str | int) -> Issue:
         try:
             return self._by_id[int(issue_id)]

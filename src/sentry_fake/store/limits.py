@@ -23,3 +23,8 @@ class Limits:
     sessions: int = 100
     #: A management API request body.
     api_body: int = 20 * MiB
+    #: Projects lenient ingest creates on first use, at most; beyond, unknown ids are refused.
+    first_use_projects: int = 100
+    #: Client keys lenient ingest adds to a project on first use, at most; beyond, an unknown
+    #: key is still accepted, only not kept.
+    first_use_keys: int = 100

@@ -54,6 +54,8 @@ class Project:
     #: The last short id handed to an issue of this project (Sentry counts per project from 1).
     short_id_counter: int = 0
     environments: set[str] = attrs.Factory(set)
+    #: Made by lenient ingest, because an SDK sent to its id before anyone created it.
+    first_use: bool = False
 
 
 @attrs.define(eq=False)

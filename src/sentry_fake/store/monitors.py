@@ -36,6 +36,8 @@ ENVIRONMENT_LENGTH = 64
 DEFAULT_ENVIRONMENT = "production"
 #: The longest a check-in may say it ran, in seconds (a year; and never infinite or NaN).
 MAX_DURATION = 365 * 86400
+#: Check-ins kept per monitor, the newest (Sentry keeps 90 days of them).
+MAX_CHECK_INS = 1000
 
 _NOT_SLUG = re.compile(r"[^\w\s-]")
 _DASHES = re.compile(r"[-\s]+")
@@ -300,6 +302,10 @@ class MonitorBook:
             trace_id=checked["trace_id"])
         monitor.check_ins.append(check_in)
         self._check_ins[guid] = check_in
+        if len(monitor.check_ins) > MAX_CHECK_INS:
+            for old in monitor.check_ins[:-MAX_CHECK_INS]:
+                self._check_ins.pop(old.id, None)
+            del monitor.check_ins[:-MAX_CHECK_INS]
         return check_in
 
     def of_organization(self, organization_id: int,

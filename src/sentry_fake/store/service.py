@@ -132,6 +132,19 @@ class StoreService(Service, Writes):
         finally:
             self.journal = journal
 
+    def _keep_event(self, event: Event) -> None:
+        """
+        Add an event to the log; an issue whose last event it evicts goes with it, as issues
+        go with their events at the end of Sentry's retention.
+        """
+        oldest = self._events.add(event)
+        if oldest is not None and oldest.issue_id is not None and \
+                not len(self._events.facet("issue", oldest.issue_id)):
+            issue = self.issue_book.find(oldest.issue_id)
+            if issue is not None:
+                self.issue_book.remove(issue)
+                self._facts.forget(issue.id)
+
     # IEventLog
 
     @property

@@ -104,7 +104,7 @@ class Writes:
             if event.release:
                 self.releases.event_seen(project, event.release, event.received,
                                          new_issue=issue.times_seen == 1)
-        self._events.add(event)
+        self._keep_event(event)
         self._stored(event)
         return event
 
@@ -143,6 +143,7 @@ class Writes:
         project = directory.add_project(directory.organization(record.organization_id), team,
                                         record.name, slug=record.slug, platform=record.platform,
                                         id=record.id, now=record.time)
+        project.first_use = record.id is not None
         if record.key_public is not None and record.key_secret is not None:
             directory.add_key(project, public=record.key_public, secret=record.key_secret,
                               now=record.time)
