@@ -100,7 +100,7 @@ class Answer:
 
 @pytest.fixture
 def api(client) -> Client:
-    return Client(client, "http://testserver")
+    return Client(client, "http://localhost")
 
 
 @pytest_twisted.async_yield_fixture

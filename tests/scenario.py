@@ -169,7 +169,7 @@ class Harness:
         self.store.startService()
         self.journal.startService()
         root = build_root(self.store, self.settings, clock)
-        self.api = Client(StubTreq(root), "http://testserver")
+        self.api = Client(StubTreq(root), "http://localhost")
 
     def stop(self) -> None:
         self.journal.stopService()

@@ -123,3 +123,25 @@ def test_socket_activation(tmp_path):
             process.wait(20)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+def test_a_port_in_use_is_one_line_not_a_traceback(tmp_path):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = subprocess.run([TWISTD, "--nodaemon", "--pidfile=", "sentry-fake", "--listen",
+                               f"tcp:{port}:interface=127.0.0.1"], capture_output=True,
+                              text=True, timeout=30, cwd=tmp_path)
+    output = done.stdout + done.stderr
+    assert done.returncode == 1
+    assert f"sentry-fake: Couldn't listen on 127.0.0.1:{port}" in output
+    assert "Traceback" not in output and "File \"" not in output
+
+
+def test_version():
+    from sentry_fake import __version__
+
+    done = subprocess.run([TWISTD, "sentry-fake", "--version"], capture_output=True, text=True,
+                          timeout=30)
+    assert (done.returncode, done.stdout.strip()) == (0, f"sentry-fake {__version__}")

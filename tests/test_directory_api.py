@@ -132,7 +132,7 @@ async def test_a_new_key_opens_strict_ingest(store):
     from conftest import Client
     from sentry_fake.application import Settings, build_root
 
-    api = Client(StubTreq(build_root(store, Settings(strict_ingest=True))), "http://t")
+    api = Client(StubTreq(build_root(store, Settings(strict_ingest=True))), "http://localhost")
     key = (await api.request("POST", "/api/0/projects/parlel/parlel/keys/", json_body={})).json()
     body = b'{}\n{"type":"event"}\n{"message":"strict"}'
     ok = await api.request("POST", "/api/1/envelope/", body=body, token=None,

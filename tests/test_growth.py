@@ -22,7 +22,7 @@ def client_over(settings: Settings):
     clock.advance(1_795_000_000)
     store = StoreService(clock, seed=settings.seed, max_events=settings.max_events,
                          limits=settings.limits)
-    return store, Client(StubTreq(build_root(store, settings, clock)), "http://testserver")
+    return store, Client(StubTreq(build_root(store, settings, clock)), "http://localhost")
 
 
 async def store_event(api, project_id, message, key="parlel"):

@@ -171,7 +171,7 @@ async def test_strict_ingest_checks_the_key(store, strict_key, status):
     from conftest import Client
     from sentry_fake.application import Settings, build_root
 
-    api = Client(StubTreq(build_root(store, Settings(strict_ingest=True))), "http://testserver")
+    api = Client(StubTreq(build_root(store, Settings(strict_ingest=True))), "http://localhost")
     headers = {"X-Sentry-Auth": f"Sentry sentry_key={strict_key}, sentry_version=7"}
     answer = await post(api, "/api/1/envelope/", envelope(event_item()), headers)
     assert answer.code == status, answer

@@ -23,7 +23,7 @@ async def test_metadata_and_health(api):
     health = await api.request("GET", "/health", token=None)
     assert (health.code, health.json()) == (200, {"status": "ok"})
     meta = (await api.request("GET", "/", token=None)).json()
-    assert meta["service"] == "sentry" and meta["dsn"] == "http://parlel@testserver/1"
+    assert meta["service"] == "sentry" and meta["dsn"] == "http://parlel@localhost/1"
     assert (meta["organization"], meta["project"], meta["events"]) == ("parlel", "parlel", 0)
 
 

@@ -188,7 +188,7 @@ async def test_walking_250_issues_by_the_link_header(api, store):
         match = re.search(r'<([^>]+)>; rel="next"; results="(true|false)"; cursor="([^"]+)"', link)
         if match.group(2) == "false":
             break
-        path = match.group(1).removeprefix("http://testserver")
+        path = match.group(1).removeprefix("http://localhost")
     assert pages == 3 and len(seen) == 250 and len(set(seen)) == 250
 
 

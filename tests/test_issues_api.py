@@ -47,7 +47,7 @@ async def test_events_group_into_issues(api, store, clock):
     assert divide["status"] == "unresolved" and divide["substatus"] == "new"
     assert divide["project"]["slug"] == "parlel"
     assert sum(count for _, count in divide["stats"]["24h"]) == 2
-    assert divide["permalink"] == f"http://testserver/organizations/parlel/issues/{divide['id']}/"
+    assert divide["permalink"] == f"http://localhost/organizations/parlel/issues/{divide['id']}/"
     message = next(i for i in issues if i["type"] == "default")
     assert (message["title"], message["level"], message["metadata"]) == \
         ("hello world", "warning", {"title": "hello world"})

@@ -73,7 +73,7 @@ async def test_bad_input_gets_json_errors_and_the_server_keeps_serving():
             assert response.headers.getRawHeaders("content-type") == ["application/json"]
             assert "detail" in await response.json()
         # A chunked body over the limit is refused too, though no length announced it.
-        request = (b"POST /api/1/envelope/?sentry_key=parlel HTTP/1.1\r\nHost: x\r\n"
+        request = (b"POST /api/1/envelope/?sentry_key=parlel HTTP/1.1\r\nHost: localhost\r\n"
                    b"Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
                    + chunked(b"{}\n" + b"y" * 6000, 1000))
         answer = await deferToThread(raw_http, running.port, request)
@@ -99,11 +99,11 @@ async def test_idle_and_slow_connections_are_closed():
 
     try:
         assert await deferToThread(hold_open, b"") == b""
-        half = await deferToThread(hold_open, b"POST /api/1/envelope/ HTTP/1.1\r\nHost: x\r\n"
+        half = await deferToThread(hold_open, b"POST /api/1/envelope/ HTTP/1.1\r\nHost: localhost\r\n"
                                               b"Content-Length: 1000\r\n\r\n{}")
         assert b" 200 " not in half
         health = await deferToThread(raw_http, running.port,
-                                     b"GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+                                     b"GET /health HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
         assert health.startswith(b"HTTP/1.1 200")
     finally:
         await running.stop()

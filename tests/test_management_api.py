@@ -109,6 +109,6 @@ async def test_configured_tokens_are_the_only_ones(store):
     from conftest import Client
     from sentry_fake.application import Settings, build_root
 
-    api = Client(StubTreq(build_root(store, Settings(auth_tokens=("good",)))), "http://t")
+    api = Client(StubTreq(build_root(store, Settings(auth_tokens=("good",)))), "http://localhost")
     assert (await api.request("GET", "/api/0/organizations/", token="good")).code == 200
     assert (await api.request("GET", "/api/0/organizations/", token="bad")).code == 401

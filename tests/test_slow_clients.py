@@ -55,14 +55,14 @@ async def strict_server():
 
 
 @pytest.mark.parametrize("name, head, status", [
-    ("request line", b"GET /" + b"a" * 9000 + b" HTTP/1.1\r\nHost: x\r\n\r\n", 414),
+    ("request line", b"GET /" + b"a" * 9000 + b" HTTP/1.1\r\nHost: localhost\r\n\r\n", 414),
     ("endless request line", b"GET /" + b"a" * 20000, 414),
-    ("header line", b"GET / HTTP/1.1\r\nHost: x\r\nX-Big: " + b"b" * 17000 + b"\r\n\r\n", 431),
+    ("header line", b"GET / HTTP/1.1\r\nHost: localhost\r\nX-Big: " + b"b" * 17000 + b"\r\n\r\n", 431),
     ("header fields", b"GET / HTTP/1.1\r\n" + b"".join(b"X-%d: v\r\n" % n for n in range(101))
      + b"\r\n", 431),
     ("header section", b"GET / HTTP/1.1\r\n" + b"".join(b"X-%d: %s\r\n" % (n, b"v" * 900)
                                                          for n in range(20)) + b"\r\n", 431),
-    ("declared body", b"POST /api/1/envelope/ HTTP/1.1\r\nHost: x\r\nContent-Length: "
+    ("declared body", b"POST /api/1/envelope/ HTTP/1.1\r\nHost: localhost\r\nContent-Length: "
      + str(10 * 2**30).encode() + b"\r\n\r\n", 413),
 ])
 @pytest_twisted.ensureDeferred
@@ -74,7 +74,7 @@ async def test_an_oversize_head_or_body_is_answered_not_dropped(server, name, he
     assert json.loads(body)["detail"]
     # Answered at once: the 10 GB body is never waited for.
     assert time.monotonic() - started < 3
-    assert (await deferToThread(exchange, server.port, b"GET /health HTTP/1.1\r\nHost: x\r\n"
+    assert (await deferToThread(exchange, server.port, b"GET /health HTTP/1.1\r\nHost: localhost\r\n"
                                 b"Connection: close\r\n\r\n"))[0] == 200
 
 
@@ -91,8 +91,8 @@ def _dribble(port: int, data: bytes, pause: float, results: list) -> None:
 
 
 @pytest.mark.parametrize("what, data", [
-    ("head", b"POST /api/1/envelope/ HTTP/1.1\r\nHost: x\r\nX-Sentry-Auth: Sentry sentry_key=k"),
-    ("body", b"POST /api/1/envelope/ HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n"),
+    ("head", b"POST /api/1/envelope/ HTTP/1.1\r\nHost: localhost\r\nX-Sentry-Auth: Sentry sentry_key=k"),
+    ("body", b"POST /api/1/envelope/ HTTP/1.1\r\nHost: localhost\r\nContent-Length: 100000\r\n\r\n"),
 ])
 @pytest_twisted.ensureDeferred
 async def test_a_client_that_sends_a_byte_at_a_time_is_cut_off(strict_server, what, data):
@@ -105,7 +105,7 @@ async def test_a_client_that_sends_a_byte_at_a_time_is_cut_off(strict_server, wh
     for _ in range(3):
         started = time.monotonic()
         code, _, _ = await deferToThread(exchange, strict_server.port,
-                                         b"GET /health HTTP/1.1\r\nHost: x\r\nConnection: close"
+                                         b"GET /health HTTP/1.1\r\nHost: localhost\r\nConnection: close"
                                          b"\r\n\r\n")
         assert code == 200 and time.monotonic() - started < 0.5
     await dribbling
@@ -121,7 +121,7 @@ async def test_a_fault_429_says_too_many_requests(live_api):
     raw = await deferToThread(
         lambda: socket.create_connection(("127.0.0.1", int(live_api.base.rsplit(":", 1)[1]))))
     try:
-        raw.sendall(b"POST /api/1/envelope/ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+        raw.sendall(b"POST /api/1/envelope/ HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n"
                     b"X-Sentry-Auth: Sentry sentry_key=parlel\r\nContent-Length: %d\r\n\r\n%s"
                     % (len(ENVELOPE), ENVELOPE))
         data = await deferToThread(raw.recv, 4096)

@@ -106,3 +106,10 @@ def test_make_service_with_a_data_dir_journals_after_the_store(tmp_path):
     journal = service.getServiceNamed("journal")
     assert children[:2] == [service.getServiceNamed("store"), journal]
     assert isinstance(journal, JournalService) and journal.durable
+
+
+@pytest.mark.parametrize("description", ["tcp:99999", "tcp:port=70000:interface=127.0.0.1",
+                                         "tcp6:-1"])
+def test_a_port_out_of_range_is_a_usage_error(description):
+    with pytest.raises(UsageError, match="the port must be 0 to 65535"):
+        parse("--listen", description)

@@ -26,10 +26,12 @@ from twisted.application import strports
 from twisted.application.internet import StreamServerEndpointService
 from twisted.application.service import MultiService, Service
 from twisted.internet.defer import Deferred, ensureDeferred, maybeDeferred
+from twisted.internet.error import CannotListenError
 from twisted.internet.interfaces import IStreamServerEndpoint
 from twisted.internet.task import deferLater
 
 from .heap import HeapFreezer
+from .hosts import HostCheck
 from .http import Root
 from .ingest.surface import Ingest
 from .inspection.surface import Inspection
@@ -69,6 +71,10 @@ class Settings:
     notify: bool = False
     #: Seconds a stop waits for the requests in flight.
     drain_timeout: float = 10
+    #: The base URL handed out (DSNs, permalinks, links) instead of the request's own.
+    public_url: str | None = None
+    #: Hosts answered besides loopback and the public URL's (C{"*"}: any); see L{hosts}.
+    allowed_hosts: Sequence[str] = ()
 
 
 class Server(MultiService):
@@ -77,6 +83,13 @@ class Server(MultiService):
     in reverse order, each stop finished before the next begins (L{MultiService} alone stops
     them all at once).
     """
+
+    def privilegedStartService(self) -> None:
+        try:
+            super().privilegedStartService()
+        except CannotListenError as error:
+            # What twistd would show as a traceback: a port in use, say.
+            raise SystemExit(f"sentry-fake: {error}")
 
     def stopService(self) -> Deferred[None]:
         Service.stopService(self)
@@ -127,6 +140,8 @@ def build_root(store: StoreService, settings: Settings, clock: Any = None) -> Ro
     return Root(
         ingest=ingest, management=management,
         inspection=Inspection(store, clock=clock, faults=ingest.faults),
+        hosts=HostCheck.for_server(settings.listen, settings.public_url, settings.allowed_hosts),
+        public_url=settings.public_url,
     )
 
 

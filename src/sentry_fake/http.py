@@ -22,6 +22,7 @@ from werkzeug.exceptions import MethodNotAllowed, NotFound as RouteNotFound
 from zope.interface import implementer
 
 from . import errors
+from .hosts import HostCheck
 from .jsoncodec import dumps, loads
 
 log = Logger()
@@ -166,8 +167,12 @@ def request_body(request: Any) -> bytes:
 
 def base_url(request: Any) -> str:
     """
-    The scheme, host and port the client used to reach us, for permalinks and DSNs.
+    The scheme, host and port the client used to reach us, for permalinks and DSNs: the
+    C{--public-url} when the server has one (the root notes it on each request).
     """
+    public = getattr(request, "public_url", None)
+    if public:
+        return public
     host = request.getHeader(b"host")
     scheme = "https" if request.isSecure() else "http"
     if host:
@@ -205,7 +210,8 @@ class Root(Resource):
 
     isLeaf = True
 
-    def __init__(self, ingest: Any, management: Any, inspection: Any) -> None:
+    def __init__(self, ingest: Any, management: Any, inspection: Any,
+                 hosts: HostCheck | None = None, public_url: str | None = None) -> None:
         """
         @param management: the management surface, or a function that builds it: the REST API
             is the largest surface and the last a starting server needs, so it can be built
@@ -218,6 +224,8 @@ class Root(Resource):
         self.inspection = inspection
         self._management_resource: Any = None
         self._inspection = inspection.resource()
+        self._hosts = hosts if hosts is not None else HostCheck(enabled=False)
+        self._public_url = public_url.rstrip("/") if public_url else None
         self._closed = False
         self._in_flight = 0
         self._drained: list[Deferred[None]] = []
@@ -228,6 +236,11 @@ class Root(Resource):
         path = request.path
         if b"%" in path and not _utf8_path(path):
             return json_response(request, {"detail": "Non-UTF-8 encoding in URL."}, 400)
+        host = request.getHeader(b"host")
+        if not self._hosts.allows(host):
+            return _misdirected(request, host)
+        if self._public_url:
+            request.public_url = self._public_url
         if path.startswith(b"/api/"):
             if path.startswith(b"/api/0/") or path == b"/api/0":
                 result = self._management().render(request)
@@ -295,6 +308,14 @@ def _utf8_path(path: bytes) -> bool:
     except UnicodeDecodeError:
         return False
     return True
+
+
+def _misdirected(request: Any, host: bytes) -> bytes:
+    name = host.decode("latin-1")
+    return json_response(request, {"detail": (
+        f"This server does not answer for the host {name!r} (a web page may be trying to "
+        f"reach it under another name); start it with --allowed-host {name.rpartition(':')[0] or name} "
+        "or --public-url to accept it")}, 421)
 
 
 def _stopping(request: Any) -> bytes:

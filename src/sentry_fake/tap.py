@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import os
 import re
+from urllib.parse import urlsplit
 
 from twisted.python import usage
 
+from . import __version__
 from .application import DEFAULT_LISTEN, Settings, build_service
 from .errors import Invalid, SentryFakeError
 from .persistence.database import DataDirError, check_data_dir
@@ -26,6 +28,24 @@ _TRUE = {"1", "true", "yes", "on"}
 def _env(name: str) -> str | None:
     value = os.environ.get("SENTRY_FAKE_" + name)
     return value if value not in (None, "") else None
+
+
+def _tcp_port(description: str) -> int | None:
+    """
+    The port of a C{tcp:}, C{tcp6:} or C{ssl:} endpoint description, if it names one.
+    """
+    kind, _, rest = description.partition(":")
+    if kind.lower() not in ("tcp", "tcp6", "ssl"):
+        return None
+    for position, part in enumerate(re.split(r"(?<!\\):", rest)):
+        name, equals, value = part.partition("=")
+        text = value if equals and name == "port" else part if position == 0 and not equals else None
+        if text is not None:
+            try:
+                return int(text)
+            except ValueError:
+                return None
+    return None
 
 
 class Options(usage.Options):
@@ -47,6 +67,10 @@ class Options(usage.Options):
         ["data-dir", None, None, "Keep state on disk in DIR [SENTRY_FAKE_DATA_DIR]."],
         ["max-events", None, str(DEFAULT_MAX_EVENTS),
          "Keep at most N events; the oldest are evicted beyond it [SENTRY_FAKE_MAX_EVENTS]."],
+        ["public-url", None, None,
+         "The base URL to hand out (DSNs, permalinks, links) when clients reach the server "
+         "through a proxy, TLS or a port mapping; its host is answered too "
+         "[SENTRY_FAKE_PUBLIC_URL]."],
     ]
     optFlags = [
         ["strict-ingest", None,
@@ -61,7 +85,9 @@ class Options(usage.Options):
         super().__init__()
         self["listen"] = []
         self["auth-token"] = []
-        for name in ("org", "team", "project", "public-key", "seed", "data-dir", "max-events"):
+        self["allowed-host"] = []
+        for name in ("org", "team", "project", "public-key", "seed", "data-dir", "max-events",
+                     "public-url"):
             value = _env(name.upper().replace("-", "_"))
             if value is not None:
                 self[name] = value
@@ -82,6 +108,21 @@ class Options(usage.Options):
         """
         self.opt_listen(description)
 
+    def opt_version(self) -> None:
+        """
+        Print sentry-fake's version and exit.
+        """
+        print(f"sentry-fake {__version__}")
+        raise SystemExit(0)
+
+    def opt_allowed_host(self, host: str) -> None:
+        """
+        Answer requests naming this host too, besides loopback names and the public URL's; repeatable; "*" for any host (default: none when listening on loopback only, any otherwise) [SENTRY_FAKE_ALLOWED_HOST, space- or comma-separated].
+        """
+        if not host.strip():
+            raise usage.UsageError("--allowed-host must not be empty")
+        self["allowed-host"].append(host.strip())
+
     def opt_auth_token(self, token: str) -> None:
         """
         Accept only this Bearer token on the management API; repeatable (default: any non-empty token) [SENTRY_FAKE_AUTH_TOKEN, space- or comma-separated].
@@ -96,6 +137,16 @@ class Options(usage.Options):
         if not self["auth-token"]:
             self["auth-token"] = re.split(r"[\s,]+", _env("AUTH_TOKEN") or "")
             self["auth-token"] = [token for token in self["auth-token"] if token]
+        if not self["allowed-host"]:
+            self["allowed-host"] = [host for host in re.split(r"[\s,]+", _env("ALLOWED_HOST") or "")
+                                    if host]
+        if self["public-url"]:
+            parts = urlsplit(self["public-url"])
+            if parts.scheme not in ("http", "https") or not parts.netloc or \
+                    parts.path not in ("", "/") or parts.query or parts.fragment:
+                raise usage.UsageError("--public-url must be an http or https URL with no path, "
+                                       f"like https://sentry.example:8443: {self['public-url']!r}")
+            self["public-url"] = f"{parts.scheme}://{parts.netloc}"
         for name in ("org", "team", "project"):
             if not _SLUG.match(self[name] or ""):
                 raise usage.UsageError(
@@ -145,6 +196,9 @@ class Options(usage.Options):
                 serverFromString(reactor, description)
             except (ValueError, TypeError, KeyError) as error:
                 raise usage.UsageError(f"--listen {description!r}: {error}")
+            port = _tcp_port(description)
+            if port is not None and not 0 <= port <= 65535:
+                raise usage.UsageError(f"--listen {description!r}: the port must be 0 to 65535")
 
     def seed(self) -> Seed:
         return Seed(organization=self["org"], team=self["team"], project=self["project"],
@@ -157,6 +211,7 @@ class Options(usage.Options):
             max_events=self["max-events"], strict_ingest=bool(self["strict-ingest"]),
             access_log=bool(self["access-log"]), freeze_heap=True, notify=True,
             data_dir=self["data-dir"] or None, durable=bool(self["fsync"]),
+            public_url=self["public-url"] or None, allowed_hosts=tuple(self["allowed-host"]),
         )
 
 

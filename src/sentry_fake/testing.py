@@ -130,7 +130,10 @@ async def start_server(reactor: Any, settings: Settings | None = None,
     Start the whole service tree in C{reactor} on a free port of C{interface}.
     """
     settings = settings or Settings()
-    recorder = _PortRecorder(serverFromString(reactor, f"tcp:0:interface={interface}"))
+    description = f"tcp:0:interface={interface}"
+    # What it listens on decides which Host names it answers (see sentry_fake.hosts).
+    settings = attrs.evolve(settings, listen=(description,))
+    recorder = _PortRecorder(serverFromString(reactor, description))
     service = build_service(reactor, settings, endpoints=[recorder])
     service.startService()
     port = await recorder.listening
