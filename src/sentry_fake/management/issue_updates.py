@@ -48,7 +48,7 @@ def parse_change(body: Any, resolve_actor: Any) -> tuple[IssueChange, dict[str, 
     if body.get("snoozeDuration") is not None:
         flat_ignore["ignoreDuration"] = body["snoozeDuration"]
     if status is not UNSET:
-        if status not in _STATUSES:
+        if not isinstance(status, str) or status not in _STATUSES:
             errors["status"] = [f'"{status}" is not a valid choice.']
         else:
             merged = dict(details or {}) if details is not UNSET else {}
@@ -75,7 +75,7 @@ def parse_change(body: Any, resolve_actor: Any) -> tuple[IssueChange, dict[str, 
                 answer["inbox"] = False
     substatus = body.get("substatus", UNSET)
     if substatus is not UNSET:
-        if substatus not in _SUBSTATUSES:
+        if not (substatus is None or isinstance(substatus, str)) or substatus not in _SUBSTATUSES:
             errors["substatus"] = [f'"{substatus}" is not a valid choice.']
         else:
             fields["substatus"] = substatus
@@ -95,7 +95,8 @@ def parse_change(body: Any, resolve_actor: Any) -> tuple[IssueChange, dict[str, 
                 fields[attribute] = body[name]
                 answer[name] = body[name]
     if "priority" in body:
-        if body["priority"] not in ("low", "medium", "high"):
+        if not isinstance(body["priority"], str) or body["priority"] not in ("low", "medium",
+                                                                              "high"):
             errors["priority"] = [f'"{body["priority"]}" is not a valid choice.']
         else:
             fields["priority"] = body["priority"]
