@@ -65,6 +65,7 @@ class JournalService(Service):
     def startService(self) -> None:
         super().startService()
         self.database = Database(self.path, self.durable)
+        self.store.track_changes()
         self._load(self.database)
         self.store.journal = self
         if self.database.rows == 0 and self.database.checkpoint_seq == 0:

@@ -45,13 +45,18 @@ class IssueBook:
     Every issue, findable by id, by project and by (project, hash).
     """
 
-    def __init__(self) -> None:
+    def __init__(self, track_changes: bool = False) -> None:
+        """
+        @param track_changes: note which issues change and go (for a journal's checkpoints;
+            memory only has no use for it).
+        """
         self._by_id: dict[int, Issue] = {}
         self._by_hash: dict[tuple[int, str], Issue] = {}
         self._by_project: dict[int, dict[int, Issue]] = {}
         self._orders: dict[int, ProjectOrder] = {}
         self._next_id = 1
         #: Issues changed (and removed) since the journal last took a checkpoint.
+        self.track_changes = track_changes
         self.changed: set[int] = set()
         self.removed: set[int] = set()
 
@@ -84,12 +89,14 @@ class IssueBook:
         """
         Note that an issue changed (so the next checkpoint writes it).
         """
-        self.changed.add(issue.id)
+        if self.track_changes:
+            self.changed.add(issue.id)
 
     def remove(self, issue: Issue) -> None:
         del self._by_id[issue.id]
-        self.changed.discard(issue.id)
-        self.removed.add(issue.id)
+        if self.track_changes:
+            self.changed.discard(issue.id)
+            self.removed.add(issue.id)
         for hash_ in issue.hashes:
             self._by_hash.pop((issue.project_id, hash_), None)
         self._by_project.get(issue.project_id, {}).pop(issue.id, None)
@@ -111,7 +118,7 @@ class IssueBook:
 
     @classmethod
     def load(cls, state: dict[str, Any], issues: Iterable[Issue]) -> "IssueBook":
-        book = cls()
+        book = cls(track_changes=True)
         for issue in issues:
             book._by_id[issue.id] = issue
             for hash_ in issue.hashes:
@@ -172,7 +179,8 @@ class IssueBook:
         bucket = int(event.received) // HOUR * HOUR
         issue.hourly[bucket] = issue.hourly.get(bucket, 0) + 1
         event.issue_id = issue.id
-        self.changed.add(issue.id)
+        if self.track_changes:
+            self.changed.add(issue.id)
         return issue
 
 

@@ -86,6 +86,8 @@ class StoreService(Service, Writes):
         #: The sequence number of the last change record applied.
         self.seq = 0
         self.journal: IJournal = MemoryOnly()
+        #: Whether a journal takes checkpoints of this store (see L{track_changes}).
+        self._tracking = False
         self._watchers: list[Any] = []
         self._start_over(self.seed, clock.seconds())
 
@@ -104,7 +106,7 @@ class StoreService(Service, Writes):
             key=_item_id, capacity=self.max_events, facets={"type": _item_type},
         )
         self._next_item = 1
-        self.issue_book = IssueBook()
+        self.issue_book = IssueBook(track_changes=self._tracking)
         self._facts = FactCache()
         self.releases = ReleaseBook()
         self.uploads = UploadBook()
@@ -120,6 +122,13 @@ class StoreService(Service, Writes):
                       project=self.seed.project, key=self.seed.public_key)
 
     # Replaying a journal (see sentry_fake.persistence)
+
+    def track_changes(self) -> None:
+        """
+        Note from now on which issues change, for the checkpoints of a journal.
+        """
+        self._tracking = True
+        self.issue_book.track_changes = True
 
     def replay(self, seq: int, record: Any) -> Any:
         """
