@@ -128,7 +128,6 @@ async def test_cors_preflight(api):
     (b'{}\n{"type":"event"}\n[1]\n', AUTH, 400, "must be a JSON object"),
     (b'{"event_id":"zz"}\n', AUTH, 400, "invalid event id"),
     (b'{}\n{"type":"event"}\n{}\n{"type":"event"}\n{}\n', AUTH, 400, "duplicate"),
-    (b'{}\n', {}, 401, "missing authorization information"),
     (b'{}\n', {"X-Sentry-Auth": "Sentry sentry_version=7"}, 401, "missing sentry_key"),
     (b"{}\n", dict(AUTH, **{"Content-Encoding": "gzip"}), 400, "bad gzip"),
     (b"{}\n", dict(AUTH, **{"Content-Encoding": "zstd"}), 400, "unsupported content encoding"),

@@ -139,7 +139,6 @@ async def test_certificate_reports(api, report, content_type, kind, title, culpr
      "invalid security report"),
     (REPORT_URL, json.dumps(REPORTING_BATCH[1:]).encode(),
      {"Content-Type": "application/reports+json"}, 400, "invalid security report type"),
-    ("/api/1/security/", CHROMIUM_REPORTS[0], CSP_TYPE, 401, "missing authorization information"),
     ("/api/1/nel/?sentry_key=parlel", b'{"type": "network-error"}',
      {"Content-Type": "application/reports+json"}, 400, "invalid JSON data"),
     ("/api/1/nel/?sentry_key=parlel", b"[]", {"Content-Type": "text/plain"}, 415,

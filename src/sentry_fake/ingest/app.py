@@ -86,11 +86,18 @@ class IngestBase:
         return request_auth(header(request, b"x-sentry-auth"), header(request, b"authorization"),
                             sentry_query(request) if request.args else {})
 
-    def required_auth(self, request: Any) -> Auth:
-        auth = self.auth(request)
+    def public_key(self, request: Any, auth: Auth | None = None) -> str | None:
+        """
+        The client key a request presents: C{None} when it presents none, which lenient mode
+        accepts into the project of the URL (the seed's own quick start posts so); strict mode
+        answers 401, as Sentry does.
+        """
+        auth = auth or self.auth(request)
         if auth is None:
-            raise Unauthorized("missing authorization information")
-        return auth
+            if self.strict:
+                raise Unauthorized("missing authorization information")
+            return None
+        return auth.public_key
 
     def batch(self, request: Any, project_id: int, public_key: str | None) -> IngestBatch:
         """

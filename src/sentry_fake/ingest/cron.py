@@ -57,8 +57,7 @@ class CronRoutes(IngestBase):
     @app.route("/api/<int:project_id>/cron/<monitor_slug>/", methods=["GET", "POST"],
                strict_slashes=False)
     def cron(self, request: Any, project_id: int, monitor_slug: str) -> bytes:
-        return self._check_in(request, project_id, monitor_slug,
-                              self.required_auth(request).public_key)
+        return self._check_in(request, project_id, monitor_slug, self.public_key(request))
 
     @app.route("/api/<int:project_id>/cron/<monitor_slug>/", methods=["OPTIONS"],
                strict_slashes=False)
@@ -71,7 +70,8 @@ class CronRoutes(IngestBase):
             request.setHeader(name, value)
         return b""
 
-    def _check_in(self, request: Any, project_id: int, slug: str, public_key: str) -> bytes:
+    def _check_in(self, request: Any, project_id: int, slug: str,
+                  public_key: str | None) -> bytes:
         content_type = (header(request, b"content-type") or "").strip().lower()
         if content_type.startswith("application/json"):
             body = self.body(request, self.store.limits.check_in)

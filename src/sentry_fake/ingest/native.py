@@ -104,7 +104,7 @@ class NativeRoutes(IngestBase):
         A minidump as the whole body, or as the C{upload_file_minidump} file of a form whose
         other files are attachments and whose plain fields are event fields.
         """
-        auth = self.required_auth(request)
+        public_key = self.public_key(request)
         limit = self.store.limits.attachment
         body = self.body(request, limit)
         if not body:
@@ -142,7 +142,7 @@ class NativeRoutes(IngestBase):
         write_placeholder(payload)
         apply_facts(payload, read_header(data))
 
-        batch = self.batch(request, project_id, auth.public_key)
+        batch = self.batch(request, project_id, public_key)
         event_id = self._store_crash(batch, payload, event_id)
         self._keep_file(batch, event_id, filename, "event.minidump", part_type, data)
         for part in extra:
@@ -196,13 +196,13 @@ class NativeRoutes(IngestBase):
         """
         Files for an event, sent before or after the event itself; answered C{201} with no body.
         """
-        auth = self.required_auth(request)
+        public_key = self.public_key(request)
         normalized = normalize_event_id(event_id)
         if normalized is None:
             raise Invalid("invalid event id", causes=[f"invalid event id {event_id!r}"])
         parts = form_parts(self.body(request, self.store.limits.attachment),
                            header(request, b"content-type"))
-        batch = self.batch(request, project_id, auth.public_key)
+        batch = self.batch(request, project_id, public_key)
         for part in parts:
             if part.filename is not None:
                 self._keep_file(batch, normalized, part.filename, "event.attachment",

@@ -12,12 +12,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..errors import Invalid, Unauthorized
+from ..errors import Invalid
 from ..http import APIError
 from ..interfaces import IDirectory, IWrites
 from ..jsoncodec import dumps, loads
 from .app import IngestBase, add_cors, app, header
-from .auth import Auth, request_auth
+from .auth import request_auth
 from .security import report_type, security_event
 
 SECURITY_TYPES = frozenset({
@@ -66,16 +66,14 @@ class ReportRoutes(IngestBase):
     roles = (IDirectory, IWrites)  # through self.batch(), an IngestBatch
 
 
-    def _report_auth(self, request: Any) -> Auth:
+    def _report_key(self, request: Any) -> str | None:
         # sentry_release and sentry_environment sit beside sentry_key but are not credentials.
         query = {name.decode("latin-1"): [v.decode("utf-8", "replace") for v in values]
                  for name, values in (request.args or {}).items()
                  if name.startswith(b"sentry_") and name not in _REPORT_PARAMS}
         auth = request_auth(header(request, b"x-sentry-auth"), header(request, b"authorization"),
                             query)
-        if auth is None:
-            raise Unauthorized("missing authorization information")
-        return auth
+        return self.public_key(request, auth)
 
     @app.route('/api/<int:project_id>/<any(security, "csp-report"):endpoint_name>/',
                methods=["POST"], strict_slashes=False)
@@ -84,7 +82,7 @@ class ReportRoutes(IngestBase):
         One report, or a Reporting API batch (a JSON array) whose C{csp-violation} reports
         each become an event; the other report types of a batch are skipped.
         """
-        auth = self._report_auth(request)
+        public_key = self._report_key(request)
         _media_type(request, SECURITY_TYPES)
         value = _json(self.body(request, self.store.limits.event))
         if isinstance(value, list):
@@ -98,7 +96,7 @@ class ReportRoutes(IngestBase):
         environment = _query(request, b"sentry_environment")
         origin = header(request, b"origin")
         payloads = [security_event(report, release, environment, origin) for report in reports]
-        batch = self.batch(request, project_id, auth.public_key)
+        batch = self.batch(request, project_id, public_key)
         for payload in payloads:
             batch.event(payload, dumps(payload))
         batch.commit()
@@ -109,12 +107,12 @@ class ReportRoutes(IngestBase):
         """
         A Reporting API batch of Network Error Logging reports.
         """
-        auth = self._report_auth(request)
+        public_key = self._report_key(request)
         _media_type(request, NEL_TYPES)
         value = _json(self.body(request, self.store.limits.event))
         if not isinstance(value, list):
             raise Invalid("invalid JSON data", causes=["expected a JSON array of reports"])
-        batch = self.batch(request, project_id, auth.public_key)
+        batch = self.batch(request, project_id, public_key)
         for report in value:
             payload = dumps(report)
             batch.item("nel", {"type": "nel", "length": len(payload),

@@ -11,7 +11,7 @@ from twisted.logger import Logger
 from twisted.web.server import NOT_DONE_YET
 from zope.interface import implementer
 
-from ..errors import Invalid, Unauthorized
+from ..errors import Invalid
 from ..faults import Fault, Faults
 from ..http import APIError
 from ..interfaces import IDirectory, IIngestSurface, IStore, IWrites
@@ -61,23 +61,22 @@ class EnvelopeRoutes(IngestBase):
         envelope = parse_envelope(self.body(request, self.store.limits.envelope))
         if auth is None:
             dsn = envelope.headers.get("dsn")
-            if not isinstance(dsn, str) or not dsn:
-                raise Unauthorized("missing authorization information")
-            auth = auth_from_dsn(dsn)
-        batch = self.batch(request, project_id, auth.public_key)
+            if isinstance(dsn, str) and dsn:
+                auth = auth_from_dsn(dsn)
+        batch = self.batch(request, project_id, self.public_key(request, auth))
         event_id = accept_envelope(batch, envelope, self.store.limits)
         batch.commit()
         return self.ok(request, event_id)
 
     @app.route(STORE_ROUTE, methods=["POST"], strict_slashes=False)
     def store_event(self, request: Any, project_id: int) -> bytes:
-        auth = self.required_auth(request)
+        public_key = self.public_key(request)
         limit = self.store.limits.event
         body = decode_legacy_store(self.body(request, limit), limit)
         if not body.strip():
             raise Invalid("empty request body")
         payload = decode_event(body)
-        batch = self.batch(request, project_id, auth.public_key)
+        batch = self.batch(request, project_id, public_key)
         item_type = "transaction" if payload.get("type") == "transaction" else "event"
         event = batch.event(payload, body, item_type)
         batch.item(item_type, {"type": item_type}, body, event.event_id)
@@ -86,8 +85,8 @@ class EnvelopeRoutes(IngestBase):
 
     @app.route("/api/store/", methods=["POST"], strict_slashes=False)
     def legacy_store(self, request: Any) -> bytes:
-        auth = self.required_auth(request)
-        key = self.store.directory.key(auth.public_key)
+        public_key = self.public_key(request)
+        key = self.store.directory.key(public_key) if public_key else None
         return self.store_event(request, key.project_id if key is not None else 1)
 
     @app.route('/api/<int:project_id>/<any(envelope, store, security, "csp-report", minidump, '
