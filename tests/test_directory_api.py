@@ -169,3 +169,20 @@ async def test_stats(api, store, clock):
                           ("since=9&until=1", "start must be before or equal to end")]:
         answer = await api.request("GET", f"/api/0/projects/parlel/parlel/stats/?{query}")
         assert (answer.code, answer.json()) == (400, {"detail": detail})
+
+
+@pytest_twisted.ensureDeferred
+async def test_posting_to_a_project_path_creates_it(api):
+    created = await api.request("POST", "/api/0/projects/parlel/checkout/", json_body={})
+    assert created.code == 201
+    assert (created.json()["slug"], created.json()["name"]) == ("checkout", "checkout")
+    again = await api.request("POST", "/api/0/projects/parlel/checkout/",
+                              json_body={"name": "Checkout"})
+    assert (again.code, again.json()) == (409, {"detail": "A project with this slug already exists."})
+    named = await api.request("POST", "/api/0/projects/parlel/web/",
+                              json_body={"name": "Web", "platform": "javascript"})
+    assert (named.json()["name"], named.json()["platform"]) == ("Web", "javascript")
+    bad = await api.request("POST", "/api/0/projects/parlel/Not%20A%20Slug/", json_body={})
+    assert bad.code == 400 and "slug" in bad.json()
+    detail = await api.request("GET", "/api/0/projects/parlel/checkout/")
+    assert detail.code == 200 and detail.json()["team"]["slug"] == "parlel"

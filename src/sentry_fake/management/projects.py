@@ -88,6 +88,26 @@ class ProjectRoutes:
         project = self._create_project(found, owner, name, slug, platform)
         return json_response(request, self._project_body(request, project), 201)
 
+    @app.route("/api/0/projects/<org>/<project>/", methods=["POST"])
+    @authenticated
+    def create_project_at(self, request: Any, org: str, project: str) -> bytes:
+        """
+        Create the project its path names (the seed's own API): the body's C{name} and
+        C{platform} are optional; C{409} when the slug is taken.
+        """
+        found = self.store.directory.organization(org)
+        body = read_json_body(request, self.store.limits.api_body) or {}
+        if not isinstance(body, dict):
+            raise Invalid(fields={"non_field_errors": ["Invalid data. Expected a dictionary."]})
+        if not _SLUG.match(project):
+            raise Invalid(fields={"slug": [_SLUG_MESSAGE]})
+        name, _, platform = _project_fields(dict(body, name=body.get("name") or project,
+                                                 slug=project))
+        teams = self.store.directory.teams_of(found)
+        created = self._create_project(found, teams[0] if teams else None, name, project,
+                                       platform)
+        return json_response(request, self._project_body(request, created), 201)
+
     @app.route("/api/0/projects/<org>/<project>/", methods=["GET"])
     @authenticated
     def project_detail(self, request: Any, org: str, project: str) -> bytes:
