@@ -18,8 +18,8 @@ from sentry_fake.inspection.surface import Inspection
 from sentry_fake.interfaces import (IDirectory, IEventLog, IIngestSurface, IInspectionSurface,
                                     IIssues, IJournal, IManagementSurface, IMonitors, IReleases,
                                     IStore, IUploads, IWrites)
-from sentry_fake.management import (events, issue_detail, issues, keys, monitors, organizations,
-                                    projects, releases, stats, teams, uploads)
+from sentry_fake.management import (events, issue_detail, issue_lookup, issues, keys, monitors,
+                                    organizations, projects, releases, stats, teams, uploads)
 from sentry_fake.management.surface import Management
 from sentry_fake.persistence.database import Database
 from sentry_fake.persistence.service import Closed, JournalService
@@ -36,7 +36,8 @@ BOOKS = {"directory": IDirectory, "releases": IReleases, "monitors": IMonitors,
 ROUTE_FAMILIES = [
     ingest_surface.EnvelopeRoutes, cron.CronRoutes, native.NativeRoutes, reports.ReportRoutes,
     open_sentry.OpenSentryRoutes, Inspection, events.EventRoutes,
-    issue_detail.IssueDetailRoutes, issues.IssueListRoutes, keys.KeyRoutes,
+    issue_detail.IssueDetailRoutes, issue_lookup.IssueLookup, issues.IssueListRoutes,
+    keys.KeyRoutes,
     monitors.MonitorRoutes, organizations.OrganizationRoutes, projects.ProjectRoutes,
     releases.ReleaseRoutes, stats.StatsRoutes, teams.TeamRoutes, uploads.UploadRoutes,
 ]

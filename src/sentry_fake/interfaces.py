@@ -171,6 +171,12 @@ class IIssues(Interface):
             C{freq}, C{user}), read from ordered indexes.
         """
 
+    def issue_by_short_id(project, counter):
+        """
+        @return: the project's issue whose short id has that counter (C{PARLEL-1A}: 42), or
+            C{None}.
+        """
+
     def issue_count():
         """
         @return: how many issues there are.

@@ -185,16 +185,8 @@ class EventRoutes:
             body = [event_shapes.list_entry(event, document(event)) for event in page]
         return json_response(request, body)
 
-    def _event_issue(self, org: str | None, issue_id: str) -> tuple[Issue, Organization]:
-        issue = self.store.issue(issue_id)
-        project = self.store.directory.project_by_id(issue.project_id)
-        organization = self.store.directory.organization(project.organization_id)
-        if org is not None and organization.id != self.store.directory.organization(org).id:
-            raise NotFound()
-        return issue, organization
-
     def _issue_event(self, request: Any, org: str | None, issue_id: str, event_id: str) -> bytes:
-        issue, _ = self._event_issue(org, issue_id)
+        issue, _ = self._issue_in(org, issue_id)
         facet = self.store.events(issue_id=issue.id)
         if event_id in ("latest", "recommended"):
             event = _first(reversed(facet), _event_filter(request, self.store.now(), False))
@@ -235,14 +227,14 @@ class EventRoutes:
     @app.route("/api/0/organizations/<org>/issues/<issue_id>/events/", methods=["GET"])
     @authenticated
     def list_org_issue_events(self, request: Any, org: str, issue_id: str) -> bytes:
-        issue, _ = self._event_issue(org, issue_id)
+        issue, _ = self._issue_in(org, issue_id)
         return self._event_list(request, self.store.events(issue_id=issue.id), errors_only=False)
 
     @app.route("/api/0/issues/<issue_id>/events/", methods=["GET"])
     @app.route("/api/0/groups/<issue_id>/events/", methods=["GET"])
     @authenticated
     def list_issue_events(self, request: Any, issue_id: str) -> bytes:
-        issue, _ = self._event_issue(None, issue_id)
+        issue, _ = self._issue_in(None, issue_id)
         return self._event_list(request, self.store.events(issue_id=issue.id), errors_only=False)
 
     @app.route("/api/0/organizations/<org>/issues/<issue_id>/events/<event_id>/", methods=["GET"])

@@ -33,14 +33,6 @@ class IssueDetailRoutes:
     #: The roles of the store these routes use (checked by tests/test_interfaces.py).
     roles = (IDirectory, IEventLog, IIssues, IWrites)
 
-    def _issue_in(self, org: str | None, issue_id: str) -> tuple[Issue, Organization]:
-        issue = self.store.issue(issue_id)
-        project = self.store.directory.project_by_id(issue.project_id)
-        organization = self.store.directory.organization(project.organization_id)
-        if org is not None and org not in (organization.slug, str(organization.id)):
-            raise NotFound()
-        return issue, organization
-
     def _detail(self, request: Any, issue: Issue, org: Organization) -> dict[str, Any]:
         project = self.store.directory.project_by_id(issue.project_id)
         now = self.store.now()

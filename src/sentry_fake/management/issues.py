@@ -8,7 +8,7 @@ from __future__ import annotations
 from itertools import islice
 from typing import Any, Iterable, Iterator
 
-from ..errors import Invalid
+from ..errors import Invalid, NotFound
 from ..http import arg, arg_list, base_url, json_response, read_json_body
 from ..interfaces import IDirectory, IIssues, IWrites
 from ..store import search
@@ -97,16 +97,10 @@ class IssueListRoutes:
         return [found] if found is not None else None
 
     def store_issue_by_short_id(self, org: Organization, short_id: str) -> Issue | None:
-        slug, sep, counter = short_id.rpartition("-")
-        number = serializers.base32_decode(counter) if sep and counter else None
-        if number is None:
+        try:
+            return self._issue_by_short_id(org, short_id)
+        except NotFound:
             return None
-        for project in self.store.directory.projects_of(org):
-            if project.slug.upper() == slug.upper():
-                for issue in self.store.issues([project]):
-                    if issue.short_id == number:
-                        return issue
-        return None
 
     def _serialize(self, request: Any, issues: list[Issue], stats_period: str | None,
                    org: Organization) -> list[dict[str, Any]]:

@@ -12,6 +12,7 @@ from ..interfaces import IManagementSurface, IStore
 from .app import app
 from .events import EventRoutes
 from .issue_detail import IssueDetailRoutes
+from .issue_lookup import IssueLookup
 from .issues import IssueListRoutes
 from .keys import KeyRoutes
 from .monitors import MonitorRoutes
@@ -26,7 +27,7 @@ from .uploads import UploadRoutes
 @implementer(IManagementSurface)
 class Management(OrganizationRoutes, ProjectRoutes, IssueListRoutes, IssueDetailRoutes,
                  ReleaseRoutes, EventRoutes, TeamRoutes, KeyRoutes, StatsRoutes,
-                 UploadRoutes, MonitorRoutes):
+                 UploadRoutes, MonitorRoutes, IssueLookup):
     """
     C{/api/0/...}: Bearer-authenticated, Sentry's shapes, status codes and pagination.
     """

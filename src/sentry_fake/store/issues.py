@@ -53,6 +53,7 @@ class IssueBook:
         self._by_id: dict[int, Issue] = {}
         self._by_hash: dict[tuple[int, str], Issue] = {}
         self._by_project: dict[int, dict[int, Issue]] = {}
+        self._by_short_id: dict[tuple[int, int], Issue] = {}
         self._orders: dict[int, ProjectOrder] = {}
         self._next_id = 1
         #: Issues changed (and removed) since the journal last took a checkpoint.
@@ -65,6 +66,12 @@ class IssueBook:
 
     def find(self, issue_id: int) -> Issue | None:
         return self._by_id.get(issue_id)
+
+    def by_short_id(self, project_id: int, short_id: int) -> Issue | None:
+        """
+        The issue a project's short id counter names (C{PROJECT-1A} is counter 42).
+        """
+        return self._by_short_id.get((project_id, short_id))
 
     def get(self, issue_id: str | int) -> Issue:
         try:
@@ -100,6 +107,7 @@ class IssueBook:
         for hash_ in issue.hashes:
             self._by_hash.pop((issue.project_id, hash_), None)
         self._by_project.get(issue.project_id, {}).pop(issue.id, None)
+        self._by_short_id.pop((issue.project_id, issue.short_id), None)
         order = self._orders.get(issue.project_id)
         if order is not None:
             order.remove(issue)
@@ -124,6 +132,7 @@ class IssueBook:
             for hash_ in issue.hashes:
                 book._by_hash[(issue.project_id, hash_)] = issue
             book._by_project.setdefault(issue.project_id, {})[issue.id] = issue
+            book._by_short_id[(issue.project_id, issue.short_id)] = issue
         book._next_id = state["next_id"]
         for project_id, order in state["orders"].items():
             book._orders[int(project_id)] = ProjectOrder.load(order, book._by_id)
@@ -148,6 +157,7 @@ class IssueBook:
             self._by_id[issue.id] = issue
             self._by_hash[key] = issue
             self._by_project.setdefault(project.id, {})[issue.id] = issue
+            self._by_short_id[(project.id, issue.short_id)] = issue
         else:
             issue.title, issue.culprit, issue.metadata = event.title, event.culprit, event.metadata
             issue.level = event.level

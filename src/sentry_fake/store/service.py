@@ -249,3 +249,6 @@ class StoreService(Service, Writes):
 
     def issue(self, issue_id: str | int) -> Issue:
         return self.issue_book.get(issue_id)
+
+    def issue_by_short_id(self, project: Project, counter: int) -> Issue | None:
+        return self.issue_book.by_short_id(project.id, counter)
