@@ -101,6 +101,14 @@ async def every_record(api: Client, clock: Any, tag: str = "a", reset: bool = Tr
     await ok(api.request("PUT", f"{PROJECT}/issues/?id={issues[1]['id']}",
                          json_body={"assignedTo": "parlel@example.com", "hasSeen": True}))
     await ok(api.request("DELETE", f"/api/0/issues/{issues[-1]['id']}/"), 202)
+    note = (await ok(api.request("POST", f"/api/0/issues/{issues[0]['id']}/notes/",
+                                 json_body={"text": f"looking {tag}"}), 201)).json()
+    await ok(api.request("PUT", f"/api/0/issues/{issues[0]['id']}/notes/{note['id']}/",
+                         json_body={"text": f"fixed {tag}"}))
+    spare_note = (await ok(api.request("POST", f"/api/0/issues/{issues[0]['id']}/notes/",
+                                       json_body={"text": "oops"}), 201)).json()
+    await ok(api.request("DELETE", f"/api/0/issues/{issues[0]['id']}/notes/{spare_note['id']}/"),
+             204)
     tick()
     # Releases.
     await ok(api.request("POST", f"{ORG}/releases/", json_body={

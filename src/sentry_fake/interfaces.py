@@ -400,6 +400,21 @@ class IWrites(Interface):
         Forget issues and their events.
         """
 
+    def add_note(record):
+        """
+        @return: the note, an activity of its issue.
+        """
+
+    def change_note(record):
+        """
+        @raise sentry_fake.errors.NotFound: the issue has no such note.
+        """
+
+    def delete_note(record):
+        """
+        @raise sentry_fake.errors.NotFound: the issue has no such note.
+        """
+
     def create_release(record):
         """
         @return: a L{sentry_fake.store.release_models.Creation}.

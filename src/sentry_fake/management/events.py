@@ -19,7 +19,7 @@ from typing import Any, Callable, Iterable
 from ..errors import Invalid, NotFound
 from ..http import arg, arg_list, json_response
 from ..interfaces import IDirectory, IEventLog, IIssues
-from ..store.models import Event, Issue, Organization
+from ..store.models import Event
 from ..store.normalize import document
 from . import event_shapes
 from .app import app, authenticated

@@ -41,10 +41,10 @@ class IssueDetailRoutes:
         body["stats"]["30d"] = serializers.issue_stats(issue, "30d", now)
         facts = self.store.issue_facts(issue)
         body.update({
-            "activity": [{"id": "0", "type": "first_seen", "data": {},
-                          "dateCreated": isoformat(issue.first_seen), "user": None}],
+            "activity": self.activity_of(issue),
             "seenBy": [], "participants": [], "pluginActions": [], "pluginIssues": [],
-            "pluginContexts": [], "userReportCount": 0,
+            "pluginContexts": [],
+            "userReportCount": len(self.user_reports({issue.project_id}, issue)),
             "firstRelease": _release_ref(issue.first_release),
             "lastRelease": _release_ref(issue.last_release),
             "tags": [{"key": key, "name": _tag_name(key), "totalValues": sum(counts.values())}

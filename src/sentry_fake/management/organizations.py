@@ -52,6 +52,14 @@ class OrganizationRoutes:
         body["teams"] = [serializers.team(t) for t in self.store.directory.teams_of(found)]
         return json_response(request, body)
 
+    @app.route("/api/0/auth/", methods=["GET"])
+    @authenticated
+    def who_am_i(self, request: Any) -> bytes:
+        """
+        Who the token is (what C{sentry-cli info} and Sentry's MCP server's C{whoami} ask).
+        """
+        return json_response(request, serializers.user(self.store.directory.me))
+
     @app.route("/api/0/users/me/", methods=["GET"])
     @authenticated
     def me(self, request: Any) -> bytes:

@@ -11,6 +11,7 @@ from zope.interface import implementer
 from ..interfaces import IManagementSurface, IStore
 from .app import app
 from .events import EventRoutes
+from .issue_activity import IssueActivityRoutes
 from .issue_detail import IssueDetailRoutes
 from .issue_lookup import IssueLookup
 from .issues import IssueListRoutes
@@ -27,7 +28,7 @@ from .uploads import UploadRoutes
 @implementer(IManagementSurface)
 class Management(OrganizationRoutes, ProjectRoutes, IssueListRoutes, IssueDetailRoutes,
                  ReleaseRoutes, EventRoutes, TeamRoutes, KeyRoutes, StatsRoutes,
-                 UploadRoutes, MonitorRoutes, IssueLookup):
+                 UploadRoutes, MonitorRoutes, IssueActivityRoutes, IssueLookup):
     """
     C{/api/0/...}: Bearer-authenticated, Sentry's shapes, status codes and pagination.
     """

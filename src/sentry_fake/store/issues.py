@@ -13,6 +13,8 @@ from .issue_order import ProjectOrder, walk
 from .models import Event, Issue, Project
 
 HOUR = 3600
+#: The newest activities an issue keeps.
+MAX_ACTIVITY = 100
 
 
 class _Unset:
@@ -56,6 +58,7 @@ class IssueBook:
         self._by_short_id: dict[tuple[int, int], Issue] = {}
         self._orders: dict[int, ProjectOrder] = {}
         self._next_id = 1
+        self._next_activity = 1
         #: Issues changed (and removed) since the journal last took a checkpoint.
         self.track_changes = track_changes
         self.changed: set[int] = set()
@@ -92,6 +95,20 @@ class IssueBook:
         """
         return walk([self._orders[pid] for pid in project_ids if pid in self._orders], sort)
 
+    def note_activity(self, issue: Issue, kind: str, data: dict[str, Any], now: float,
+                      user_id: int | None = None) -> dict[str, Any]:
+        """
+        Add an activity to an issue (its newest L{MAX_ACTIVITY} are kept).
+        """
+        activity = {"id": self._next_activity, "type": kind, "data": data, "user": user_id,
+                    "date": now}
+        self._next_activity += 1
+        issue.activity.append(activity)
+        if len(issue.activity) > MAX_ACTIVITY:
+            del issue.activity[:-MAX_ACTIVITY]
+        self.touched(issue)
+        return activity
+
     def touched(self, issue: Issue) -> None:
         """
         Note that an issue changed (so the next checkpoint writes it).
@@ -121,7 +138,7 @@ class IssueBook:
         """
         What the book holds besides the issues themselves (kept one by one).
         """
-        return {"next_id": self._next_id,
+        return {"next_id": self._next_id, "next_activity": self._next_activity,
                 "orders": {str(pid): order.dump() for pid, order in self._orders.items()}}
 
     @classmethod
@@ -134,6 +151,7 @@ class IssueBook:
             book._by_project.setdefault(issue.project_id, {})[issue.id] = issue
             book._by_short_id[(issue.project_id, issue.short_id)] = issue
         book._next_id = state["next_id"]
+        book._next_activity = state["next_activity"]
         for project_id, order in state["orders"].items():
             book._orders[int(project_id)] = ProjectOrder.load(order, book._by_id)
         return book
@@ -163,6 +181,9 @@ class IssueBook:
             issue.level = event.level
             if issue.status == "resolved":
                 issue.status, issue.substatus, issue.status_details = "unresolved", "regressed", {}
+                self.note_activity(issue, "set_regression",
+                                   {"version": event.release} if event.release else {},
+                                   event.received)
         issue.logger = event.logger or issue.logger
         times_before, users_before = issue.times_seen, len(issue.users)
         issue.times_seen += 1

@@ -143,6 +143,9 @@ class Issue:
     last_release: str | None = None
     #: Events per hour, keyed by the hour's epoch second, for the C{stats} buckets.
     hourly: dict[int, int] = attrs.Factory(dict)
+    #: What happened to it, oldest first (notes, status changes, assignments, regressions):
+    #: C{id}, C{type}, C{data}, C{user} (a user id or C{None}) and C{date}.
+    activity: list[dict[str, Any]] = attrs.Factory(list)
 
 
 @attrs.define(eq=False, slots=True)

@@ -6,7 +6,6 @@ title, culprit, metadata and the tags Sentry derives.  Pure functions of the pay
 from __future__ import annotations
 
 import re
-import uuid
 from typing import Any
 
 from .. import ids

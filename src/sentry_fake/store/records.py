@@ -183,6 +183,29 @@ class IssuesDeleted:
     issue_ids: tuple[int, ...]
 
 
+@attrs.frozen
+class NoteAdded:
+    time: float
+    issue_id: int
+    text: str
+    user_id: int | None = None
+
+
+@attrs.frozen
+class NoteChanged:
+    time: float
+    issue_id: int
+    note_id: int
+    text: str
+
+
+@attrs.frozen
+class NoteDeleted:
+    time: float
+    issue_id: int
+    note_id: int
+
+
 # Releases
 
 @attrs.frozen
@@ -320,7 +343,8 @@ class DebugFileDeleted:
 #: Every record type, by the name the journal files it under.
 RECORD_TYPES: dict[str, type] = {cls.__name__: cls for cls in (
     Reset, Ingested, ProjectCreated, ProjectChanged, ProjectDeleted, TeamCreated, TeamChanged,
-    TeamDeleted, KeyCreated, KeyChanged, KeyDeleted, IssuesChanged, IssuesDeleted,
+    TeamDeleted, KeyCreated, KeyChanged, KeyDeleted, IssuesChanged, IssuesDeleted, NoteAdded,
+    NoteChanged, NoteDeleted,
     ReleaseCreated, ReleaseChanged, ReleaseDeleted, DeployCreated, RepositoryCreated,
     MonitorChanged, MonitorDeleted, ChunksUploaded, BundleAssembled, DebugFilesAssembled,
     DebugFileDeleted,
