@@ -186,3 +186,28 @@ async def test_posting_to_a_project_path_creates_it(api):
     assert bad.code == 400 and "slug" in bad.json()
     detail = await api.request("GET", "/api/0/projects/parlel/checkout/")
     assert detail.code == 200 and detail.json()["team"]["slug"] == "parlel"
+
+
+@pytest_twisted.ensureDeferred
+async def test_a_team_is_given_a_project_and_taken_off_it(api):
+    await api.request("POST", "/api/0/organizations/parlel/teams/", json_body={"slug": "ops"})
+    added = await api.request("POST", "/api/0/projects/parlel/parlel/teams/ops/")
+    assert added.code == 201 and [t["slug"] for t in added.json()["teams"]] == ["parlel", "ops"]
+    listed = await api.request("GET", "/api/0/teams/parlel/ops/projects/")
+    assert [p["slug"] for p in listed.json()] == ["parlel"]
+    again = await api.request("POST", "/api/0/projects/parlel/parlel/teams/ops/")
+    assert [t["slug"] for t in again.json()["teams"]] == ["parlel", "ops"]
+    removed = await api.request("DELETE", "/api/0/projects/parlel/parlel/teams/ops/")
+    assert removed.code == 200 and [t["slug"] for t in removed.json()["teams"]] == ["parlel"]
+    assert (await api.request("POST", "/api/0/projects/parlel/parlel/teams/nope/")).code == 404
+
+
+@pytest.mark.parametrize("path", ["/api/0/organizations/parlel/alert-rules/",
+                                  "/api/0/organizations/parlel/combined-rules/",
+                                  "/api/0/organizations/parlel/dashboards/",
+                                  "/api/0/projects/parlel/parlel/rules/"])
+@pytest_twisted.ensureDeferred
+async def test_nothing_to_alert_or_draw_is_an_empty_list(api, path):
+    answer = await api.request("GET", path)
+    assert (answer.code, answer.json()) == (200, [])
+    assert (await api.request("GET", path.replace("parlel", "nope", 1))).code == 404

@@ -2,6 +2,7 @@
 The events API: events sent to the ingest surface, read back in Sentry's list and full shapes.
 """
 
+import hashlib
 import json
 import os
 import re
@@ -361,3 +362,28 @@ async def test_sentry_cli_events_list(server, live_api, tmp_path):
     for event_id in sent:
         assert event_id in printed, (event_id, out)
     assert "ZeroDivisionError: boom 2" in out.decode()
+
+
+@pytest_twisted.ensureDeferred
+async def test_an_events_attachments_are_listed_and_downloaded(api):
+    event_id = "d" * 32
+    body = (b'{"event_id":"%s"}\n{"type":"event"}\n{"message":"with a file"}\n'
+            b'{"type":"attachment","filename":"log.txt","content_type":"text/plain",'
+            b'"attachment_type":"event.attachment","length":11}\nhello\x00world\n' % event_id.encode())
+    assert (await api.request("POST", "/api/1/envelope/", body=body, token=None, headers={
+        "X-Sentry-Auth": "Sentry sentry_key=parlel"})).code == 200
+    base = f"/api/0/projects/parlel/parlel/events/{event_id}/attachments/"
+    (attachment,) = (await api.request("GET", base)).json()
+    assert (attachment["name"], attachment["mimetype"], attachment["size"],
+            attachment["type"], attachment["event_id"]) == (
+        "log.txt", "text/plain", 11, "event.attachment", event_id)
+    assert attachment["sha1"] == hashlib.sha1(b"hello\x00world").hexdigest()
+    one = await api.request("GET", f"{base}{attachment['id']}/")
+    assert one.json() == attachment
+    download = await api.request("GET", f"{base}{attachment['id']}/?download=1")
+    assert (download.content, download.header("content-type")) == (b"hello\x00world",
+                                                                   "text/plain")
+    assert 'filename="log.txt"' in download.header("content-disposition")
+    assert (await api.request("GET", f"{base}999/")).code == 404
+    assert (await api.request("GET", f"/api/0/projects/parlel/parlel/events/{'e' * 32}"
+                                     "/attachments/")).json() == []

@@ -160,3 +160,24 @@ async def test_monitors_of_a_deleted_project_disappear(api, store):
     answer = await api.request("GET", "/api/0/organizations/parlel/monitors/")
     assert answer.json() == []
     assert (await api.request("GET", "/api/0/organizations/parlel/monitors/orphan/")).code == 404
+
+
+@pytest_twisted.ensureDeferred
+async def test_stats_count_check_ins_per_bucket(api, store, clock):
+    start = int(clock.seconds()) // 3600 * 3600
+    for status, duration in (("ok", 2), ("ok", 4), ("error", 1)):
+        check_in(store, "stats-job", status=status, duration=duration)
+    clock.advance(3600)
+    check_in(store, "stats-job", status="ok", duration=8, environment="dev")
+    path = (f"/api/0/organizations/parlel/monitors/stats-job/stats/?since={start}"
+            f"&until={start + 7199}&resolution=1h")
+    stats = (await api.request("GET", path)).json()
+    assert stats == [
+        {"ts": start, "ok": 2, "error": 1, "missed": 0, "timeout": 0,
+         "duration": (2000 + 4000 + 1000) / 3},
+        {"ts": start + 3600, "ok": 1, "error": 0, "missed": 0, "timeout": 0, "duration": 8000},
+    ]
+    dev = (await api.request("GET", path + "&environment=dev")).json()
+    assert [bucket["ok"] for bucket in dev] == [0, 1]
+    project = await api.request("GET", "/api/0/projects/parlel/parlel/monitors/stats-job/stats/")
+    assert project.code == 200 and project.json()

@@ -139,6 +139,12 @@ class IEventLog(Interface):
         @return: the captured envelope items, oldest first, optionally of one type.
         """
 
+    def items_of_event(event_id):
+        """
+        @return: the captured items that came with an event (its attachments, say), oldest
+            first (C{event_id}: 32 hex digits).
+        """
+
     def watch(callback):
         """
         Call C{callback(record)} with every event and captured item stored from now on.

@@ -6,6 +6,7 @@ L{Event} record; no Klein, no requests.
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from ..store.models import Event
@@ -110,6 +111,21 @@ def _errors(value: object) -> list[dict[str, Any]]:
 
 def _text_or_none(value: object) -> str | None:
     return str(value) if value not in (None, "") and not isinstance(value, (dict, list)) else None
+
+
+def attachment(item: Any) -> dict[str, Any]:
+    """
+    A captured attachment item as Sentry's event attachment serializer shows it.
+    """
+    headers = item.headers if isinstance(item.headers, dict) else {}
+    mimetype = headers.get("content_type")
+    return {"id": str(item.id), "event_id": item.event_id,
+            "type": str(headers.get("attachment_type") or "event.attachment"),
+            "name": str(headers.get("filename") or "attachment"),
+            "mimetype": str(mimetype) if mimetype else None,
+            "dateCreated": isoformat(item.received), "size": len(item.payload),
+            "headers": {"Content-Type": str(mimetype) if mimetype else None},
+            "sha1": hashlib.sha1(item.payload).hexdigest()}
 
 
 def list_entry(event: Event, doc: dict[str, Any]) -> dict[str, Any]:

@@ -20,7 +20,7 @@ from ..errors import Invalid, NotFound
 from ..http import arg, arg_list, json_response
 from ..interfaces import IDirectory, IEventLog, IIssues
 from ..store.models import Event
-from ..store.normalize import document
+from ..store.normalize import document, normalize_event_id
 from . import event_shapes
 from .app import app, authenticated
 from .pagination import paginate
@@ -223,6 +223,43 @@ class EventRoutes:
         if event.project_id != found.id:
             raise NotFound("Event not found")
         return json_response(request, self._event_body(event))
+
+    # Attachments
+
+    def _attachments(self, org: str, project: str, event_id: str) -> list[Any]:
+        found = self.store.directory.project(self.store.directory.organization(org), project)
+        normalized = normalize_event_id(event_id)
+        if normalized is None:
+            raise NotFound()
+        return [item for item in self.store.items_of_event(normalized)
+                if item.type == "attachment" and item.project_id == found.id]
+
+    @app.route("/api/0/projects/<org>/<project>/events/<event_id>/attachments/", methods=["GET"])
+    @authenticated
+    def event_attachments(self, request: Any, org: str, project: str, event_id: str) -> bytes:
+        attachments = self._attachments(org, project, event_id)
+        return json_response(request, [event_shapes.attachment(item)
+                                       for item in paginate(request, attachments)])
+
+    @app.route("/api/0/projects/<org>/<project>/events/<event_id>/attachments/<attachment_id>/",
+               methods=["GET"])
+    @authenticated
+    def event_attachment(self, request: Any, org: str, project: str, event_id: str,
+                         attachment_id: str) -> bytes:
+        for item in self._attachments(org, project, event_id):
+            if str(item.id) == attachment_id:
+                break
+        else:
+            raise NotFound()
+        if arg(request, "download") in (None, "", "0", "false"):
+            return json_response(request, event_shapes.attachment(item))
+        shown = event_shapes.attachment(item)
+        name = shown["name"].replace('"', "").replace("\r", "").replace("\n", "")
+        request.setHeader(b"content-type", (shown["mimetype"] or "application/octet-stream")
+                          .encode("latin-1", "replace"))
+        request.setHeader(b"content-disposition",
+                          f'attachment; filename="{name}"'.encode("utf-8"))
+        return item.payload
 
     @app.route("/api/0/organizations/<org>/issues/<issue_id>/events/", methods=["GET"])
     @authenticated

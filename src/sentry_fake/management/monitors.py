@@ -19,6 +19,7 @@ from ..store.records import MonitorChanged, MonitorDeleted
 from . import monitor_shapes, serializers
 from .app import app, authenticated
 from .pagination import paginate
+from .stats import stats_window
 
 _SLUG = re.compile(r"^(?![0-9]+$)[a-z0-9_\-]{1,50}$")
 _STATUSES = ("active", "disabled")
@@ -132,6 +133,34 @@ class MonitorRoutes:
             environments=tuple(environments) if environments else None))
         request.setResponseCode(202)
         return b""
+
+    @app.route("/api/0/organizations/<org>/monitors/<monitor_ref>/stats/", methods=["GET"])
+    @app.route("/api/0/projects/<org>/<project>/monitors/<monitor_ref>/stats/", methods=["GET"])
+    @authenticated
+    def monitor_stats(self, request: Any, org: str, monitor_ref: str,
+                      project: str | None = None) -> bytes:
+        """
+        Check-ins per bucket (C{since}, C{until}, C{resolution}, C{environment}): how many
+        were C{ok}, C{error}, C{missed} and C{timeout}, and their average C{duration} (ms).
+        """
+        _, monitor, _ = self._find_monitor(org, monitor_ref, project)
+        _, start, end, step = stats_window(request, self.store.now())
+        buckets = {ts: {"ok": 0, "error": 0, "missed": 0, "timeout": 0, "duration": 0}
+                   for ts in range(start, end + 1, step)}
+        durations: dict[int, list[int]] = {}
+        wanted = set(arg_list(request, "environment"))
+        for check_in in self.store.monitors.check_ins_of(monitor):
+            bucket = int(check_in.date_added) // step * step
+            if bucket not in buckets or check_in.status not in buckets[bucket]:
+                continue
+            if wanted and check_in.environment not in wanted:
+                continue
+            buckets[bucket][check_in.status] += 1
+            if check_in.duration is not None:
+                durations.setdefault(bucket, []).append(check_in.duration)
+        for bucket, values in durations.items():
+            buckets[bucket]["duration"] = sum(values) / len(values)
+        return json_response(request, [{"ts": ts, **counts} for ts, counts in buckets.items()])
 
     @app.route("/api/0/organizations/<org>/monitors/<monitor_ref>/checkins/", methods=["GET"])
     @app.route("/api/0/projects/<org>/<project>/monitors/<monitor_ref>/checkins/",

@@ -90,6 +90,24 @@ class OrganizationRoutes:
         }
         return json_response(request, paginate(request, [member]))
 
+    @app.route("/api/0/organizations/<org>/alert-rules/", methods=["GET"])
+    @app.route("/api/0/organizations/<org>/combined-rules/", methods=["GET"])
+    @app.route("/api/0/organizations/<org>/dashboards/", methods=["GET"])
+    @authenticated
+    def nothing_configured(self, request: Any, org: str) -> bytes:
+        """
+        Alert rules and dashboards: a fake sends no alerts and draws no dashboards, so an
+        organization has none of either.
+        """
+        self.store.directory.organization(org)
+        return json_response(request, paginate(request, []))
+
+    @app.route("/api/0/projects/<org>/<project>/rules/", methods=["GET"])
+    @authenticated
+    def project_rules(self, request: Any, org: str, project: str) -> bytes:
+        self.store.directory.project(self.store.directory.organization(org), project)
+        return json_response(request, paginate(request, []))
+
     @app.route("/api/0/organizations/<org>/environments/", methods=["GET"])
     @authenticated
     def org_environments(self, request: Any, org: str) -> bytes:

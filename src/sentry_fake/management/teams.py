@@ -11,7 +11,7 @@ from ..errors import Invalid
 from ..http import arg, base_url, json_response, read_json_body
 from ..interfaces import IDirectory, IWrites
 from ..store.directory import slugify
-from ..store.records import UNSET, TeamChanged, TeamCreated, TeamDeleted
+from ..store.records import UNSET, ProjectChanged, TeamChanged, TeamCreated, TeamDeleted
 from . import serializers
 from .app import app, authenticated
 from .pagination import paginate
@@ -100,6 +100,25 @@ class TeamRoutes:
         found = self.store.directory.team(self.store.directory.organization(org), team)
         page = paginate(request, self.store.directory.projects_of_team(found))
         return json_response(request, [serializers.project(p, self._teams_of(p)) for p in page])
+
+    @app.route("/api/0/projects/<org>/<project>/teams/<team>/", methods=["POST", "DELETE"])
+    @authenticated
+    def project_team(self, request: Any, org: str, project: str, team: str) -> bytes:
+        """
+        Give a team access to a project (C{POST}, 201), or take it away (C{DELETE}, 200);
+        both answer with the project.
+        """
+        organization = self.store.directory.organization(org)
+        found = self.store.directory.project(organization, project)
+        owner = self.store.directory.team(organization, team)
+        teams = [team_id for team_id in found.team_ids if team_id != owner.id]
+        if request.method == b"POST":
+            teams.append(owner.id)
+        changed = self.store.change_project(ProjectChanged(
+            time=self.store.now(), project_id=found.id, team_ids=tuple(teams)))
+        body = serializers.project_detail(changed, self._teams_of(changed), organization,
+                                          base_url(request))
+        return json_response(request, body, 201 if request.method == b"POST" else 200)
 
     @app.route("/api/0/projects/<org>/<project>/teams/", methods=["GET"])
     @authenticated

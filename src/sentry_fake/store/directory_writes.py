@@ -48,11 +48,16 @@ class DirectoryWrites:
         project = self.directory.project_by_id(record.project_id)
         if record.slug is not UNSET and record.slug != project.slug:
             self.directory.check_project_rename(project, record.slug)
+        if record.team_ids is not UNSET:
+            for team_id in record.team_ids:
+                self.directory.team_by_id(team_id)
         self._commit(record)
         for name in ("slug", "name", "platform", "is_bookmarked"):
             value = getattr(record, name)
             if value is not UNSET:
                 setattr(project, name, value)
+        if record.team_ids is not UNSET:
+            project.team_ids = list(record.team_ids)
         return project
 
     def delete_project(self, record: ProjectDeleted) -> None:

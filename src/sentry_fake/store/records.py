@@ -123,6 +123,8 @@ class ProjectChanged:
     name: Any = UNSET
     platform: Any = UNSET
     is_bookmarked: Any = UNSET
+    #: The ids of the teams that have access to it, all of them.
+    team_ids: Any = UNSET
 
 
 @attrs.frozen

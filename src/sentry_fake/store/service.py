@@ -55,6 +55,10 @@ def _item_type(item: CapturedItem) -> str:
     return item.type
 
 
+def _item_event(item: CapturedItem) -> str | None:
+    return item.event_id
+
+
 @implementer(IJournal)
 class MemoryOnly:
     """
@@ -103,7 +107,8 @@ class StoreService(Service, Writes):
             facets={"project": _project_id, "issue": _issue_id},
         )
         self._items: Log[CapturedItem] = Log(
-            key=_item_id, capacity=self.max_events, facets={"type": _item_type},
+            key=_item_id, capacity=self.max_events,
+            facets={"type": _item_type, "event": _item_event},
         )
         self._next_item = 1
         self.issue_book = IssueBook(track_changes=self._tracking)
@@ -218,6 +223,9 @@ class StoreService(Service, Writes):
         if item_type is not None:
             return self._items.facet("type", item_type)
         return self._items.all()
+
+    def items_of_event(self, event_id: str) -> Any:
+        return self._items.facet("event", event_id)
 
     # IIssues
 
