@@ -100,3 +100,20 @@ async def test_short_ids_open_every_issue_route(api):
             assert answer.code == 200, (path, answer)
     assert (await api.request("GET", "/api/0/organizations/parlel/issues/PARLEL-ZZ/")).code == 404
     assert (await api.request("GET", "/api/0/organizations/parlel/issues/NOPE-1/")).code == 404
+
+
+@pytest_twisted.ensureDeferred
+async def test_a_query_that_is_an_event_id_finds_its_issue_directly(api):
+    issue = await an_issue(api)
+    await api.request("POST", "/api/1/store/", token=None, headers=AUTH,
+                      body=json.dumps({"message": "another one"}).encode())
+    for query in (EVENT_ID, "bbbbbbbb-bbbb-bbbb-bbbb-bbbbbbbbbbbb"):
+        for path in ("/api/0/organizations/parlel/issues/", "/api/0/projects/parlel/parlel/issues/"):
+            answer = await api.request("GET", f"{path}?query={query}")
+            assert [found["id"] for found in answer.json()] == [issue["id"]]
+            assert answer.header("x-sentry-direct-hit") == "1"
+    missing = await api.request("GET", f"/api/0/organizations/parlel/issues/?query={'f' * 32}")
+    assert missing.json() == [] and missing.header("x-sentry-direct-hit") is None
+    short = await api.request("GET", f"/api/0/organizations/parlel/issues/?shortIdLookup=1"
+                                     f"&query={issue['shortId']}")
+    assert short.header("x-sentry-direct-hit") == "1" and len(short.json()) == 1

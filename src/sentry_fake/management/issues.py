@@ -10,9 +10,10 @@ from typing import Any, Iterable, Iterator
 
 from ..errors import Invalid, NotFound
 from ..http import arg, arg_list, base_url, json_response, read_json_body
-from ..interfaces import IDirectory, IIssues, IWrites
+from ..interfaces import IDirectory, IEventLog, IIssues, IWrites
 from ..store import search
 from ..store.models import Issue, Organization, Project
+from ..store.normalize import normalize_event_id
 from ..store.records import IssuesChanged, IssuesDeleted
 from . import serializers
 from .app import app, authenticated
@@ -43,7 +44,7 @@ BULK_MUTATION_LIMIT = 1000
 
 class IssueListRoutes:
     #: The roles of the store these routes use (checked by tests/test_interfaces.py).
-    roles = (IDirectory, IIssues, IWrites)
+    roles = (IDirectory, IEventLog, IIssues, IWrites)
 
     def _search_context(self) -> search.Context:
         store = self.store
@@ -89,6 +90,21 @@ class IssueListRoutes:
             if search.evaluate(tree, issue, context):
                 yield issue
 
+    def _event_id_lookup(self, request: Any, projects: list[Project]) -> list[Issue] | None:
+        """
+        The issue of the event a query that is nothing but an event id names, if any.
+        """
+        event_id = normalize_event_id((arg(request, "query") or "").strip())
+        if event_id is None:
+            return None
+        try:
+            event = self.store.event(event_id)
+        except NotFound:
+            return None
+        if event.issue_id is None or event.project_id not in {p.id for p in projects}:
+            return None
+        return [self.store.issue(event.issue_id)]
+
     def _short_id_lookup(self, request: Any, org: Organization) -> list[Issue] | None:
         if arg(request, "shortIdLookup") not in ("1", "true"):
             return None
@@ -122,7 +138,11 @@ class IssueListRoutes:
         if period == "auto":
             period = "24h"
         found = self._short_id_lookup(request, org)
+        if found is None:
+            found = self._event_id_lookup(request, projects)
         if found is not None:
+            # Sentry answers a query that names one issue with it alone, and says so.
+            request.setHeader(b"x-sentry-direct-hit", b"1")
             page = paginate(request, found, param="limit")
         else:
             matching = self._matching(request, projects, sort=sort)
