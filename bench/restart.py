@@ -26,7 +26,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from ingest import OURS, Server, make_body, run_wrk, settled_count, stored_count
+from ingest import Server, make_body, run_wrk, settled_count, stored_count
 from processes import free_port, pinned, read_status_kib
 
 HOST = "127.0.0.1"

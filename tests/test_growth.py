@@ -5,7 +5,6 @@ many projects and keys, and a monitor keeps its newest check-ins.
 
 import json
 
-import pytest
 import pytest_twisted
 from treq.testing import StubTreq
 from twisted.internet.task import Clock

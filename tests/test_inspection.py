@@ -2,7 +2,6 @@
 The inspection surface: metadata, health, reset and what was captured.
 """
 
-import json
 
 import pytest_twisted
 

@@ -12,7 +12,6 @@ import pytest_twisted
 from twisted.internet.task import Clock
 
 from sentry_fake.application import Settings
-from sentry_fake.errors import StorageFull
 from sentry_fake.persistence import codec
 from sentry_fake.persistence.database import FILENAME, Database, DataDirError
 from sentry_fake.store.records import RECORD_TYPES

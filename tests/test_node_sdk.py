@@ -14,69 +14,35 @@ C{check_in} items and release health as C{session} items.
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
 import pytest_twisted
 from twisted.internet.utils import getProcessOutputAndValue
 
+from npm_clients import child_environment, installed
+
 CLIENT = Path(__file__).parent / "clients" / "node"
 APP = CLIENT / "app.mjs"
 APP_PATH = str(APP)
-NPM_TIMEOUT = 600
 APP_TIMEOUT = 120
 ISSUES = "/api/0/projects/parlel/parlel/issues/"
 EXCEPTION_TITLE = "PaymentDeclined: card declined by issuer"
-_PROXY_VARIABLES = {"http_proxy", "https_proxy", "all_proxy", "no_proxy", "npm_config_proxy",
-                    "npm_config_https_proxy"}
-
-
-def _pinned_version() -> str:
-    return json.loads((CLIENT / "package.json").read_text())["dependencies"]["@sentry/node"]
-
-
-def _installed_version() -> str | None:
-    manifest = CLIENT / "node_modules" / "@sentry" / "node" / "package.json"
-    if not manifest.exists():
-        return None
-    return json.loads(manifest.read_text()).get("version")
 
 
 @pytest.fixture(scope="session")
 def node() -> str:
     """
-    The C{node} binary, with the client's dependencies installed (C{npm ci} when they are
-    missing or not the pinned version).
+    The C{node} binary, with the client's dependencies installed.
     """
-    node_path, npm_path = shutil.which("node"), shutil.which("npm")
-    if node_path is None or npm_path is None:
-        pytest.fail("Node.js and npm are needed for tests/test_node_sdk.py: install Node.js 20.19 "
-                    "or newer (with npm) and put node and npm on PATH", pytrace=False)
-    if _installed_version() != _pinned_version():
-        try:
-            done = subprocess.run([npm_path, "ci", "--no-audit", "--no-fund"], cwd=CLIENT,
-                                  capture_output=True, text=True, timeout=NPM_TIMEOUT)
-        except subprocess.TimeoutExpired:
-            pytest.fail(f"npm ci in {CLIENT} took longer than {NPM_TIMEOUT} s", pytrace=False)
-        if done.returncode != 0:
-            pytest.fail(f"npm ci in {CLIENT} failed:\n{done.stdout}\n{done.stderr}",
-                        pytrace=False)
+    node_path, _ = installed("node", "@sentry/node")
     return node_path
-
-
-def _child_environment() -> dict[str, str]:
-    # Requests to the local server must not go through a proxy; no SENTRY_* settings leak in.
-    return {key: value for key, value in os.environ.items()
-            if key.lower() not in _PROXY_VARIABLES and not key.startswith("SENTRY_")}
 
 
 async def run_app(node: str, dsn: str) -> dict:
     from twisted.internet import reactor
 
-    running = getProcessOutputAndValue(node, [APP_PATH, dsn], env=_child_environment(),
+    running = getProcessOutputAndValue(node, [APP_PATH, dsn], env=child_environment(),
                                        path=str(CLIENT))
     out, err, code = await running.addTimeout(APP_TIMEOUT, reactor)
     assert code == 0, err.decode()
