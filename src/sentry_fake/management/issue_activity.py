@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..errors import Invalid, NotFound
+from ..errors import Forbidden, Invalid, NotFound
 from ..http import base_url, json_response, read_json_body
 from ..ingest.batch import IngestBatch
 from ..interfaces import IDirectory, IEventLog, IIssues, IWrites
@@ -24,6 +24,8 @@ from .pagination import paginate
 #: Where Sentry takes an issue's activity, notes and the rest: under the organization and not.
 _ISSUE = ("/api/0/organizations/<org>/issues/<issue_id>", "/api/0/issues/<issue_id>",
           "/api/0/groups/<issue_id>")
+#: Why Seer's analysis is refused: a local fake has no AI service behind it.
+SEER_UNAVAILABLE = "Seer is not available for this organization: sentry-fake runs no AI service."
 
 
 def _routes(suffix: str, methods: list[str]):
@@ -213,6 +215,12 @@ class IssueActivityRoutes:
     def issue_autofix(self, request: Any, org: str, issue_id: str) -> bytes:
         self._issue_in(org, issue_id)
         return json_response(request, {"autofix": None})
+
+    @app.route("/api/0/organizations/<org>/issues/<issue_id>/autofix/", methods=["POST"])
+    @authenticated
+    def start_autofix(self, request: Any, org: str, issue_id: str) -> bytes:
+        self._issue_in(org, issue_id)
+        raise Forbidden(SEER_UNAVAILABLE)
 
     @app.route("/api/0/organizations/<org>/replay-count/", methods=["GET"])
     @authenticated
