@@ -35,12 +35,14 @@ from .hosts import HostCheck
 from .http import Root
 from .ingest.surface import Ingest
 from .inspection.surface import Inspection
+from .listening import Announced
 from .persistence.service import JournalService
 from .sdnotify import SdNotifyService
 from .site import make_site
 from .store.limits import Limits
 from .store.seed import Seed
 from .store.service import DEFAULT_MAX_EVENTS, StoreService
+from .tls import scheme_of
 
 DEFAULT_LISTEN = "tcp:4773:interface=127.0.0.1"
 
@@ -168,7 +170,10 @@ def build_service(reactor: Any, settings: Settings,
     if endpoints is None:
         for description in settings.listen:
             # strports fails at start-up, not later, when a port cannot be bound.
-            strports.service(description, site, reactor=reactor).setServiceParent(top)
+            listener = strports.service(description, site, reactor=reactor)
+            listener.endpoint = Announced(listener.endpoint, scheme_of(description),
+                                          settings.seed.public_key, settings.public_url)
+            listener.setServiceParent(top)
     else:
         for endpoint in endpoints:
             StreamServerEndpointService(endpoint, site).setServiceParent(top)

@@ -20,6 +20,7 @@ from .persistence.database import DataDirError, check_data_dir
 from .store.directory import Directory
 from .store.seed import Seed, load_seed_file
 from .store.service import DEFAULT_MAX_EVENTS
+from .tls import TLSUnavailable, server_endpoint
 
 _SLUG = re.compile(r"^[a-z0-9_-]{1,50}$")
 _TRUE = {"1", "true", "yes", "on"}
@@ -98,7 +99,7 @@ class Options(usage.Options):
 
     def opt_listen(self, description: str) -> None:
         """
-        A Twisted endpoint to listen on; repeatable (default: tcp:4773:interface=127.0.0.1) [SENTRY_FAKE_LISTEN, space-separated].
+        A Twisted endpoint to listen on; repeatable (default: tcp:4773:interface=127.0.0.1); ssl:4773:interface=127.0.0.1:privateKey=key.pem:certKey=cert.pem serves HTTPS (needs sentry-fake[tls]) [SENTRY_FAKE_LISTEN, space-separated].
         """
         self["listen"].append(description)
 
@@ -189,11 +190,13 @@ class Options(usage.Options):
 
     def _check_listen(self) -> None:
         from twisted.internet import reactor
-        from twisted.internet.endpoints import serverFromString
 
         for description in self["listen"]:
             try:
-                serverFromString(reactor, description)
+                server_endpoint(reactor, description)
+            except TLSUnavailable as error:
+                # Not a usage mistake but a missing install: one line, without the usage.
+                raise SystemExit(f"sentry-fake: {error}")
             except (ValueError, TypeError, KeyError) as error:
                 raise usage.UsageError(f"--listen {description!r}: {error}")
             port = _tcp_port(description)

@@ -12,6 +12,8 @@ Mind one trap: C{sentry_sdk.flush()} blocks its caller until the events are sent
 sent to this very reactor; call it from a thread (C{await deferToThread(sentry_sdk.flush, 5)}),
 never on the reactor thread, or nothing arrives until it times out.
 
+C{start_server(reactor, tls=...)} serves HTTPS instead (see its docstring).
+
 Suites that do not use Twisted use the C{sentry_fake} pytest fixture instead
 (L{sentry_fake.pytest_plugin}).
 """
@@ -22,15 +24,18 @@ from typing import Any
 
 import attrs
 from twisted.internet.defer import Deferred
-from twisted.internet.endpoints import serverFromString
-from twisted.internet.interfaces import IListeningPort, IStreamServerEndpoint
+from twisted.internet.endpoints import SSL4ServerEndpoint, serverFromString
+from twisted.internet.interfaces import (IListeningPort, IOpenSSLServerConnectionCreator,
+                                         IStreamServerEndpoint)
 from zope.interface import implementer
 
 from .application import Settings, build_service
+from .listening import dsn_at
 from .store.models import Event
 from .store.normalize import document
 from .store.records import Reset
 from .store.service import StoreService
+from .tls import scheme_of
 
 
 @implementer(IStreamServerEndpoint)
@@ -125,21 +130,32 @@ class RunningServer:
 
 
 async def start_server(reactor: Any, settings: Settings | None = None,
-                       interface: str = "127.0.0.1") -> RunningServer:
+                       interface: str = "127.0.0.1",
+                       tls: IOpenSSLServerConnectionCreator | None = None) -> RunningServer:
     """
     Start the whole service tree in C{reactor} on a free port of C{interface}.
+
+    @param tls: serve HTTPS with this server TLS context factory, what Twisted's SSL endpoints
+        take (a L{twisted.internet.ssl.CertificateOptions}, such as
+        C{PrivateCertificate.loadPEM(key_and_certificate_pem).options()}); the certificate
+        must name C{interface}.  C{url} and C{dsn} then say C{https}.
     """
     settings = settings or Settings()
-    description = f"tcp:0:interface={interface}"
+    if tls is None:
+        description = f"tcp:0:interface={interface}"
+        endpoint = serverFromString(reactor, description)
+    else:
+        # Its key and certificate are in tls: the description only says what is served where.
+        description = f"ssl:0:interface={interface}"
+        endpoint = SSL4ServerEndpoint(reactor, 0, tls, interface=interface)
     # What it listens on decides which Host names it answers (see sentry_fake.hosts).
     settings = attrs.evolve(settings, listen=(description,))
-    recorder = _PortRecorder(serverFromString(reactor, description))
+    recorder = _PortRecorder(endpoint)
     service = build_service(reactor, settings, endpoints=[recorder])
     service.startService()
     port = await recorder.listening
     number = port.getHost().port
-    url = f"http://{interface}:{number}"
+    url = f"{scheme_of(description)}://{interface}:{number}"
     store = service.getServiceNamed("store")
-    dsn = f"http://{settings.seed.public_key}@{interface}:{number}/1"
-    return RunningServer(url=url, port=number, dsn=dsn, store=store, service=service,
-                         reactor=reactor)
+    return RunningServer(url=url, port=number, dsn=dsn_at(url, settings.seed.public_key),
+                         store=store, service=service, reactor=reactor)
