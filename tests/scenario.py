@@ -22,6 +22,10 @@ from sentry_fake.store.service import StoreService
 from conftest import Client
 from test_uploads_api import (BREAKPAD, CHUNKS, DIF_ASSEMBLE, make_bundle, multipart, sha1)
 
+#: A ProGuard mapping, and the debug id sentry-cli names its upload by.
+PROGUARD = b"com.acme.Shop -> a.a:\n    void checkout() -> a\n"
+PROGUARD_ID = "3f2b0c4e-8d1a-5b6c-9e7f-0a1b2c3d4e5f"
+
 AUTH = {"X-Sentry-Auth": "Sentry sentry_key=parlel, sentry_version=7"}
 ORG = "/api/0/organizations/parlel"
 PROJECT = "/api/0/projects/parlel/parlel"
@@ -119,6 +123,10 @@ async def every_record(api: Client, clock: Any, tag: str = "a", reset: bool = Tr
     await ok(api.request("POST", f"{ORG}/releases/shop@2.0-{tag}/deploys/",
                          json_body={"environment": "staging"}), 201)
     await ok(api.request("POST", f"{ORG}/repos/", json_body={"name": f"acme/other-{tag}"}), 201)
+    for source in ("src/main", f"modules/{tag}/src"):
+        await ok(api.request("POST", f"{ORG}/code-mappings/bulk/", json_body={
+            "project": "parlel", "repository": f"acme/mapped-{tag}", "defaultBranch": "main",
+            "mappings": [{"stackRoot": "com/acme", "sourceRoot": f"{source}/com/acme"}]}))
     await ok(api.request("POST", f"{ORG}/releases/", json_body={
         "version": f"doomed-{tag}", "projects": ["parlel"]}), 201)
     await ok(api.request("DELETE", f"{ORG}/releases/doomed-{tag}/"), 204)
@@ -133,12 +141,13 @@ async def every_record(api: Client, clock: Any, tag: str = "a", reset: bool = Tr
     # Uploads.
     bundle = make_bundle(release=f"shop@2.0-{tag}")
     parts, content_type = multipart([("file_gzip", sha1(data), gzip.compress(data))
-                                     for data in (bundle, BREAKPAD)])
+                                     for data in (bundle, PROGUARD, BREAKPAD)])
     await ok(api.request("POST", CHUNKS, body=parts, headers={"Content-Type": content_type}))
     await ok(api.request("POST", f"{ORG}/artifactbundle/assemble/", json_body={
         "checksum": sha1(bundle), "chunks": [sha1(bundle)], "projects": ["parlel"],
         "version": f"shop@2.0-{tag}"}))
     await ok(api.request("POST", DIF_ASSEMBLE, json_body={
+        sha1(PROGUARD): {"name": f"/proguard/{PROGUARD_ID}.txt", "chunks": [sha1(PROGUARD)]},
         sha1(BREAKPAD): {"name": "crash.sym", "chunks": [sha1(BREAKPAD)]}}))
     difs = (await ok(api.request("GET", f"{PROJECT}/files/dsyms/"))).json()
     await ok(api.request("DELETE", f"{PROJECT}/files/dsyms/?id={difs[0]['id']}"), 204)

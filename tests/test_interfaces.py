@@ -18,8 +18,8 @@ from sentry_fake.inspection.surface import Inspection
 from sentry_fake.interfaces import (IDirectory, IEventLog, IIngestSurface, IInspectionSurface,
                                     IIssues, IJournal, IManagementSurface, IMonitors, IReleases,
                                     IStore, IUploads, IWrites)
-from sentry_fake.management import (events, issue_activity, issue_detail, issue_lookup, issues,
-                                    keys, monitors,
+from sentry_fake.management import (code_mappings, events, issue_activity, issue_detail,
+                                    issue_lookup, issues, keys, monitors,
                                     organizations, projects, releases, stats, teams, uploads)
 from sentry_fake.management.surface import Management
 from sentry_fake.persistence.database import Database
@@ -42,6 +42,7 @@ ROUTE_FAMILIES = [
     keys.KeyRoutes,
     monitors.MonitorRoutes, organizations.OrganizationRoutes, projects.ProjectRoutes,
     releases.ReleaseRoutes, stats.StatsRoutes, teams.TeamRoutes, uploads.UploadRoutes,
+    code_mappings.CodeMappingRoutes,
 ]
 
 

@@ -203,7 +203,8 @@ class IIssues(Interface):
 
 class IReleases(Interface):
     """
-    Releases with their projects, commits and deploys, and the repositories commits belong to.
+    Releases with their projects, commits and deploys, the repositories commits belong to, and
+    the code mappings from projects' stack trace roots to repository paths.
     """
 
     def find(organization_id, version):
@@ -249,6 +250,12 @@ class IReleases(Interface):
     def repository_by_id(repository_id):
         """
         @raise sentry_fake.errors.NotFound: no such repository.
+        """
+
+    def code_mappings(organization_id, project_ids=None):
+        """
+        @return: an organization's code mappings (of some projects only, when given), oldest
+            first: L{sentry_fake.store.code_mappings.CodeMapping}s.
         """
 
     def deploy(deploy_id):
@@ -444,6 +451,16 @@ class IWrites(Interface):
     def create_repository(record):
         """
         @raise sentry_fake.errors.Conflict: the name is taken.
+        """
+
+    def upload_code_mappings(record):
+        """
+        Map a project's stack trace roots to source roots of a repository (created when the
+        organization has none of that name).
+
+        @return: each (L{CodeMapping}, created) in the order of the record's mappings.
+        @raise sentry_fake.errors.NotFound: no such project, or the repository of that name is
+            of another provider.
         """
 
     def change_monitor(record):

@@ -10,6 +10,7 @@ from zope.interface import implementer
 
 from ..interfaces import IManagementSurface, IStore
 from .app import app
+from .code_mappings import CodeMappingRoutes
 from .events import EventRoutes
 from .issue_activity import IssueActivityRoutes
 from .issue_detail import IssueDetailRoutes
@@ -28,7 +29,8 @@ from .uploads import UploadRoutes
 @implementer(IManagementSurface)
 class Management(OrganizationRoutes, ProjectRoutes, IssueListRoutes, IssueDetailRoutes,
                  ReleaseRoutes, EventRoutes, TeamRoutes, KeyRoutes, StatsRoutes,
-                 UploadRoutes, MonitorRoutes, IssueActivityRoutes, IssueLookup):
+                 UploadRoutes, MonitorRoutes, IssueActivityRoutes, IssueLookup,
+                 CodeMappingRoutes):
     """
     C{/api/0/...}: Bearer-authenticated, Sentry's shapes, status codes and pagination.
     """

@@ -10,9 +10,10 @@ from typing import Any
 from ..store.upload_models import OK, ArtifactBundle, AssembleAnswer, BundleFile, DebugFile
 from ..timefmt import isoformat
 
-#: The upload kinds the chunk upload options accept (sentry-cli 2.x chose features by them).
+#: The upload kinds the chunk upload options accept (sentry-cli 2.x chose features by them:
+#: C{proguard} for chunked ProGuard mappings, C{dartsymbolmap} for Dart symbol maps).
 ACCEPT = ["debug_files", "release_files", "pdbs", "sources", "bcsymbolmaps", "il2cpp",
-          "portablepdbs", "artifact_bundles", "proguard"]
+          "portablepdbs", "artifact_bundles", "proguard", "dartsymbolmap"]
 #: The object kinds sentry-cli can read in C{data.type}; anything else is sent as C{other}.
 OBJECT_KINDS = {"none", "rel", "exe", "lib", "dbg", "src", "other"}
 #: SourceFileType values of Sentry's artifact bundle file list.
@@ -42,7 +43,9 @@ def bundle_assemble(answer: AssembleAnswer) -> dict[str, Any]:
 
 def debug_file(dif: DebugFile) -> dict[str, Any]:
     info = dif.info
-    kind = info.kind if info.kind in OBJECT_KINDS else "other"
+    data: dict[str, Any] = {"features": list(info.features)}
+    if info.kind is not None:
+        data = {"type": info.kind if info.kind in OBJECT_KINDS else "other", **data}
     return {
         "id": str(dif.id),
         "uuid": dif.debug_id[:36],
@@ -55,7 +58,7 @@ def debug_file(dif: DebugFile) -> dict[str, Any]:
         "size": dif.size,
         "sha1": dif.checksum,
         "dateCreated": isoformat(dif.date_created),
-        "data": {"type": kind, "features": list(info.features)},
+        "data": data,
     }
 
 

@@ -47,7 +47,8 @@ REQUEST_HEADROOM = 1 * MiB
 _CHECKSUM = re.compile(r"^[0-9a-f]{40}$")
 log = Logger()
 _EXTENSIONS = {"breakpad": ".sym", "pdb": ".pdb", "portablepdb": ".pdb",
-               "sourcebundle": ".src.zip", "wasm": ".wasm", "proguard": ".txt"}
+               "sourcebundle": ".src.zip", "wasm": ".wasm", "proguard": ".txt",
+               "dartsymbolmap": ".json"}
 
 
 def refuse(message: str) -> APIError:

@@ -1,5 +1,6 @@
 """
-The write methods of the other books: releases, monitors and uploads (see
+The write methods of the other books: releases (with repositories and code mappings), monitors
+and uploads (see
 L{sentry_fake.store.writes} for the three steps each takes).
 """
 
@@ -8,11 +9,12 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import Invalid
+from .code_mappings import CodeMapping
 from .models import Project
 from .monitors import Monitor
-from .records import (BundleAssembled, ChunksUploaded, DebugFileDeleted, DebugFilesAssembled,
-                      DeployCreated, MonitorChanged, MonitorDeleted, ReleaseChanged,
-                      ReleaseCreated, ReleaseDeleted, RepositoryCreated)
+from .records import (BundleAssembled, ChunksUploaded, CodeMappingsUploaded, DebugFileDeleted,
+                      DebugFilesAssembled, DeployCreated, MonitorChanged, MonitorDeleted,
+                      ReleaseChanged, ReleaseCreated, ReleaseDeleted, RepositoryCreated)
 from .release_models import Creation, Deploy, Release, Repository
 from .releases import RELEASE_REFERENCED
 from .upload_models import AssembleAnswer
@@ -66,6 +68,15 @@ class BookWrites:
         self._commit(record)
         return self.releases.code.add_repository(record.organization_id, record.name,
                                             record.provider, record.url, record.time)
+
+    def upload_code_mappings(self, record: CodeMappingsUploaded) -> list[tuple[CodeMapping, bool]]:
+        self.directory.project_by_id(record.project_id)
+        self.releases.check_mapped_repository(record.organization_id, record.repository,
+                                              record.provider)
+        self._commit(record)
+        return self.releases.map_code(record.organization_id, record.project_id,
+                                      record.repository, record.provider, record.default_branch,
+                                      record.mappings, record.time)
 
     # Monitors
 

@@ -28,6 +28,7 @@ CONTENT_TYPES = {
     "sourcebundle": "application/x-sentry-bundle+zip",
     "wasm": "application/wasm",
     "proguard": "text/x-proguard+plain",
+    "dartsymbolmap": "application/x-dartsymbolmap+json",
     "unknown": "application/octet-stream",
 }
 
@@ -51,7 +52,8 @@ class ObjectInfo:
     """
 
     file_format: str
-    kind: str
+    #: C{None} for the mappings (ProGuard, Dart symbol maps), which Sentry gives no kind.
+    kind: str | None
     arch: str
     debug_id: str | None = None
     code_id: str | None = None

@@ -273,6 +273,23 @@ class RepositoryCreated:
     url: str | None
 
 
+@attrs.frozen
+class CodeMappingsUploaded:
+    """
+    Stack trace roots of a project mapped to source roots of a repository (C{POST
+    .../code-mappings/bulk/}), as (stack root, source root) pairs; a repository the
+    organization does not have yet is created.
+    """
+
+    time: float
+    organization_id: int
+    project_id: int
+    repository: str
+    provider: str | None
+    default_branch: str
+    mappings: tuple[tuple[str, str], ...]
+
+
 # Monitors
 
 @attrs.frozen
@@ -348,6 +365,6 @@ RECORD_TYPES: dict[str, type] = {cls.__name__: cls for cls in (
     TeamDeleted, KeyCreated, KeyChanged, KeyDeleted, IssuesChanged, IssuesDeleted, NoteAdded,
     NoteChanged, NoteDeleted,
     ReleaseCreated, ReleaseChanged, ReleaseDeleted, DeployCreated, RepositoryCreated,
-    MonitorChanged, MonitorDeleted, ChunksUploaded, BundleAssembled, DebugFilesAssembled,
-    DebugFileDeleted,
+    CodeMappingsUploaded, MonitorChanged, MonitorDeleted, ChunksUploaded, BundleAssembled,
+    DebugFilesAssembled, DebugFileDeleted,
 )}

@@ -1,6 +1,6 @@
 """
-The release book: an organization's releases with their projects, commits and deploys, and the
-repositories those commits belong to.
+The release book: an organization's releases with their projects, commits and deploys, the
+repositories those commits belong to, and the code mappings from projects to repositories.
 
 Ids are handed out as Sentry's database would: one counter per kind, shared by all organizations.
 """
@@ -17,6 +17,7 @@ from ..interfaces import IReleases
 from .codec import converter
 from .health import SessionCounts, session_releases
 from .models import Project
+from .code_mappings import CodeMapping, CodeMappingBook
 from .commits import CommitBook
 from .release_models import Commit, Creation, Deploy, Release, Repository
 
@@ -50,6 +51,8 @@ class ReleaseBook:
         self._deploys: dict[int, Deploy] = {}
         #: The repositories of every organization and the commits releases point at.
         self.code = CommitBook()
+        #: Which repository path each stack trace root of a project stands for.
+        self.mappings = CodeMappingBook()
         self._next = {"release": 1, "deploy": 1}
 
     def _take_id(self, kind: str) -> int:
@@ -283,6 +286,42 @@ class ReleaseBook:
     def repository_by_id(self, repository_id: int) -> Repository:
         return self.code.repository_by_id(repository_id)
 
+    # Code mappings
+
+    def check_mapped_repository(self, organization_id: int, name: str,
+                                provider: str | None) -> None:
+        """
+        @raise NotFound: the organization's repository of that name is of another provider.
+        """
+        found = self.code.repository(organization_id, name)
+        if (found is not None and provider and found.provider is not None
+                and found.provider not in (provider, f"integrations:{provider}")):
+            raise NotFound(f"Repository not found: {name}")
+
+    def map_code(self, organization_id: int, project_id: int, repository: str,
+                 provider: str | None, default_branch: str,
+                 mappings: Iterable[tuple[str, str]],
+                 now: float) -> list[tuple[CodeMapping, bool]]:
+        """
+        Map a project's stack trace roots to source roots of a repository, creating the
+        repository when the organization has none of that name (of C{provider}, when given).
+
+        @return: each mapping, and whether it was created (not updated), in the order given.
+        """
+        repo = self.code.repository(organization_id, repository)
+        if repo is None:
+            short = provider.removeprefix("integrations:") if provider else None
+            repo = self.code.add_repository(
+                organization_id, repository, f"integrations:{short}" if short else None,
+                None, now)
+        return [self.mappings.upsert(organization_id, project_id, repo.id, stack_root,
+                                     source_root, default_branch, now)
+                for stack_root, source_root in mappings]
+
+    def code_mappings(self, organization_id: int,
+                      project_ids: Iterable[int] | None = None) -> list[CodeMapping]:
+        return self.mappings.of_organization(organization_id, project_ids)
+
     # The checkpoint of a journal
 
     def dump(self) -> dict[str, Any]:
@@ -290,6 +329,7 @@ class ReleaseBook:
             "releases": converter.unstructure(list(self._releases.values())),
             "deploys": converter.unstructure(list(self._deploys.values())),
             "code": self.code.dump(),
+            "code_mappings": self.mappings.dump(),
             "next": dict(self._next),
         }
 
@@ -301,6 +341,7 @@ class ReleaseBook:
         for deploy in converter.structure(state["deploys"], list[Deploy]):
             book._deploys[deploy.id] = deploy
         book.code = CommitBook.load(state["code"])
+        book.mappings = CodeMappingBook.load(state.get("code_mappings"))
         book._next = dict(state["next"])
         return book
 

@@ -24,7 +24,7 @@ from ..errors import Invalid, NotFound
 from ..interfaces import IUploads
 from .bundle_archive import BundleError, normalize_debug_id, read_bundle
 from .codec import converter
-from .object_files import sniff
+from .mapping_files import identify
 from .upload_models import (CREATED, ERROR, NOT_FOUND, OK, ArtifactBundle, AssembleAnswer,
                             BundleFile, DebugFile)
 
@@ -36,7 +36,6 @@ DEFAULT_MAX_STORED = 1024 * MiB
 #: Failed assemblies remembered (their checksums answer C{error} with the reason).
 MAX_ERRORS = 1000
 CHECKSUM_MISMATCH = "Reported checksum mismatch"
-UNSUPPORTED = "Unsupported debug information file"
 
 
 def verify_chunk(checksum: str, data: bytes) -> str:
@@ -294,15 +293,13 @@ class UploadBook:
         data = self._collect("dif", project_id, organization_id, checksum, chunks, used.extend)
         if isinstance(data, AssembleAnswer):
             return data
-        info = sniff(data)
-        if info.file_format == "unknown":
-            return self._failed("dif", project_id, checksum, UNSUPPORTED)
-        found_id = normalize_debug_id(debug_id) or info.debug_id
-        if found_id is None:
-            return self._failed("dif", project_id, checksum, "Missing debug identifier")
+        try:
+            info, object_name, found_id = identify(data, name, debug_id)
+        except Invalid as error:
+            return self._failed("dif", project_id, checksum, error.detail)
         debug_file = DebugFile(
             id=self._take_id("dif"), organization_id=organization_id, project_id=project_id,
-            checksum=checksum, name=name, debug_id=found_id, info=info, data=data,
+            checksum=checksum, name=object_name, debug_id=found_id, info=info, data=data,
             date_created=now)
         self._replace_older(debug_file)
         self._debug_files[(project_id, checksum)] = debug_file

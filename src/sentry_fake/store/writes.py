@@ -19,9 +19,10 @@ from .directory_writes import DirectoryWrites
 from .issue_writes import IssueWrites
 from .models import CapturedItem, Event, Project
 from .monitors import CheckIn
-from .records import (BundleAssembled, ChunksUploaded, DebugFileDeleted, DebugFilesAssembled,
-                      DeployCreated, Ingested, IssuesChanged, IssuesDeleted, ItemSent,
-                      KeyChanged, KeyCreated, KeyDeleted, MonitorChanged, MonitorDeleted,
+from .records import (BundleAssembled, ChunksUploaded, CodeMappingsUploaded, DebugFileDeleted,
+                      DebugFilesAssembled, DeployCreated, Ingested, IssuesChanged,
+                      IssuesDeleted, ItemSent, KeyChanged, KeyCreated, KeyDeleted,
+                      MonitorChanged, MonitorDeleted,
                       NoteAdded, NoteChanged, NoteDeleted,
                       ProjectChanged, ProjectCreated, ProjectDeleted, ReleaseChanged,
                       ReleaseCreated, ReleaseDeleted, RepositoryCreated, Reset, TeamChanged,
@@ -134,7 +135,8 @@ WRITERS: dict[type, str] = {
     NoteChanged: "change_note", NoteDeleted: "delete_note",
     ReleaseCreated: "create_release", ReleaseChanged: "change_release",
     ReleaseDeleted: "delete_release", DeployCreated: "create_deploy",
-    RepositoryCreated: "create_repository", MonitorChanged: "change_monitor",
+    RepositoryCreated: "create_repository", CodeMappingsUploaded: "upload_code_mappings",
+    MonitorChanged: "change_monitor",
     MonitorDeleted: "delete_monitor", ChunksUploaded: "upload_chunks",
     BundleAssembled: "assemble_bundle", DebugFilesAssembled: "assemble_debug_files",
     DebugFileDeleted: "delete_debug_file",
