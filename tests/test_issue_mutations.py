@@ -107,7 +107,7 @@ async def test_bulk_update_and_delete(api, store):
     answer = await api.request("PUT", f"/api/0/projects/parlel/parlel/issues/?id={ids[0]}&id={ids[1]}",
                                json_body={"status": "resolved", "snoozeDuration": None})
     assert (answer.code, answer.json()) == (200, {"status": "resolved", "statusDetails": {},
-                                                  "inbox": False})
+                                                  "inbox": False, "isPublic": False})
     resolved = (await api.request("GET", "/api/0/projects/parlel/parlel/issues/?query=is:resolved")).json()
     assert sorted(i["id"] for i in resolved) == sorted(ids[:2])
     nothing = await api.request("PUT", "/api/0/projects/parlel/parlel/issues/?id=9999",

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import NotFound
-from ..http import base_url, json_response, read_json_body
+from ..http import accepted, json_response, read_json_body
 from ..interfaces import IDirectory, IEventLog, IIssues, IWrites
 from ..store.models import Issue, Organization
 from ..store.records import IssuesChanged, IssuesDeleted
@@ -34,11 +34,8 @@ class IssueDetailRoutes:
     roles = (IDirectory, IEventLog, IIssues, IWrites)
 
     def _detail(self, request: Any, issue: Issue, org: Organization) -> dict[str, Any]:
-        project = self.store.directory.project_by_id(issue.project_id)
-        now = self.store.now()
-        body = serializers.issue(issue, project, org, base_url(request), now, "24h",
-                                 self.store.directory.actor(issue.assigned_to))
-        body["stats"]["30d"] = serializers.issue_stats(issue, "30d", now)
+        body = self._issue_body(request, issue, org)
+        body["stats"]["30d"] = serializers.issue_stats(issue, "30d", self.store.now())
         facts = self.store.issue_facts(issue)
         body.update({
             "activity": self.activity_of(issue),
@@ -70,8 +67,7 @@ class IssueDetailRoutes:
     def _delete(self, request: Any, org: str | None, issue_id: str) -> bytes:
         issue, _ = self._issue_in(org, issue_id)
         self.store.delete_issues(IssuesDeleted(time=self.store.now(), issue_ids=(issue.id,)))
-        request.setResponseCode(202)
-        return b""
+        return accepted(request)
 
     @app.route("/api/0/organizations/<org>/issues/<issue_id>/", methods=["GET"])
     @authenticated
@@ -178,7 +174,7 @@ class IssueDetailRoutes:
         latest = self.store.events(issue_id=issue.id)
         latest_id = latest[-1].event_id if len(latest) else None
         hashes = [{"id": hash_, "latestEvent": {"eventID": latest_id} if latest_id else None,
-                   "mergedBySeer": False} for hash_ in issue.hashes]
+                   "mergedBySeer": False, "seerMatchDistance": None} for hash_ in issue.hashes]
         return json_response(request, paginate(request, hashes))
 
     @app.route("/api/0/organizations/<org>/shortids/<short_id>/", methods=["GET"])

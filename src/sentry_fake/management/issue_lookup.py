@@ -1,19 +1,36 @@
 """
 Finding the issue a path names: by its number, or by its short id (C{PARLEL-1A}), which Sentry
-accepts wherever it accepts an issue id.
+accepts wherever it accepts an issue id; and showing an issue with what the store knows of it.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 from ..errors import NotFound
-from ..interfaces import IDirectory, IIssues
+from ..http import base_url
+from ..interfaces import IDirectory, IEventLog, IIssues
 from ..store.models import Issue, Organization
+from . import serializers
 from .serializers import base32_decode
 
 
 class IssueLookup:
     #: The roles of the store these routes use (checked by tests/test_interfaces.py).
-    roles = (IDirectory, IIssues)
+    roles = (IDirectory, IEventLog, IIssues)
+
+    def _issue_body(self, request: Any, issue: Issue, org: Organization,
+                    stats_period: str | None = "24h") -> dict[str, Any]:
+        """
+        An issue as Sentry shows it, with what its project, assignee and latest event say.
+        """
+        events = self.store.events(issue_id=issue.id)
+        latest_has_attachments = bool(events) and any(
+            item.type == "attachment" for item in self.store.items_of_event(events[-1].event_id))
+        return serializers.issue(
+            issue, self.store.directory.project_by_id(issue.project_id), org, base_url(request),
+            self.store.now(), stats_period, self.store.directory.actor(issue.assigned_to),
+            latest_has_attachments)
 
     def _issue_in(self, org: str | None, issue_ref: str) -> tuple[Issue, Organization]:
         """

@@ -9,7 +9,7 @@ from itertools import islice
 from typing import Any, Iterable, Iterator
 
 from ..errors import Invalid, NotFound
-from ..http import arg, arg_list, base_url, json_response, read_json_body
+from ..http import arg, arg_list, json_response, read_json_body
 from ..interfaces import IDirectory, IEventLog, IIssues, IWrites
 from ..store import search
 from ..store.models import Issue, Organization, Project
@@ -120,12 +120,7 @@ class IssueListRoutes:
 
     def _serialize(self, request: Any, issues: list[Issue], stats_period: str | None,
                    org: Organization) -> list[dict[str, Any]]:
-        base, now = base_url(request), self.store.now()
-        return [
-            serializers.issue(issue, self.store.directory.project_by_id(issue.project_id), org, base, now,
-                              stats_period, self.store.directory.actor(issue.assigned_to))
-            for issue in issues
-        ]
+        return [self._issue_body(request, issue, org, stats_period) for issue in issues]
 
     def _list(self, request: Any, org: Organization, projects: list[Project],
               period_param: str) -> bytes:
@@ -206,8 +201,11 @@ class IssueListRoutes:
             return b""
         self.store.change_issues(IssuesChanged(
             time=self.store.now(), issue_ids=tuple(issue.id for issue in targets), change=change))
+        first = targets[0]
         if "assignedTo" in answer:
-            answer["assignedTo"] = serializers.actor(self.store.directory.actor(targets[0].assigned_to))
+            answer["assignedTo"] = serializers.actor(self.store.directory.actor(first.assigned_to))
+        # Sentry's schema documents that every answer says whether the issues are public.
+        answer.setdefault("isPublic", first.is_public)
         return json_response(request, answer)
 
     def _bulk_delete(self, request: Any, projects: list[Project]) -> bytes:

@@ -47,9 +47,11 @@ def monitor(monitor_: Monitor, project: dict[str, Any],
 
 def check_in(check_in_: CheckIn) -> dict[str, Any]:
     """
-    One check-in; C{duration} in milliseconds.
+    One check-in; C{duration} in milliseconds.  A check-in no schedule expected (the first of
+    an environment, or one of a monitor without a schedule) was expected when it was sent.
     """
     guid = check_in_.id
+    expected = check_in_.expected_time or check_in_.date_clock
     return {
         "id": f"{guid[:8]}-{guid[8:12]}-{guid[12:16]}-{guid[16:20]}-{guid[20:]}",
         "environment": check_in_.environment, "status": check_in_.status,
@@ -58,6 +60,6 @@ def check_in(check_in_: CheckIn) -> dict[str, Any]:
         "dateUpdated": isoformat(check_in_.date_updated),
         "dateInProgress": isoformat(check_in_.date_in_progress),
         "dateClock": isoformat(check_in_.date_clock),
-        "expectedTime": isoformat(check_in_.expected_time),
+        "expectedTime": isoformat(expected),
         "monitorConfig": dict(check_in_.monitor_config),
     }

@@ -11,12 +11,12 @@ import re
 from typing import Any
 
 from ..errors import Invalid, NotFound
-from ..http import arg, arg_list, json_response, read_json_body
+from ..http import accepted, arg, arg_list, json_response, read_json_body
 from ..interfaces import IDirectory, IMonitors, IWrites
 from ..store.models import Organization, Project
 from ..store.monitors import Monitor
 from ..store.records import MonitorChanged, MonitorDeleted
-from . import monitor_shapes, serializers
+from . import monitor_shapes, project_shapes
 from .app import app, authenticated
 from .pagination import paginate
 from .stats import stats_window
@@ -39,7 +39,7 @@ class MonitorRoutes:
     def _monitor_body(self, organization: Organization, monitor: Monitor, project: Project,
                       environments: list[str]) -> dict[str, Any]:
         teams = [team for team in self.store.directory.teams_of(organization) if team.id in project.team_ids]
-        return monitor_shapes.monitor(monitor, serializers.project(project, teams), environments)
+        return monitor_shapes.monitor(monitor, project_shapes.project(project, teams), environments)
 
     def _find_monitor(self, org: str, monitor_ref: str,
                       project: str | None = None) -> tuple[Organization, Monitor, Project]:
@@ -131,8 +131,7 @@ class MonitorRoutes:
         self.store.delete_monitor(MonitorDeleted(
             time=self.store.now(), organization_id=organization.id, monitor_id=monitor.id,
             environments=tuple(environments) if environments else None))
-        request.setResponseCode(202)
-        return b""
+        return accepted(request)
 
     @app.route("/api/0/organizations/<org>/monitors/<monitor_ref>/stats/", methods=["GET"])
     @app.route("/api/0/projects/<org>/<project>/monitors/<monitor_ref>/stats/", methods=["GET"])

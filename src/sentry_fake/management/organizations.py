@@ -9,7 +9,7 @@ from typing import Any
 from ..http import base_url, json_response
 from ..interfaces import IDirectory
 from ..timefmt import isoformat
-from . import serializers
+from . import project_shapes, serializers
 from .app import app, authenticated, bearer_token
 from .pagination import paginate
 
@@ -47,7 +47,7 @@ class OrganizationRoutes:
         found = self.store.directory.organization(org)
         base = base_url(request)
         body = serializers.organization(found, base)
-        body["projects"] = [serializers.project(p, self._teams_of(p))
+        body["projects"] = [project_shapes.project(p, self._teams_of(p))
                             for p in self.store.directory.projects_of(found)]
         body["teams"] = [serializers.team(t) for t in self.store.directory.teams_of(found)]
         return json_response(request, body)

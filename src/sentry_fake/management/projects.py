@@ -14,7 +14,7 @@ from ..interfaces import IDirectory, IWrites
 from ..store.directory import slugify
 from ..store.models import Organization, Project, Team
 from ..store.records import UNSET, ProjectChanged, ProjectCreated, ProjectDeleted
-from . import serializers
+from . import project_shapes, serializers
 from .app import app, authenticated
 from .pagination import paginate
 
@@ -58,14 +58,14 @@ class ProjectRoutes:
 
     def _project_body(self, request: Any, project: Project) -> dict[str, Any]:
         org = self.store.directory.organization(project.organization_id)
-        return serializers.project_detail(project, self._teams_of(project), org, base_url(request))
+        return project_shapes.project_detail(project, self._teams_of(project), org, base_url(request))
 
     @app.route("/api/0/organizations/<org>/projects/", methods=["GET"])
     @authenticated
     def list_org_projects(self, request: Any, org: str) -> bytes:
         found = self.store.directory.organization(org)
         page = paginate(request, self.store.directory.projects_of(found))
-        return json_response(request, [serializers.project(p, self._teams_of(p)) for p in page])
+        return json_response(request, [project_shapes.project(p, self._teams_of(p)) for p in page])
 
     @app.route("/api/0/organizations/<org>/projects/", methods=["POST"])
     @authenticated
@@ -155,7 +155,7 @@ class ProjectRoutes:
         base = base_url(request)
         bodies = []
         for project in page:
-            body = serializers.project(project, self._teams_of(project))
+            body = project_shapes.project(project, self._teams_of(project))
             body["organization"] = serializers.organization(
                 self.store.directory.organization(project.organization_id), base)
             bodies.append(body)

@@ -6,13 +6,14 @@ Ids are strings except where Sentry documents integers; datetimes carry an offse
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+import hashlib
+from typing import Any
 
 from ..store.models import ClientKey, Issue, Organization, Project, Team, User
 from ..timefmt import isoformat
 
-_AVATAR = {"avatarType": "letter_avatar", "avatarUuid": None, "avatarUrl": None}
-_COLORS = ("#3f70bf", "#bf3f76", "#3fbf6a", "#bf8b3f", "#6f3fbf", "#3fb0bf")
+#: The avatar of whatever has not uploaded one (Sentry draws its initials).
+AVATAR = {"avatarType": "letter_avatar", "avatarUuid": None, "avatarUrl": None}
 # Crockford-like base 32, as Sentry's short ids use (no I, L, O, U).
 _BASE32 = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 
@@ -31,7 +32,7 @@ def organization(org: Organization, base: str) -> dict[str, Any]:
         "id": str(org.id), "slug": org.slug, "name": org.name,
         "dateCreated": isoformat(org.date_created), "isEarlyAdopter": False, "require2FA": False,
         "requireEmailVerification": False, "features": [],
-        "status": {"id": "active", "name": "active"}, "avatar": dict(_AVATAR),
+        "status": {"id": "active", "name": "active"}, "avatar": dict(AVATAR),
         "hasAuthProvider": False, "allowMemberInvite": True, "allowMemberProjectCreation": True,
         "allowSuperuserAccess": False,
         "links": {"organizationUrl": base, "regionUrl": base},
@@ -47,35 +48,8 @@ def team(team_: Team, project_count: int = 0) -> dict[str, Any]:
         **team_summary(team_), "dateCreated": isoformat(team_.date_created), "isMember": True,
         "teamRole": "admin", "flags": {"idp:provisioned": False},
         "access": ["event:read", "event:write", "project:read", "project:write", "team:read"],
-        "hasAccess": True, "isPending": False, "memberCount": 1, "avatar": dict(_AVATAR),
+        "hasAccess": True, "isPending": False, "memberCount": 1, "avatar": dict(AVATAR),
         "projectCount": project_count,
-    }
-
-
-def project(project_: Project, teams: Iterable[Team]) -> dict[str, Any]:
-    team_list = [team_summary(t) for t in teams]
-    return {
-        "id": str(project_.id), "slug": project_.slug, "name": project_.name,
-        "platform": project_.platform, "dateCreated": isoformat(project_.date_created),
-        "isBookmarked": project_.is_bookmarked, "isMember": True, "hasAccess": True,
-        "access": ["event:read", "event:write", "project:read", "project:releases"],
-        "features": [], "firstEvent": isoformat(project_.first_event),
-        "firstTransactionEvent": False, "hasSessions": project_.has_sessions,
-        "environments": sorted(project_.environments), "status": project_.status,
-        "team": team_list[0] if team_list else None, "teams": team_list,
-        "latestRelease": None, "latestDeploys": None,
-        "platforms": [project_.platform] if project_.platform else [],
-        "hasUserReports": False, "avatar": dict(_AVATAR),
-        "color": _COLORS[project_.id % len(_COLORS)],
-    }
-
-
-def project_detail(project_: Project, teams: Iterable[Team], org: Organization,
-                   base: str) -> dict[str, Any]:
-    return {
-        **project(project_, teams), "organization": organization(org, base),
-        "isPublic": False, "isInternal": False, "subjectPrefix": "", "resolveAge": 0,
-        "options": {}, "digestsMinDelay": 300, "digestsMaxDelay": 1800,
     }
 
 
@@ -102,11 +76,12 @@ def client_key(key: ClientKey, base: str) -> dict[str, Any]:
             "otlp_logs": f"{base}/api/{pid}/integration/otlp/v1/logs",
         },
         "browserSdkVersion": "latest", "browserSdk": {"choices": [["latest", "latest"]]},
-        "dynamicSdkLoaderOptions": {"hasReplay": True, "hasPerformance": True, "hasDebug": False},
+        "dynamicSdkLoaderOptions": {"hasReplay": True, "hasPerformance": True, "hasDebug": False,
+                                    "hasFeedback": False, "hasLogsAndMetrics": False},
     }
 
 
-def _status_details(details: dict[str, Any]) -> dict[str, Any]:
+def status_details(details: dict[str, Any]) -> dict[str, Any]:
     shown = dict(details)
     if isinstance(shown.get("ignoreUntil"), (int, float)):
         shown["ignoreUntil"] = isoformat(shown["ignoreUntil"])
@@ -144,10 +119,19 @@ def issue_stats(issue: Issue, period: str, now: float) -> list[list[int]]:
     return [[start + i * step, counts[i]] for i in range(buckets)]
 
 
+def avatar_url(email: str) -> str:
+    """
+    Where Sentry points a user without an uploaded avatar: the Gravatar of their e-mail.
+    """
+    digest = hashlib.md5(email.strip().lower().encode(), usedforsecurity=False).hexdigest()
+    return f"https://gravatar.com/avatar/{digest}?s=32&d=mm"
+
+
 def user(user_: User) -> dict[str, Any]:
     return {
         "id": str(user_.id), "name": user_.name, "username": user_.username,
-        "email": user_.email, "avatarUrl": None, "isActive": True, "hasPasswordAuth": True,
+        "email": user_.email, "avatarUrl": avatar_url(user_.email), "isActive": True,
+        "isSuspended": False, "hasPasswordAuth": True,
         "isManaged": False, "dateJoined": isoformat(user_.date_joined), "lastLogin": None,
         "has2fa": False, "lastActive": None, "isSuperuser": False, "isStaff": False,
         "experiments": {}, "emails": [{"id": str(user_.id), "email": user_.email,
@@ -168,32 +152,72 @@ def actor(assignee: User | Team | None) -> dict[str, Any] | None:
             "email": assignee.email}
 
 
+def _derived_data(issue_: Issue, assigned: bool, last_progressed: str | None) -> dict[str, Any]:
+    """
+    Where Sentry's triage would say the issue stands, for an issue Seer never looked at.
+    """
+    if issue_.status == "resolved":
+        progress = "fix_applied"
+    elif issue_.substatus == "regressed":
+        progress = "regressed"
+    else:
+        progress = "assigned" if assigned else "identified"
+    return {"blocker": "none", "progress": progress,
+            "status": "open" if issue_.status == "unresolved" else issue_.status,
+            "viewCount": 1 if issue_.has_seen else 0, "hasOpenFixPr": False,
+            "isAssigned": assigned, "hasRootCause": False, "lastCompletedAutofixStep": "none",
+            "lastProgressedAt": last_progressed}
+
+
+def inbox(issue_: Issue) -> dict[str, Any] | None:
+    """
+    Why the issue is in the inbox (C{is:for_review}): new (reason 0) or regressed (2).
+    """
+    if not issue_.for_review:
+        return None
+    return {"reason": 0 if issue_.substatus == "new" else 2, "reason_details": None,
+            "date_added": isoformat(issue_.first_seen if issue_.substatus == "new"
+                                    else issue_.last_seen)}
+
+
 def issue(issue_: Issue, project_: Project, org: Organization, base: str, now: float,
-          stats_period: str | None = "24h", assignee: User | Team | None = None) -> dict[str, Any]:
+          stats_period: str | None = "24h", assignee: User | Team | None = None,
+          latest_has_attachments: bool = False) -> dict[str, Any]:
     count = str(issue_.times_seen)
     first_seen, last_seen = isoformat(issue_.first_seen), isoformat(issue_.last_seen)
     category = "error" if issue_.type in ("error", "default", "csp") else issue_.type
+    progressed = [entry["date"] for entry in issue_.activity if entry["type"] != "note"]
     body = {
         "id": str(issue_.id),
         "shortId": f"{project_.slug.upper()}-{base32(issue_.short_id)}",
         "title": issue_.title, "culprit": issue_.culprit,
         "permalink": f"{base}/organizations/{org.slug}/issues/{issue_.id}/",
         "logger": issue_.logger, "level": issue_.level, "status": issue_.status,
-        "statusDetails": _status_details(issue_.status_details), "substatus": issue_.substatus,
+        "statusDetails": status_details(issue_.status_details), "substatus": issue_.substatus,
         "isPublic": issue_.is_public, "platform": issue_.platform,
         "priority": issue_.priority or ("high" if issue_.level in ("error", "fatal") else "medium"),
-        "priorityLockedAt": None,
+        "priorityLockedAt": None, "seerFixabilityScore": None,
+        "seerAutofixLastTriggered": None, "seerExplorerAutofixLastTriggered": None,
         "project": {"id": str(project_.id), "name": project_.name, "slug": project_.slug,
                     "platform": project_.platform},
         "type": issue_.type, "issueType": "error", "issueCategory": category,
-        "metadata": dict(issue_.metadata), "numComments": 0, "assignedTo": actor(assignee),
+        "metadata": dict(issue_.metadata),
+        "numComments": sum(1 for entry in issue_.activity if entry["type"] == "note"),
+        "assignedTo": actor(assignee),
         "isBookmarked": issue_.is_bookmarked, "isSubscribed": issue_.is_subscribed,
         "subscriptionDetails": None, "hasSeen": issue_.has_seen, "annotations": [],
         "isUnhandled": issue_.is_unhandled, "count": count, "userCount": len(issue_.users),
         "firstSeen": first_seen, "lastSeen": last_seen, "shareId": None,
+        "derivedData": _derived_data(issue_, assignee is not None,
+                                     isoformat(progressed[-1]) if progressed else None),
         "lifetime": {"count": count, "userCount": len(issue_.users),
                      "firstSeen": first_seen, "lastSeen": last_seen},
+        "filtered": None, "sessionCount": 0, "inbox": inbox(issue_), "owners": None,
+        "integrationIssues": [], "sentryAppIssues": [],
+        "latestEventHasAttachments": latest_has_attachments,
+        "matchingEventId": None, "matchingEventEnvironment": None,
     }
     if stats_period:
+        # Asked for no period (C{groupStatsPeriod=}), Sentry leaves the stats out.
         body["stats"] = {stats_period: issue_stats(issue_, stats_period, now)}
     return body

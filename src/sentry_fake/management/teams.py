@@ -12,7 +12,7 @@ from ..http import arg, base_url, json_response, read_json_body
 from ..interfaces import IDirectory, IWrites
 from ..store.directory import slugify
 from ..store.records import UNSET, ProjectChanged, TeamChanged, TeamCreated, TeamDeleted
-from . import serializers
+from . import project_shapes, serializers
 from .app import app, authenticated
 from .pagination import paginate
 
@@ -29,7 +29,7 @@ class TeamRoutes:
         projects = self.store.directory.projects_of_team(team)
         body = serializers.team(team, len(projects))
         if detailed:
-            body["projects"] = [serializers.project(p, self._teams_of(p)) for p in projects]
+            body["projects"] = [project_shapes.project(p, self._teams_of(p)) for p in projects]
         return body
 
     @app.route("/api/0/organizations/<org>/teams/", methods=["GET"])
@@ -99,7 +99,7 @@ class TeamRoutes:
     def team_projects(self, request: Any, org: str, team: str) -> bytes:
         found = self.store.directory.team(self.store.directory.organization(org), team)
         page = paginate(request, self.store.directory.projects_of_team(found))
-        return json_response(request, [serializers.project(p, self._teams_of(p)) for p in page])
+        return json_response(request, [project_shapes.project(p, self._teams_of(p)) for p in page])
 
     @app.route("/api/0/projects/<org>/<project>/teams/<team>/", methods=["POST", "DELETE"])
     @authenticated
@@ -116,7 +116,7 @@ class TeamRoutes:
             teams.append(owner.id)
         changed = self.store.change_project(ProjectChanged(
             time=self.store.now(), project_id=found.id, team_ids=tuple(teams)))
-        body = serializers.project_detail(changed, self._teams_of(changed), organization,
+        body = project_shapes.project_detail(changed, self._teams_of(changed), organization,
                                           base_url(request))
         return json_response(request, body, 201 if request.method == b"POST" else 200)
 

@@ -49,8 +49,10 @@ class Project:
     team_ids: list[int] = attrs.Factory(list)
     status: str = "active"
     is_bookmarked: bool = False
-    has_sessions: bool = False
     first_event: float | None = None
+    #: The kinds of data the project has received: envelope item types, and C{transaction}
+    #: for a transaction event (what Sentry's C{hasSessions}, C{hasLogs}, ... flags say).
+    received: set[str] = attrs.Factory(set)
     #: The last short id handed to an issue of this project (Sentry counts per project from 1).
     short_id_counter: int = 0
     environments: set[str] = attrs.Factory(set)
@@ -146,6 +148,14 @@ class Issue:
     #: What happened to it, oldest first (notes, status changes, assignments, regressions):
     #: C{id}, C{type}, C{data}, C{user} (a user id or C{None}) and C{date}.
     activity: list[dict[str, Any]] = attrs.Factory(list)
+
+    @property
+    def for_review(self) -> bool:
+        """
+        Whether the issue is in Sentry's inbox (C{is:for_review}): unresolved, and new or
+        regressed.
+        """
+        return self.status == "unresolved" and self.substatus in ("new", "regressed")
 
 
 @attrs.define(eq=False, slots=True)

@@ -316,7 +316,7 @@ def _is(issue: Any, value: str, ctx: Context) -> bool:
     if value == "unassigned":
         return not ctx.assignee(issue)
     if value == "for_review":
-        return issue.status == "unresolved" and issue.substatus in ("new", "regressed")
+        return issue.for_review
     if value == "unlinked":
         return True
     if value == "linked":

@@ -99,7 +99,9 @@ class Writes(DirectoryWrites, IssueWrites, BookWrites):
             project.first_event = event.received
         if event.environment:
             project.environments.add(event.environment)
-        if event.type != "transaction":
+        if event.type == "transaction":
+            project.received.add("transaction")
+        else:
             issue = self.issue_book.add_event(project, event)
             if event.release:
                 self.releases.event_seen(project, event.release, event.received,
@@ -114,13 +116,13 @@ class Writes(DirectoryWrites, IssueWrites, BookWrites):
                             received=now, seq=seq)
         self._next_item += 1
         self._items.add(item)
+        project.received.add(sent.type)
         if sent.type in ("session", "sessions"):
             try:
                 decoded = loads(sent.payload)
             except ValueError:
                 decoded = None
             if decoded is not None:
-                project.has_sessions = True
                 self.releases.sessions_seen(project, sent.type, decoded, now)
         self._stored(item)
         return item
