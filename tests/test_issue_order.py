@@ -66,3 +66,26 @@ def test_walks_are_lazy():
         send(store, clock, f"issue {n}")
     first = list(islice(store.issues_in_order(store.directory.projects_of(), "date"), 3))
     assert [issue.title for issue in first] == ["issue 999", "issue 998", "issue 997"]
+
+
+def send_at(store, clock, fingerprint, happened):
+    clock.advance(1)
+    return ingest(store, {"message": fingerprint, "fingerprint": [fingerprint],
+                          "timestamp": happened}, 1, b"{}")
+
+
+def test_first_and_last_seen_are_when_the_events_happened():
+    clock, store = make_store()
+    now = clock.seconds()
+    send_at(store, clock, "late report", now - 600)  # sent ten minutes after it happened
+    send_at(store, clock, "fresh", now - 5)
+    send_at(store, clock, "late report", now - 900)  # an even older event arrives last
+    issues = {issue.title: issue for issue in store.issues(store.directory.projects_of())}
+    assert issues["late report"].first_seen == now - 900
+    assert issues["late report"].last_seen == now - 600
+    # Sorted by when their events happened, not by when they arrived.
+    assert titles(store, "date") == ["fresh", "late report"]
+    assert titles(store, "new") == ["fresh", "late report"]
+    send_at(store, clock, "late report", now + 30)
+    assert titles(store, "date") == ["late report", "fresh"]
+    assert titles(store, "new") == ["fresh", "late report"]

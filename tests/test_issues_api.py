@@ -6,6 +6,8 @@ import json
 
 import pytest_twisted
 
+from sentry_fake.timefmt import isoformat
+
 AUTH = {"X-Sentry-Auth": "Sentry sentry_key=parlel, sentry_version=7"}
 
 
@@ -95,3 +97,13 @@ async def test_duplicate_event_ids_are_stored_once(api, store):
     assert len(store.events()) == 1
     (issue,) = store.issues(store.directory.projects_of())
     assert issue.times_seen == 1
+
+
+@pytest_twisted.ensureDeferred
+async def test_first_and_last_seen_are_the_events_times(api, clock):
+    happened = clock.seconds() - 600
+    await send(api, {"message": "reported late", "timestamp": happened})
+    await send(api, {"message": "reported late", "timestamp": happened + 120})
+    [issue] = (await api.request("GET", "/api/0/projects/parlel/parlel/issues/")).json()
+    assert issue["firstSeen"] == isoformat(happened)
+    assert issue["lastSeen"] == isoformat(happened + 120)

@@ -7,7 +7,7 @@ import pytest
 from sentry_fake.errors import Invalid
 from sentry_fake.store.normalize import build_event, document, event_tags, normalize_event_id
 
-RECEIVED = 1_795_000_000.0
+RECEIVED = 1_795_340_000.0  # an hour or so after the events below say they happened
 
 
 def build(payload, item_type="event", header_id=None, client_ip="10.0.0.1"):
@@ -84,6 +84,14 @@ def test_timestamps_in_every_form():
     assert build({"timestamp": 1795335618.78}).timestamp == 1795335618.78
     assert build({"timestamp": "1795335618"}).timestamp == 1795335618.0
     assert build({"timestamp": "garbage"}).timestamp == RECEIVED
+
+
+def test_a_time_too_far_from_arrival_is_the_arrival_time():
+    # As Relay: up to a minute ahead of the clock, and up to 30 days behind it.
+    assert build({"timestamp": RECEIVED + 60}).timestamp == RECEIVED + 60
+    assert build({"timestamp": RECEIVED + 61}).timestamp == RECEIVED
+    assert build({"timestamp": RECEIVED - 30 * 86400}).timestamp == RECEIVED - 30 * 86400
+    assert build({"timestamp": RECEIVED - 30 * 86400 - 1}).timestamp == RECEIVED
 
 
 def test_tags_as_pairs_keep_precedence_over_derived():

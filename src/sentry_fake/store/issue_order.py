@@ -2,8 +2,8 @@
 Issues of a project kept in the orders Sentry sorts them by, so a list page walks from the
 front and stops when it is full instead of sorting every issue.
 
-- C{new}: creation order (first seen);
-- C{date}: last event first, by moving an issue to the end of an ordered dict on each event;
+- C{new} and C{date}: sorted by first and last seen (the events' own times, which need not
+  arrive in order), each a sorted list of C{(time, issue id)} an event moves an issue in;
 - C{freq} and C{user}: buckets keyed by the count, an issue moving up one bucket at a time.
 """
 
@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import heapq
 from typing import Any, Callable, Iterable, Iterator
+
+from sortedcontainers import SortedList
 
 from .models import Issue
 
@@ -62,24 +64,38 @@ class ProjectOrder:
     """
 
     def __init__(self) -> None:
-        self.created: dict[int, Issue] = {}
-        self.recent: dict[int, Issue] = {}
+        self.issues: dict[int, Issue] = {}
+        self.created = SortedList()
+        self.recent = SortedList()
         self.freq = _Buckets()
         self.users = _Buckets()
 
-    def seen(self, issue: Issue, times_before: int, users_before: int) -> None:
+    def seen(self, issue: Issue, times_before: int, users_before: int,
+             seen_before: tuple[float, float]) -> None:
         """
-        Record an event of C{issue} (its counts already include it).
+        Record an event of C{issue} (its counts and times already include it;
+        C{seen_before} is its first and last seen before the event).
         """
-        self.created.setdefault(issue.id, issue)
-        self.recent.pop(issue.id, None)
-        self.recent[issue.id] = issue
+        if issue.id not in self.issues:
+            self.issues[issue.id] = issue
+            self.created.add((issue.first_seen, issue.id))
+            self.recent.add((issue.last_seen, issue.id))
+        else:
+            first_before, last_before = seen_before
+            if first_before != issue.first_seen:
+                self.created.remove((first_before, issue.id))
+                self.created.add((issue.first_seen, issue.id))
+            if last_before != issue.last_seen:
+                self.recent.remove((last_before, issue.id))
+                self.recent.add((issue.last_seen, issue.id))
         self.freq.move(issue, times_before, issue.times_seen)
         self.users.move(issue, users_before, len(issue.users))
 
     def remove(self, issue: Issue) -> None:
-        self.created.pop(issue.id, None)
-        self.recent.pop(issue.id, None)
+        if self.issues.pop(issue.id, None) is None:
+            return
+        self.created.discard((issue.first_seen, issue.id))
+        self.recent.discard((issue.last_seen, issue.id))
         self.freq.remove(issue, issue.times_seen)
         self.users.remove(issue, len(issue.users))
 
@@ -87,26 +103,33 @@ class ProjectOrder:
         """
         The orders as issue ids (what a journal's checkpoint keeps of them).
         """
-        return {"recent": list(self.recent), "freq": self.freq.dump(),
-                "users": self.users.dump()}
+        return {"recent": [issue_id for _, issue_id in self.recent],
+                "freq": self.freq.dump(), "users": self.users.dump()}
 
     @classmethod
     def load(cls, state: dict[str, Any], issues: dict[int, Issue]) -> "ProjectOrder":
         order = cls()
-        order.recent = {issue_id: issues[issue_id] for issue_id in state["recent"]}
-        order.created = {issue_id: order.recent[issue_id] for issue_id in sorted(order.recent)}
+        order.issues = {issue_id: issues[issue_id] for issue_id in state["recent"]}
+        order.created = SortedList((issue.first_seen, issue.id)
+                                   for issue in order.issues.values())
+        order.recent = SortedList((issue.last_seen, issue.id)
+                                  for issue in order.issues.values())
         order.freq = _Buckets.load(state["freq"], issues)
         order.users = _Buckets.load(state["users"], issues)
         return order
 
+    def _newest_first(self, keys: SortedList) -> Iterator[Issue]:
+        for _, issue_id in reversed(keys):
+            yield self.issues[issue_id]
+
     def walk(self, sort: str) -> Iterator[Issue]:
         if sort == "new":
-            return reversed(self.created.values())
+            return self._newest_first(self.created)
         if sort == "freq":
             return self.freq.descending()
         if sort == "user":
             return self.users.descending()
-        return reversed(self.recent.values())
+        return self._newest_first(self.recent)
 
 
 _KEYS: dict[str, Callable[[Issue], float]] = {

@@ -168,8 +168,8 @@ class IssueBook:
                 id=self._next_id, project_id=project.id, short_id=project.short_id_counter,
                 hashes=list(event.hashes), type=event.type, title=event.title,
                 culprit=event.culprit, metadata=event.metadata, level=event.level,
-                logger=None, platform=event.platform, first_seen=event.received,
-                last_seen=event.received, first_release=event.release,
+                logger=None, platform=event.platform, first_seen=event.timestamp,
+                last_seen=event.timestamp, first_release=event.release,
             )
             self._next_id += 1
             self._by_id[issue.id] = issue
@@ -186,9 +186,11 @@ class IssueBook:
                                    event.received)
         issue.logger = event.logger or issue.logger
         times_before, users_before = issue.times_seen, len(issue.users)
+        seen_before = (issue.first_seen, issue.last_seen)
         issue.times_seen += 1
-        issue.last_seen = max(issue.last_seen, event.received)
-        issue.first_seen = min(issue.first_seen, event.received)
+        # Sentry's first and last seen are the events' own times, not when they arrived.
+        issue.last_seen = max(issue.last_seen, event.timestamp)
+        issue.first_seen = min(issue.first_seen, event.timestamp)
         if event.release:
             issue.last_release = event.release
         issue.is_unhandled = issue.is_unhandled or event.unhandled
@@ -202,12 +204,12 @@ class IssueBook:
         order = self._orders.get(project.id)
         if order is None:
             order = self._orders[project.id] = ProjectOrder()
-        order.seen(issue, times_before, users_before)
+        order.seen(issue, times_before, users_before, seen_before)
         if issue.status == "ignored" and _snooze_expired(issue, event.received):
             # An issue archived until a condition comes back when the condition is met.
             issue.status, issue.substatus, issue.status_details = "unresolved", "escalating", {}
             issue.snooze = None
-        bucket = int(event.received) // HOUR * HOUR
+        bucket = int(event.timestamp) // HOUR * HOUR
         issue.hourly[bucket] = issue.hourly.get(bucket, 0) + 1
         event.issue_id = issue.id
         if self.track_changes:

@@ -23,6 +23,10 @@ _LEVELS = {
     "info": "info", "log": "info", "debug": "debug", "sample": "info",
 }
 # Tags Sentry derives from event fields, in the order it lists them.
+#: How far from its arrival an event's own time may be, as Relay allows by default
+#: (C{max_secs_in_future}, C{max_secs_in_past}); beyond, the event is dated when it arrived.
+MAX_SECS_IN_FUTURE = 60
+MAX_SECS_IN_PAST = 30 * 24 * 3600
 _FIELD_TAGS = ("environment", "release", "dist", "server_name", "logger", "transaction", "site")
 
 
@@ -200,6 +204,18 @@ def is_unhandled(primary: dict[str, Any] | None) -> bool:
     return isinstance(mechanism, dict) and mechanism.get("handled") is False
 
 
+def event_time(value: Any, received: float) -> float:
+    """
+    When an event happened: its C{timestamp}, unless missing, unreadable or too far from
+    C{received} (then when it arrived).
+    """
+    timestamp = parse_timestamp(value)
+    if timestamp is None or not (received - MAX_SECS_IN_PAST <= timestamp
+                                 <= received + MAX_SECS_IN_FUTURE):
+        return received
+    return timestamp
+
+
 def build_event(project_id: int, payload: dict[str, Any], raw: bytes, item_type: str,
                 received: float, header_event_id: object = None,
                 client_ip: str | None = None) -> Event:
@@ -212,7 +228,7 @@ def build_event(project_id: int, payload: dict[str, Any], raw: bytes, item_type:
         raise Invalid("invalid event", causes=["the event payload must be a JSON object"])
     event_id = event_id_for(payload, header_event_id)
     kind = event_type(payload, item_type)
-    timestamp = parse_timestamp(payload.get("timestamp")) or received
+    timestamp = event_time(payload.get("timestamp"), received)
     level = normalize_level(payload.get("level"), kind)
     platform = payload.get("platform")
     platform = platform if isinstance(platform, str) and platform else "other"
