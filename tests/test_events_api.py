@@ -142,8 +142,9 @@ async def test_full_error_event(api, clock):
     assert event["context"] == {"sys.argv": ["app.py"]}
     assert event["packages"] == {"attrs": "24.2.0"}
     assert event["sdk"] == {"name": "sentry.python", "version": "2.75.0"}
+    # Relay adds the combined name and version, as Sentry's runtime context shows it.
     assert event["contexts"]["runtime"] == {"name": "CPython", "version": "3.11.7",
-                                            "type": "runtime"}
+                                            "type": "runtime", "runtime": "CPython 3.11.7"}
     assert event["release"] == {"version": "myapp@1.0.0"} and event["dist"] is None
     assert len(event["fingerprints"]) == 1 and len(event["fingerprints"][0]) == 32
     assert set(event["groupingConfig"]) == {"id", "enhancements"}

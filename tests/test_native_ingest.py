@@ -219,14 +219,17 @@ async def test_unreal_crash_report(api):
     assert event["level"] == "error"  # an assert, not a fatal crash
     assert event["exception"]["values"][0]["type"] == "Minidump"
     assert event["logentry"]["formatted"].startswith("Access violation")
-    assert event["user"] == {"id": "u-7", "username": "bruno"}
+    # Relay's normalized user carries the key Sentry's user tag is made of.
+    assert event["user"] == {"id": "u-7", "username": "bruno", "sentry_user": "id:u-7"}
     tags = dict(event["tags"])
     assert tags["epic_account_id"] == "epic-9" and tags["machine_id"] == "machine-3"
     contexts = event["contexts"]
-    assert contexts["device"] == {"memory_size": 6896832512}
-    assert contexts["os"] == {"raw_description": "Windows 10"}
-    assert contexts["gpu"] == {"name": "Parallels Display Adapter (WDDM)"}
-    assert contexts["game"] == {"Level": "Forest"}
+    # Relay types each context by its key, and reads the OS from its description.
+    assert contexts["device"] == {"memory_size": 6896832512, "type": "device"}
+    assert contexts["os"] == {"raw_description": "Windows 10", "type": "os",
+                              "name": "Windows", "version": "10", "os": "Windows 10"}
+    assert contexts["gpu"] == {"name": "Parallels Display Adapter (WDDM)", "type": "gpu"}
+    assert contexts["game"] == {"Level": "Forest", "type": "game"}
     assert contexts["unreal"]["misc_cpu_brand"].startswith("Intel(R)")
     assert contexts["unreal"]["is_assert"] is True
     assert event["sdk"] == {"name": "unreal.crashreporter", "version": "1.0"}

@@ -66,7 +66,9 @@ def tags(pairs: list[list[str]]) -> list[dict[str, str]]:
     search C{query} on the user tag.
     """
     shown = []
-    for key, value in sorted((str(k).split("sentry:", 1)[-1], str(v)) for k, v in pairs):
+    # Sentry's Event.tags leaves out pairs Relay nulled out (a refused key or value).
+    kept = (pair for pair in pairs if pair is not None and None not in pair)
+    for key, value in sorted((str(k).split("sentry:", 1)[-1], str(v)) for k, v in kept):
         tag = {"key": key, "value": value}
         query = _tag_query(key, value)
         if query:

@@ -51,9 +51,12 @@ def culprit_of(payload: dict[str, Any], values: list[dict[str, Any]]) -> str:
     The culprit: the event's own, else its transaction, else derived from its stack trace (or
     its request URL).
     """
-    culprit = payload.get("culprit") or payload.get("transaction")
-    if culprit:
-        return str(culprit)
+    for key in ("culprit", "transaction"):
+        culprit = payload.get(key)
+        if isinstance(culprit, str) and key == "transaction":
+            culprit = culprit.strip()  # as Relay trims it
+        if culprit and isinstance(culprit, str):  # Relay drops one that is not a string
+            return culprit
     return generate_culprit(payload, values)
 
 
@@ -69,8 +72,9 @@ def describe_error(payload: dict[str, Any], values: list[dict[str, Any]]
     synthetic = isinstance(mechanism, dict) and bool(mechanism.get("synthetic"))
     metadata: dict[str, Any] = {
         "value": value, "type": truncate(str(main.get("type") or "Error"), TYPE_LIMIT),
-        "synthetic": synthetic,
     }
+    if synthetic:
+        metadata["synthetic"] = True
     frame = crash_frame(payload, frames_of(values[-1]), with_function=True)
     if frame is not None:
         filename = frame.get("filename") or frame.get("abs_path")
@@ -84,7 +88,7 @@ def describe_error(payload: dict[str, Any], values: list[dict[str, Any]]
     exc_type = metadata["type"]
     title = f"{exc_type}: {truncate(value.splitlines()[0], TITLE_LIMIT)}" if value else exc_type
     if synthetic:
-        title = metadata.get("function") or title
+        title = metadata.get("function") or "<unknown>"
     return title, metadata, metadata.get("filename")
 
 

@@ -11,23 +11,18 @@ from typing import Any
 from .. import ids
 from ..errors import Invalid
 from ..jsoncodec import loads
-from ..timefmt import parse_timestamp
+from . import fields
+from .event_errors import SILENT
 from .eventmeta import culprit_of, describe_error, describe_message
 from .grouping import exceptions
 from .messages import formatted_message as _formatted_message
 from .models import Event
+from .relay_document import stored_document
 
 _HEX32 = re.compile(r"[0-9a-f]{32}")
-_LEVELS = {
-    "fatal": "fatal", "critical": "fatal", "error": "error", "warning": "warning", "warn": "warning",
-    "info": "info", "log": "info", "debug": "debug", "sample": "info",
-}
-# Tags Sentry derives from event fields, in the order it lists them.
-#: How far from its arrival an event's own time may be, as Relay allows by default
-#: (C{max_secs_in_future}, C{max_secs_in_past}); beyond, the event is dated when it arrived.
-MAX_SECS_IN_FUTURE = 60
-MAX_SECS_IN_PAST = 30 * 24 * 3600
-_FIELD_TAGS = ("environment", "release", "dist", "server_name", "logger", "transaction", "site")
+#: How far from its arrival an event's own time may be, as Relay allows by default.
+MAX_SECS_IN_FUTURE = fields.MAX_SECS_IN_FUTURE
+MAX_SECS_IN_PAST = fields.MAX_SECS_IN_PAST
 
 
 def normalize_event_id(value: object) -> str | None:
@@ -113,38 +108,10 @@ def describe(payload: dict[str, Any], kind: str, values: list[dict[str, Any]] | 
 
 
 def normalize_level(value: object, kind: str) -> str:
-    if isinstance(value, str):
-        level = _LEVELS.get(value.lower())
-        if level:
-            return level
-    if isinstance(value, int) and not isinstance(value, bool):
-        # Python logging levels, as some clients send them.
-        for threshold, name in ((50, "fatal"), (40, "error"), (30, "warning"), (20, "info")):
-            if value >= threshold:
-                return name
-        return "debug"
-    return "info" if kind == "transaction" else "error"
-
-
-def _tag_pairs(value: object) -> list[list[str]]:
-    if isinstance(value, dict):
-        items = value.items()
-    elif isinstance(value, list):
-        items = (pair for pair in value if isinstance(pair, (list, tuple)) and len(pair) == 2)
-    else:
-        return []
-    return [[str(key), str(val)] for key, val in items if key is not None and val is not None]
-
-
-def _user_tag(user: dict[str, Any] | None) -> str | None:
-    if not user:
-        return None
-    for key, prefix in (("id", "id"), ("username", "username"), ("email", "email"),
-                        ("ip_address", "ip")):
-        value = user.get(key)
-        if value not in (None, ""):
-            return f"{prefix}:{value}"
-    return None
+    """
+    The level Relay keeps (an unknown one, such as C{warn}, becomes the default).
+    """
+    return fields.level(value, kind, SILENT)
 
 
 def normalize_user(value: object, client_ip: str | None) -> dict[str, Any] | None:
@@ -160,43 +127,6 @@ def normalize_user(value: object, client_ip: str | None) -> dict[str, Any] | Non
     return user
 
 
-def derived_tags(payload: dict[str, Any], kind: str, level: str, user: dict[str, Any] | None,
-                 primary: dict[str, Any] | None) -> list[list[str]]:
-    """
-    The event's own tags followed by those Sentry derives from its fields, each key once.
-    """
-    tags = _tag_pairs(payload.get("tags"))
-    seen = {key for key, _ in tags}
-
-    def add(key: str, value: object) -> None:
-        if value not in (None, "") and key not in seen:
-            seen.add(key)
-            tags.append([key, str(value)])
-
-    add("level", level)
-    for key in _FIELD_TAGS:
-        add(key, payload.get(key))
-    add("user", _user_tag(user))
-    contexts = payload.get("contexts")
-    if isinstance(contexts, dict):
-        for name in ("runtime", "os", "browser", "device"):
-            context = contexts.get(name)
-            if isinstance(context, dict) and context.get("name"):
-                version = context.get("version")
-                add(name, f"{context['name']} {version}" if version else context["name"])
-                add(f"{name}.name", context["name"])
-    request = payload.get("request")
-    if isinstance(request, dict):
-        add("url", request.get("url"))
-    if primary is not None:
-        mechanism = primary.get("mechanism")
-        if isinstance(mechanism, dict):
-            add("mechanism", mechanism.get("type"))
-            if "handled" in mechanism:
-                add("handled", "yes" if mechanism["handled"] else "no")
-    return tags
-
-
 def is_unhandled(primary: dict[str, Any] | None) -> bool:
     if not primary:
         return False
@@ -206,14 +136,10 @@ def is_unhandled(primary: dict[str, Any] | None) -> bool:
 
 def event_time(value: Any, received: float) -> float:
     """
-    When an event happened: its C{timestamp}, unless missing, unreadable or too far from
-    C{received} (then when it arrived).
+    When an event happened: its C{timestamp}, unless missing, unreadable (numeric strings
+    included) or too far from C{received} (then when it arrived), as Relay keeps it.
     """
-    timestamp = parse_timestamp(value)
-    if timestamp is None or not (received - MAX_SECS_IN_PAST <= timestamp
-                                 <= received + MAX_SECS_IN_FUTURE):
-        return received
-    return timestamp
+    return fields.timestamp(value, received, SILENT)
 
 
 def build_event(project_id: int, payload: dict[str, Any], raw: bytes, item_type: str,
@@ -230,47 +156,49 @@ def build_event(project_id: int, payload: dict[str, Any], raw: bytes, item_type:
     kind = event_type(payload, item_type)
     timestamp = event_time(payload.get("timestamp"), received)
     level = normalize_level(payload.get("level"), kind)
-    platform = payload.get("platform")
-    platform = platform if isinstance(platform, str) and platform else "other"
+    platform = fields.platform(payload.get("platform"), SILENT)
     user = normalize_user(payload.get("user"), client_ip)
     values = exceptions(payload)
     primary = values[-1] if values else None
     title, culprit, metadata, location = describe(payload, kind, values)
-    release = payload.get("release")
-    environment = payload.get("environment")
-    logger = payload.get("logger")
+    release = fields.release(payload.get("release"), SILENT)
+    environment = fields.environment(payload.get("environment"), SILENT)
+    logger = fields.logger(payload.get("logger"), SILENT)
     return Event(
         event_id=event_id, project_id=project_id, type=kind, received=received,
         timestamp=timestamp, level=level, platform=platform, title=title, culprit=culprit,
-        message=formatted_message(payload), release=str(release) if release else None,
-        environment=str(environment) if environment else None, user=user,
-        logger=str(logger) if logger else None, unhandled=is_unhandled(primary),
+        message=formatted_message(payload), release=release, environment=environment,
+        user=user, logger=logger or None, unhandled=is_unhandled(primary),
         hashes=[], raw=raw, metadata=metadata, location=location,
     )
 
 
 def document(event: Event) -> dict[str, Any]:
     """
-    The stored event as a whole: the payload as sent, with what normalization derived on top.
+    The stored event as a whole: the payload as Relay normalizes it, with the tags Sentry
+    derives and what the store decided (title, culprit, metadata, hashes, issue) on top.
 
-    Tags are derived here, when the event is read, rather than on the ingest path.
+    Normalization happens here, when the event is read, rather than on the ingest path.
     """
     try:
-        doc = loads(event.raw, max_depth=None) if event.raw else {}
+        payload = loads(event.raw, max_depth=None) if event.raw else {}
     except ValueError:
-        doc = {}
-    if not isinstance(doc, dict):
-        doc = {}
-    values = exceptions(doc)
-    doc["tags"] = derived_tags(doc, event.type, event.level, event.user,
-                               values[-1] if values else None)
-    # What normalization set or replaced wins over what was sent.
-    doc.update(event_id=event.event_id, project=event.project_id, type=event.type,
-               timestamp=event.timestamp, received=event.received, level=event.level,
-               platform=event.platform, title=event.title, culprit=event.culprit,
-               metadata=event.metadata)
+        payload = {}
+    if not isinstance(payload, dict):
+        payload = {}
     if event.user is not None:
-        doc["user"] = event.user
+        payload["user"] = event.user
+    doc = stored_document(payload, event.event_id, event.type, event.received,
+                          event.project_id)
+    # What the store decided wins over what was sent.
+    doc.update(timestamp=event.timestamp, title=event.title, culprit=event.culprit,
+               metadata=event.metadata)
+    entry = doc.get("logentry")
+    if isinstance(entry, dict) and entry.get("formatted"):
+        # Kept at the top too, where tests read it (Relay moves it to logentry.formatted).
+        doc["message"] = entry["formatted"]
+    if event.location is not None:
+        doc["location"] = event.location
     if event.issue_id is not None:
         doc["issue_id"] = event.issue_id
     doc["hashes"] = list(event.hashes)

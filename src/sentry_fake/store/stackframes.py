@@ -316,7 +316,7 @@ def crash_frame(payload: dict[str, Any], frames_of_last: list[dict[str, Any]],
             frames = stack_frames(values[0].get("stacktrace"))
     default = None
     for frame in reversed(frames):
-        if with_function and frame.get("function") in (None, "<redacted>", "<unknown>"):
+        if with_function and frame.get("function") in (None, "?", "<redacted>", "<unknown>"):
             continue
         if is_in_app(frame):
             return frame
@@ -385,8 +385,10 @@ def generate_culprit(payload: dict[str, Any], exceptions: list[dict[str, Any]]) 
     culprit = stack_culprit(stacks[-1], platform) if stacks else None
     if not culprit:
         request = payload.get("request")
-        if isinstance(request, dict):
-            culprit = request.get("url")
+        url = request.get("url") if isinstance(request, dict) else None
+        if isinstance(url, str):
+            # Relay keeps the query string and fragment apart from the URL.
+            culprit = url.split("#", 1)[0].split("?", 1)[0]
     culprit = str(culprit or "")
     if len(culprit) > MAX_CULPRIT_LENGTH:
         culprit = culprit[:MAX_CULPRIT_LENGTH - 3] + "..."
