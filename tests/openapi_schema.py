@@ -77,6 +77,10 @@ def _listed(node: dict[str, Any]) -> dict[str, Any]:
     return {"type": "array", "items": node}
 
 
+def _integer(node: dict[str, Any]) -> dict[str, Any]:
+    return dict(node, type="integer")
+
+
 ERRATA = (
     Erratum(r"/monitors/$|/monitors/\{[^}]+\}/$", ("environments",), _listed,
             "MonitorSerializer answers a list of environments (the schema types one object); "
@@ -91,6 +95,9 @@ ERRATA = (
             "schema allows"),
     Erratum(r"/releases/", ("lastDeploy", "name"), _nullable,
             "the deploy serializer's name is nullable, as the deploys list schema says"),
+    Erratum(r"/stats-summary/$", ("projects", "id"), _integer,
+            "massage_sessions_result_summary answers each project's id as the integer "
+            "project_id of its outcome rows (its _Project type says int)"),
 )
 
 

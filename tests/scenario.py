@@ -74,6 +74,37 @@ async def every_record(api: Client, clock: Any, tag: str = "a", reset: bool = Tr
     )
     await ok(api.request("POST", "/api/1/envelope/", body=body, headers=AUTH, token=None))
     tick()
+    # Outcomes of data not stored: an envelope refused for its event, one answered 429, and
+    # a client report of what an SDK dropped.
+    await ok(api.request("POST", "/api/1/envelope/", body=envelope(({"type": "event"}, b"{bad")),
+                         headers=AUTH, token=None), 400)
+    await ok(api.request("POST", "/__parlel/faults", json_body={"status": 429, "count": 1}), 201)
+    await ok(api.request("POST", "/api/1/envelope/", body=envelope(event_item({"message": "x"})),
+                         headers=AUTH, token=None), 429)
+    report = {"discarded_events": [{"reason": "queue_overflow", "category": "error",
+                                    "quantity": 2}]}
+    await ok(api.request("POST", "/api/1/envelope/", headers=AUTH, token=None, body=envelope(
+        ({"type": "client_report"}, json.dumps(report).encode()))))
+    tick()
+    # Traces: a streamed span tree, logs, a metric, a replay segment and a profile.
+    trace = {"trace_id": "ab" * 16, "span_id": "cd" * 8, "name": f"checkout {tag}",
+             "start_timestamp": 1_795_000_000.0, "end_timestamp": 1_795_000_001.0,
+             "is_segment": True}
+    await ok(api.request("POST", "/api/1/envelope/", headers=AUTH, token=None, body=envelope(
+        ({"type": "span"}, json.dumps({"version": 2, "items": [trace]}).encode()),
+        ({"type": "log"}, json.dumps({"version": 2, "items": [
+            {"timestamp": 1_795_000_000.5, "level": "info", "body": f"log {tag}",
+             "trace_id": "ab" * 16}]}).encode()),
+        ({"type": "trace_metric"}, json.dumps({"version": 2, "items": [
+            {"timestamp": 1_795_000_000.5, "name": "orders", "type": "counter",
+             "value": 1}]}).encode()),
+        ({"type": "replay_event"}, json.dumps({"replay_id": "ef" * 16, "segment_id": 0,
+                                               "timestamp": 1_795_000_000.0}).encode()),
+        ({"type": "replay_recording"}, b'{"segment_id": 0}\n[]'),
+        ({"type": "profile"}, json.dumps({"event_id": "12" * 16, "profile": {
+            "samples": [], "stacks": [], "frames": []}}).encode()),
+        header={"event_id": "ef" * 16})))
+    tick()
     for text in ("second", "third", "third"):
         await ok(api.request("POST", "/api/1/envelope/", body=envelope(event_item(
             {"message": f"{text} {tag}", "level": "warning"})), headers=AUTH, token=None))
@@ -158,7 +189,8 @@ async def every_record(api: Client, clock: Any, tag: str = "a", reset: bool = Tr
 def state_of(store: StoreService) -> dict[str, Any]:
     """
     Everything a store holds, as comparable JSON values: its books (as a checkpoint writes
-    them), its issues, its events and items with their ids and times.
+    them), its issues, its events and items with their ids and times, its spans, logs and
+    metric points.
     """
     taken = checkpoint.take(store, everything=True)
     return {
@@ -169,6 +201,12 @@ def state_of(store: StoreService) -> dict[str, Any]:
         "events": [(document(event), event.seq) for event in store.events()],
         "items": [attrs.asdict(item) for item in store.items()],
         "evicted": (store.evicted, store.item_evictions),
+        "traces": {kind: [attrs.asdict(entry) for entry in store.traces.all(kind)]
+                   for kind in ("spans", "logs", "metrics")},
+        "replays": [attrs.asdict(replay) for replay in store.traces.replays()],
+        "profiles": [attrs.asdict(profile) for profile in (
+            store.traces.profile("12" * 16), store.traces.profile("34" * 16)) if profile],
+        "evicted_traces": store.traces.counters(),
     }
 
 

@@ -16,24 +16,27 @@ from sentry_fake.ingest import cron, native, open_sentry, reports, surface as in
 from sentry_fake.ingest.surface import Ingest
 from sentry_fake.inspection.surface import Inspection
 from sentry_fake.interfaces import (IDirectory, IEventLog, IIngestSurface, IInspectionSurface,
-                                    IIssues, IJournal, IManagementSurface, IMonitors, IReleases,
-                                    IStore, IUploads, IWrites)
-from sentry_fake.management import (code_mappings, events, issue_activity, issue_detail,
-                                    issue_lookup, issues, keys, monitors,
-                                    organizations, projects, releases, stats, teams, uploads)
+                                    IIssues, IJournal, IManagementSurface, IMonitors, IOutcomes,
+                                    IReleases, IStore, ITraces, IUploads, IWrites)
+from sentry_fake.management import (code_mappings, events, explore, issue_activity,
+                                    issue_detail, issue_lookup, issues, keys, monitors,
+                                    organizations, projects, releases, replays, stats, teams,
+                                    traces, uploads, usage_stats)
 from sentry_fake.management.surface import Management
 from sentry_fake.persistence.database import Database
 from sentry_fake.persistence.service import Closed, JournalService
 from sentry_fake.store.directory import Directory
 from sentry_fake.store.monitors import MonitorBook
+from sentry_fake.store.outcomes import OutcomeBook
 from sentry_fake.store.releases import ReleaseBook
 from sentry_fake.store.service import MemoryOnly, StoreService
+from sentry_fake.store.traces import TraceBook
 from sentry_fake.store.uploads import UploadBook
 from sentry_fake.store.writes import WRITERS
 
 #: What each book attribute of the store provides.
 BOOKS = {"directory": IDirectory, "releases": IReleases, "monitors": IMonitors,
-         "uploads": IUploads}
+         "uploads": IUploads, "outcomes": IOutcomes, "traces": ITraces}
 ROUTE_FAMILIES = [
     ingest_surface.EnvelopeRoutes, cron.CronRoutes, native.NativeRoutes, reports.ReportRoutes,
     open_sentry.OpenSentryRoutes, Inspection, events.EventRoutes,
@@ -42,7 +45,8 @@ ROUTE_FAMILIES = [
     keys.KeyRoutes,
     monitors.MonitorRoutes, organizations.OrganizationRoutes, projects.ProjectRoutes,
     releases.ReleaseRoutes, stats.StatsRoutes, teams.TeamRoutes, uploads.UploadRoutes,
-    code_mappings.CodeMappingRoutes,
+    code_mappings.CodeMappingRoutes, usage_stats.UsageStatsRoutes, explore.ExploreRoutes,
+    traces.TraceRoutes, replays.ReplayRoutes,
 ]
 
 
@@ -67,6 +71,8 @@ def test_every_role_of_the_store():
     assert verifyObject(IReleases, store.releases) and verifyClass(IReleases, ReleaseBook)
     assert verifyObject(IMonitors, store.monitors) and verifyClass(IMonitors, MonitorBook)
     assert verifyObject(IUploads, store.uploads) and verifyClass(IUploads, UploadBook)
+    assert verifyObject(ITraces, store.traces) and verifyClass(ITraces, TraceBook)
+    assert verifyObject(IOutcomes, store.outcomes) and verifyClass(IOutcomes, OutcomeBook)
 
 
 def test_every_journal(tmp_path):

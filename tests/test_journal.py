@@ -213,14 +213,15 @@ async def test_a_directory_with_only_management_changes_survives_a_checkpoint(tm
 async def test_an_event_id_repeated_in_one_request_is_kept_once_across_restarts(tmp_path):
     settings = Settings(max_events=3)
     first = Harness(str(tmp_path / "data"), clock_at(1_795_000_000), settings)
-    body = json.dumps([{"type": "error", "message": "first", "event_id": "a" * 32},
-                       {"type": "error", "message": "second", "event_id": "a" * 32}]).encode()
+    body = json.dumps([{"type": "error", "exception": {"value": "first"}, "event_id": "a" * 32},
+                       {"type": "error", "exception": {"value": "second"}, "event_id": "a" * 32}
+                       ]).encode()
     answer = await first.api.request("POST", "/v1/ingest", body=body, token=None,
                                      headers={"X-Open-Sentry-Key": "parlel",
                                               "Content-Type": "application/json"})
     assert answer.code == 202
     live = [(event.event_id, event.title) for event in first.store.events()]
-    assert live == [("a" * 32, "first")]
+    assert live == [("a" * 32, "Error: first")]
     first.stop()
     second = Harness(str(tmp_path / "data"), clock_at(1_796_000_000), settings)
     assert [(event.event_id, event.title) for event in second.store.events()] == live
@@ -254,9 +255,13 @@ async def test_values_that_once_broke_an_apply_are_refused_before_anything_is_wr
         await api.request("PUT", "/api/0/organizations/parlel/issues/?id=1",
                           json_body={"status": "ignored", "ignoreDuration": huge}),
     ]
-    # The check-in inside an envelope is dropped as Relay drops it; the rest are refused.
+    # The check-in inside an envelope is dropped as Relay drops it; the rest are refused, the
+    # refused event counted as Sentry counts it (an invalid outcome, in a record of its own).
     assert [answer.code for answer in refused] == [200, 400, 400, 400]
-    assert len(harness.store.monitors) == 0 and harness.journal.database.rows == rows + 1
+    assert len(harness.store.monitors) == 0 and harness.journal.database.rows == rows + 2
+    invalid = {(count.category, count.reason, count.quantity)
+               for count in harness.store.outcomes.counts(0, 2e9, 1) if count.outcome == "invalid"}
+    assert invalid == {("monitor", "invalid_check_in", 1), ("error", "invalid_json", 1)}
     # A fat Mach-O pointing at itself is an unreadable debug file, not a crash.
     data = b"\xca\xfe\xba\xbe" + b"\0" * 28
     parts, content_type = multipart([("file_gzip", sha1(data), gzip.compress(data))])

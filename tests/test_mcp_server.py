@@ -1,7 +1,7 @@
 """
 End to end: Sentry's own MCP server (npm C{@sentry/mcp-server}, what AI agents use to talk to
-Sentry), driven over stdio against a listening server that a real Python SDK application has
-reported to.
+Sentry), driven over stdio against a server listening over TLS (the server's trace tools want
+an https region) that a real Python SDK application has reported to.
 
 The client (C{tests/clients/mcp}) pins the server's version in its C{package-lock.json} and is
 installed with C{npm ci} the first time it is missing.  Tools that need a service outside Sentry
@@ -22,6 +22,7 @@ from conftest import TOKEN
 from mcp_session import McpSession, spawn
 from npm_clients import child_environment, installed
 from sentry_fake.testing import start_server
+from tls_certificates import make_certificates
 
 SHOP = Path(__file__).parent / "clients" / "python_shop_app.py"
 SERVER_SCRIPT = Path("node_modules") / "@sentry" / "mcp-server" / "dist" / "index.js"
@@ -35,16 +36,15 @@ class Shop:
     A listening server, what the shop application reported to it, and an MCP session over it.
     """
 
-    def __init__(self, server, sent: dict[str, str], mcp: McpSession) -> None:
+    def __init__(self, server, sent: dict[str, str], mcp: McpSession, http) -> None:
         self.server = server
         self.sent = sent
         self.mcp = mcp
+        self.http = http
 
     async def api(self, method: str, path: str, body: object = None) -> object:
-        import treq
-
-        response = await treq.request(
-            method, self.server.url + path, json=body, persistent=False,
+        response = await self.http.request(
+            method, self.server.url + path, json=body,
             headers={"Authorization": f"Bearer {TOKEN}"})
         assert response.code < 300, (response.code, await response.text())
         return await response.json()
@@ -56,22 +56,25 @@ class Shop:
 
 
 @pytest_twisted.async_yield_fixture(scope="module")
-async def shop():
+async def shop(tmp_path_factory):
     from twisted.internet import reactor
 
     node, client = installed("mcp", "@sentry/mcp-server")
-    server = await start_server(reactor)
+    certificates = make_certificates(tmp_path_factory.mktemp("tls"))
+    server = await start_server(reactor, interface="localhost",
+                                tls=certificates.server_options())
     out, err, code = await getProcessOutputAndValue(
-        sys.executable, [str(SHOP), server.dsn], env=child_environment())
+        sys.executable, [str(SHOP), server.dsn, str(certificates.ca_file)],
+        env=child_environment())
     assert code == 0, err.decode()
     sent = json.loads(out)
-    host = server.url.removeprefix("http://")
+    host = server.url.removeprefix("https://")
     mcp = spawn(node, str(SERVER_SCRIPT),
-                [f"--host={host}", f"--access-token={TOKEN}", "--insecure-http", "--all-skills"],
-                child_environment(), str(client))
+                [f"--host={host}", f"--access-token={TOKEN}", "--all-skills"],
+                child_environment(NODE_EXTRA_CA_CERTS=str(certificates.ca_file)), str(client))
     try:
         await mcp.initialize()
-        yield Shop(server, sent, mcp)
+        yield Shop(server, sent, mcp, certificates.https_client())
     finally:
         await mcp.close()
         await server.stop()
@@ -218,3 +221,34 @@ async def test_seer_analysis_is_refused_with_a_reason(shop):
     assert failed
     assert "Seer" in text and "not available" in text
 
+
+
+@pytest_twisted.ensureDeferred
+async def test_search_events_over_errors_spans_and_logs(shop):
+    errors = await shop.tool("search_events", **ORG, dataset="errors", query="level:error")
+    assert "Found 1 error:" in errors and f"## {EXCEPTION_TITLE}" in errors
+    assert "**Issue ID**: PARLEL-1" in errors and "**user.email**: jane@example.com" in errors
+    spans = await shop.tool("search_events", **ORG, dataset="spans", query="span.op:db.query")
+    assert "Found 1 trace/span:" in spans and "## SELECT * FROM carts" in spans
+    assert f"**Trace ID**: {shop.sent['trace']}" in spans
+    assert "**transaction**: checkout" in spans
+    logs = await shop.tool("search_events", **ORG, dataset="logs", query="severity:warn")
+    assert "quantity two is not a number" in logs
+    counted = await shop.tool("search_events", **ORG, dataset="spans", query="",
+                              fields=["span.op", "count()"], sort="-count()")
+    assert "Found 2 aggregate results" in counted
+    assert '"span.op": "db.query"' in counted and '"span.op": "task"' in counted
+
+
+@pytest_twisted.ensureDeferred
+async def test_trace_details_show_the_span_tree_its_error_and_its_logs(shop):
+    trace = await shop.tool("get_trace_details", **ORG, traceId=shop.sent["trace"])
+    assert f"# Trace `{shop.sent['trace']}` in **parlel**" in trace
+    assert "**Total Spans**: 2" in trace and "**Errors**: 1" in trace
+    assert "**Logs**: 1" in trace
+    assert "└─ checkout [task · " in trace
+    assert "      └─ SELECT * FROM carts [db.query · " in trace
+    by_url = await shop.tool(
+        "get_sentry_resource",
+        url=f"{shop.server.url}/organizations/parlel/explore/traces/trace/{shop.sent['trace']}/")
+    assert "└─ checkout [task · " in by_url

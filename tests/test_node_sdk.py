@@ -103,7 +103,8 @@ async def test_errors_and_messages_are_stored_as_sentry_would(server, live_api, 
         ("error", "warning", "main", "")
     assert message["exception"]["values"][0]["mechanism"]["synthetic"] is True
     assert message["issue_id"] not in (first["issue_id"], other["issue_id"])
-    assert {event["type"] for event in events} == {"error"}
+    # The streamed span tree is shown as the transaction an older SDK would have sent.
+    assert {event["type"] for event in events} == {"error", "transaction"}
 
 
 @pytest_twisted.ensureDeferred
@@ -150,7 +151,7 @@ async def test_spans_check_ins_and_sessions_arrive_as_items(server, live_api, no
     items = (await get_json(live_api, "/__parlel/items", token=None))["items"]
     kinds = {item["type"] for item in items}
     assert {"event", "span", "check_in", "session"} <= kinds
-    # This SDK version streams spans; it sends no transaction event.
+    # This SDK version streams spans; it sends no transaction event (the server makes one).
     assert "transaction" not in kinds
 
     span_items = [item for item in items if item["type"] == "span"]
@@ -185,3 +186,21 @@ async def test_spans_check_ins_and_sessions_arrive_as_items(server, live_api, no
     session = next(item["payload"] for item in items if item["type"] == "session")
     assert session["attrs"] == {"release": "node-app@2.0.0", "environment": "staging"}
     assert session["did"] == "n1"
+
+
+@pytest_twisted.ensureDeferred
+async def test_streamed_spans_make_the_transaction_older_clients_look_for(server, live_api,
+                                                                          node):
+    sent = await run_app(node, server.dsn)
+    events = (await get_json(live_api, "/__parlel/events?type=transaction", token=None))
+    [transaction] = events["events"]
+    assert transaction["transaction"] == "process-order"
+    assert transaction["contexts"]["trace"]["trace_id"] == sent["trace"]
+    assert transaction["release"] == "node-app@2.0.0"
+    assert transaction["environment"] == "staging"
+    assert sorted(span["description"] for span in transaction["spans"]) == \
+        ["charge card", "fraud check", "load cart"]
+    assert {span["op"] for span in transaction["spans"]} == {"db.query", "http.client",
+                                                             "function"}
+    assert transaction["start_timestamp"] <= min(
+        span["start_timestamp"] for span in transaction["spans"])

@@ -24,6 +24,32 @@ if not openapi_schema.location().exists():
     pytest.skip(f"Sentry's OpenAPI schema is not at {openapi_schema.location()} "
                 "(set SENTRY_OPENAPI to its openapi-derefed.json)", allow_module_level=True)
 
+REPLAY_ID = "9" * 32
+REPLAY_EVENT = {"type": "replay_event", "replay_id": REPLAY_ID, "event_id": REPLAY_ID,
+                "segment_id": 0, "replay_type": "session", "timestamp": 1795000010.0,
+                "replay_start_timestamp": 1795000000.0, "urls": ["https://shop/"],
+                "error_ids": ["f" * 32], "trace_ids": ["a" * 32], "platform": "javascript",
+                "environment": "prod", "release": "shop@1.0",
+                "sdk": {"name": "sentry.javascript.browser", "version": "11.0.0"},
+                "user": {"id": "42", "email": "jane@example.com"}}
+PROFILE_ID = "8" * 32
+PROFILE = {"event_id": PROFILE_ID, "version": "1", "platform": "python", "release": "shop@1.0",
+           "environment": "prod", "timestamp": "2026-11-18T10:00:00Z",
+           "os": {"name": "Linux", "version": "6.1", "build_number": ""},
+           "device": {"architecture": "x86_64"}, "runtime": {"name": "CPython", "version": "3.12"},
+           "transaction": {"id": "f" * 32, "name": "/checkout", "trace_id": "a" * 32,
+                           "active_thread_id": "1"},
+           "profile": {"samples": [{"stack_id": 0, "thread_id": "1",
+                                    "elapsed_since_start_ns": "1000"}],
+                       "stacks": [[0]], "frames": [{"function": "main", "module": "app"}],
+                       "thread_metadata": {"1": {"name": "MainThread"}}}}
+PROFILER_ID = "7" * 32
+CHUNK = {"version": "2", "profiler_id": PROFILER_ID, "chunk_id": "6" * 32,
+         "platform": "python", "release": "shop@1.0", "environment": "prod",
+         "client_sdk": {"name": "sentry.python", "version": "2.75.0"},
+         "profile": {"samples": [{"stack_id": 0, "thread_id": "1", "timestamp": 1795000001.5}],
+                     "stacks": [[0]], "frames": [{"function": "work", "in_app": True}],
+                     "thread_metadata": {"1": {"name": "MainThread"}}}}
 NIGHTLY = {"schedule": {"type": "crontab", "value": "0 3 * * *"}, "checkin_margin": 5,
            "max_runtime": 30, "timezone": "UTC"}
 
@@ -92,6 +118,14 @@ async def seed(api, clock) -> Seeded:
     await ok(api.request("POST", f"{PROJECT}/user-feedback/", json_body={
         "event_id": error_id, "name": "Jane", "email": "jane@example.com",
         "comments": "It broke"}))
+    await ok(api.request("POST", "/api/1/envelope/", headers=AUTH, token=None, body=envelope(
+        ({"type": "replay_event"}, json.dumps(REPLAY_EVENT).encode()),
+        ({"type": "replay_recording"}, b'{"segment_id": 0}\n' + json.dumps(
+            [{"type": 4, "timestamp": 1795000000000, "data": {"href": "https://shop/"}}]
+        ).encode()), header={"event_id": REPLAY_ID})))
+    await ok(api.request("POST", "/api/1/envelope/", headers=AUTH, token=None, body=envelope(
+        ({"type": "profile"}, json.dumps(PROFILE).encode()),
+        ({"type": "profile_chunk"}, json.dumps(CHUNK).encode()))))
     found = (await ok(api.request("GET", f"/api/0/organizations/parlel/eventids/{error_id}/")
                       )).json()
     issue = found["groupId"]
@@ -112,7 +146,8 @@ async def seed(api, clock) -> Seeded:
         "team_id_or_slug": "parlel", "issue_id": issue, "event_id": error_id,
         "attachment_id": attachment["id"], "monitor_id_or_slug": "nightly-export",
         "version": quote(version, safe=""), "file_id": file["id"], "key_id": key["id"],
-        "key": "tenant", "short_id": assigned["shortId"]})
+        "key": "tenant", "short_id": assigned["shortId"], "trace_id": "c" * 32,
+        "replay_id": REPLAY_ID, "profile_id": PROFILE_ID})
 
 
 @attrs.frozen
@@ -178,6 +213,15 @@ CASES = [
     Case("GET", O + "/replay-count/", 200, "data_source=discover&query=issue.id:[1]"),
     Case("GET", O + "/repos/", 200),
     Case("GET", O + "/shortids/{short_id}/", 200),
+    Case("GET", O + "/stats_v2/", 200, "field=sum(quantity)&groupBy=category&groupBy=outcome"
+                                        "&groupBy=reason&statsPeriod=1d&interval=1h"),
+    Case("GET", O + "/stats_v2/", 200, "field=sum(times_seen)&field=sum(quantity)&category=error"
+                                        "&outcome=accepted&project=-1&statsPeriod=2h&interval=5m"),
+    Case("GET", O + "/stats_v2/", 404, "field=sum(quantity)&category=error&statsPeriod=1d",
+         ids={"organization_id_or_slug": "nobody"}),
+    Case("GET", O + "/stats-summary/", 200, "field=sum(quantity)&statsPeriod=1d"),
+    Case("GET", O + "/stats-summary/", 200, "field=sum(times_seen)&statsPeriod=1d&reason=none"
+                                             "&outcome=accepted&category=error"),
     Case("GET", O + "/teams/", 200),
     Case("POST", O + "/teams/", 201, body={"slug": "payments"}),
     Case("GET", P + "/", 200),
@@ -238,6 +282,31 @@ CASES = [
     Case("GET", I + "/external-issues/", 200),
     Case("GET", I + "/hashes/", 200),
     Case("GET", I + "/tags/{key}/", 200),
+    Case("GET", O + "/events/", 200,
+         "dataset=spans&field=span.op&field=span.duration&field=timestamp&sort=-span.duration"),
+    Case("GET", O + "/events/", 200, "dataset=spans&field=span.op&field=count()"
+                                     "&field=p95(span.duration)&sort=-count()"),
+    Case("GET", O + "/events/", 200, "dataset=errors&field=issue&field=title&field=count()"
+                                     "&field=last_seen()&sort=-count"),
+    Case("GET", O + "/events/", 200, "dataset=transactions&field=transaction"
+                                     "&field=transaction.duration"),
+    Case("GET", O + "/events/", 200, "dataset=logs&field=sentry.item_id&field=message"
+                                     "&field=timestamp&sort=-timestamp"),
+    Case("GET", O + "/events/", 400, "dataset=nope&field=id"),
+    Case("GET", O + "/events/", 400, "dataset=errors&field=title&sort=-count()"),
+    Case("GET", O + "/events/", 403, "dataset=spans&field=id&project=999"),
+    Case("GET", O + "/trace-meta/{trace_id}/", 200),
+    Case("GET", O + "/trace/{trace_id}/", 200),
+    Case("GET", O + "/trace-items/attributes/", 200, "itemType=spans"),
+    Case("GET", O + "/trace-items/attributes/", 200, "itemType=logs&attributeType=string"),
+    Case("GET", O + "/replays/", 200),
+    Case("GET", O + "/replays/{replay_id}/", 200),
+    Case("GET", O + "/replays/{replay_id}/", 404, ids={"replay_id": "0" * 32}),
+    Case("GET", P + "/replays/{replay_id}/recording-segments/", 200),
+    Case("GET", P + "/profiling/profiles/{profile_id}/", 200),
+    Case("GET", P + "/profiling/profiles/{profile_id}/", 404, ids={"profile_id": "0" * 32}),
+    Case("GET", O + "/profiling/chunks/", 200, f"project=1&profiler_id={PROFILER_ID}"),
+    Case("GET", O + "/replay-count/", 200, "query=issue.id:[{issue_id}]&data_source=discover"),
 ]
 
 

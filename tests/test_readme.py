@@ -4,6 +4,7 @@ in place of 4773).
 """
 
 import os
+import json
 import re
 import shutil
 import sys
@@ -84,3 +85,17 @@ async def test_the_faults_example(server, tmp_path):
                              persistent=False)
     assert answer.code == 429
     assert answer.headers.getRawHeaders("x-sentry-rate-limits") == ["60:error:key"]
+
+
+@pytest_twisted.ensureDeferred
+async def test_the_events_query_example(server, live_api, tmp_path):
+    from test_explore_api import checkout
+
+    await checkout(live_api)
+    if shutil.which("curl") is None:
+        pytest.fail("curl is needed for the README's curl examples")
+    code, output = await run("/bin/sh", ["-c", on_port(example("events"), server)], tmp_path)
+    assert code == 0, output
+    rows = {row["span.op"]: row for row in json.loads(output)["data"]}
+    assert rows["db.query"]["count()"] == 2.0
+    assert rows["http.client"]["p95(span.duration)"] > 0

@@ -19,10 +19,8 @@ import urllib.request
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import attrs
 import pytest
 import pytest_twisted
-import trustme
 from treq.testing import StubTreq
 from twisted.internet.task import Clock
 from twisted.internet.utils import getProcessOutputAndValue
@@ -35,6 +33,7 @@ from sentry_fake.hosts import listens_beyond_loopback
 from sentry_fake.store.service import StoreService
 from sentry_fake.testing import start_server
 from sentry_fake.tls import scheme_of
+from tls_certificates import Certificates, make_certificates
 
 TWISTD = str(Path(sys.executable).with_name("twistd"))
 MCP_SERVER = Path("node_modules") / "@sentry" / "mcp-server" / "dist" / "index.js"
@@ -50,47 +49,9 @@ sentry_sdk.flush(10)
 """
 
 
-@attrs.frozen
-class Certificates:
-    """
-    A test CA and a server certificate it issued for localhost and 127.0.0.1, as PEM files.
-    """
-
-    ca_file: Path
-    key_file: Path
-    cert_file: Path
-    key_and_chain: bytes
-
-    def server_options(self):
-        from twisted.internet.ssl import PrivateCertificate
-
-        return PrivateCertificate.loadPEM(self.key_and_chain).options()
-
-    def client_context(self) -> ssl.SSLContext:
-        return ssl.create_default_context(cafile=str(self.ca_file))
-
-    def https_client(self):
-        from treq.client import HTTPClient
-        from twisted.internet import reactor
-        from twisted.internet.ssl import Certificate
-        from twisted.web.client import Agent, BrowserLikePolicyForHTTPS
-
-        trust = Certificate.loadPEM(self.ca_file.read_bytes())
-        return HTTPClient(Agent(reactor, BrowserLikePolicyForHTTPS(trustRoot=trust)))
-
-
 @pytest.fixture(scope="module")
 def certificates(tmp_path_factory) -> Certificates:
-    folder = tmp_path_factory.mktemp("tls")
-    ca = trustme.CA()
-    issued = ca.issue_cert("localhost", "127.0.0.1")
-    found = Certificates(folder / "ca.pem", folder / "key.pem", folder / "cert.pem",
-                         issued.private_key_and_cert_chain_pem.bytes())
-    ca.cert_pem.write_to_path(str(found.ca_file))
-    issued.private_key_pem.write_to_path(str(found.key_file))
-    for blob in issued.cert_chain_pems:
-        blob.write_to_path(str(found.cert_file), append=True)
-    return found
+    return make_certificates(tmp_path_factory.mktemp("tls"))
 
 
 @pytest_twisted.async_yield_fixture

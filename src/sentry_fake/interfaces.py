@@ -134,6 +134,11 @@ class IEventLog(Interface):
         @return: the events stored just before and after C{event} in its issue.
         """
 
+    def events_of_trace(trace_id):
+        """
+        @return: the stored events (errors and transactions) of one trace, oldest first.
+        """
+
     def items(item_type=None):
         """
         @return: the captured envelope items, oldest first, optionally of one type.
@@ -287,6 +292,75 @@ class IMonitors(Interface):
     def check_ins_of(monitor, environments=()):
         """
         @return: a monitor's check-ins, newest first (in some environments only, when named).
+        """
+
+
+class ITraces(Interface):
+    """
+    Spans (from transaction events and span items alike), log entries and metric points, each
+    kept up to C{max_events}, by trace, segment and project.
+    """
+
+    def span(trace_id, span_id):
+        """
+        @return: the L{sentry_fake.store.trace_models.Span}, or C{None}.
+        """
+
+    def spans_of_trace(trace_id):
+        """
+        @return: a trace's spans, oldest first (a read-only sequence).
+        """
+
+    def spans_of_segment(trace_id, segment_id):
+        """
+        @return: the spans of one segment (a transaction), the segment's own among them.
+        """
+
+    def logs_of_trace(trace_id):
+        """
+        @return: a trace's L{sentry_fake.store.trace_models.LogEntry}s, oldest first.
+        """
+
+    def metrics_of_trace(trace_id):
+        """
+        @return: a trace's L{sentry_fake.store.trace_models.MetricPoint}s, oldest first.
+        """
+
+    def of_project(kind, project_id):
+        """
+        @param kind: C{spans}, C{logs} or C{metrics}.
+        @return: a project's entries of that kind, oldest first.
+        """
+
+    def all(kind):
+        """
+        @return: every entry of a kind (C{spans}, C{logs}, C{metrics}), oldest first.
+        """
+
+    def evicted(kind):
+        """
+        @return: how many entries of a kind were dropped to stay within the bound.
+        """
+
+    def replay(replay_id):
+        """
+        @return: the L{sentry_fake.store.recordings.Replay} of that id (32 hex digits), or
+            C{None}.
+        """
+
+    def replays():
+        """
+        @return: every replay kept, oldest first.
+        """
+
+    def profile(profile_id):
+        """
+        @return: the transaction L{sentry_fake.store.recordings.Profile} of that id, or C{None}.
+        """
+
+    def profile_chunks(project_id, profiler_id):
+        """
+        @return: a continuous profiler's chunks in a project, oldest first.
         """
 
 
@@ -493,6 +567,29 @@ class IWrites(Interface):
         Forget a debug file.
         """
 
+    def track_outcomes(record):
+        """
+        Count what became of data the store was not given (an L{OutcomesTracked}: requests
+        rate limited or refused).
+
+        @raise sentry_fake.errors.NotFound: no such project.
+        """
+
+
+class IOutcomes(Interface):
+    """
+    What became of the data sent to each project, as Sentry's usage stats count it: outcomes
+    (C{accepted}, C{filtered}, C{rate_limited}, C{invalid}, C{client_discard}) of each data
+    category, counted per minute.
+    """
+
+    def counts(start, end, organization_id, project_ids=None):
+        """
+        @return: the L{sentry_fake.store.outcomes.OutcomeCount}s of an organization's minutes
+            from C{start} (included) to C{end} (excluded), epoch seconds, oldest first; of some
+            projects only when C{project_ids} is given.
+        """
+
 
 class IJournal(Interface):
     """
@@ -523,6 +620,8 @@ class IStore(IEventLog, IIssues, IWrites):
     releases = Attribute("The L{IReleases}.")
     monitors = Attribute("The L{IMonitors}.")
     uploads = Attribute("The L{IUploads}.")
+    traces = Attribute("The L{ITraces}.")
+    outcomes = Attribute("The L{IOutcomes}.")
 
     def now():
         """

@@ -4,8 +4,8 @@ failed checkout (with its breadcrumbs, tags, user, release and a log file attach
 payment (a message with the stack of where it was captured), the checkout's transaction, and the
 nightly job's cron check-ins.
 
-Run as a child process by the end-to-end tests: argv[1] is the DSN.  Prints the ids of what it
-sent as JSON.
+Run as a child process by the end-to-end tests: argv[1] is the DSN, argv[2] (optional) the CA
+file an https DSN's certificate is checked against.  Prints the ids of what it sent as JSON.
 """
 
 import json
@@ -27,6 +27,7 @@ def checkout(sent):
     with sentry_sdk.start_transaction(name="checkout", op="task") as transaction:
         sentry_sdk.add_breadcrumb(category="cart", message="cart loaded with 3 items",
                                   level="info")
+        sentry_sdk.logger.warning("quantity {raw} is not a number", raw="two")
         with sentry_sdk.start_span(op="db.query", description="SELECT * FROM carts"):
             pass
         try:
@@ -41,7 +42,8 @@ def checkout(sent):
 
 def main():
     sentry_sdk.init(dsn=sys.argv[1], release="shop@2.4.1", environment="production",
-                    traces_sample_rate=1.0, attach_stacktrace=True)
+                    traces_sample_rate=1.0, attach_stacktrace=True, enable_logs=True,
+                    ca_certs=sys.argv[2] if len(sys.argv) > 2 else None)
     sent = {}
     sentry_sdk.set_user({"id": "42", "email": "jane@example.com"})
     sentry_sdk.set_tag("tenant", "acme")

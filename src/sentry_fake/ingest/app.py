@@ -11,9 +11,11 @@ from typing import Any
 
 from klein import Klein
 
-from ..errors import Unauthorized
+from ..errors import SentryFakeError, Unauthorized
 from ..http import add_error_handling, render_error, request_body
 from ..interfaces import IStore
+from ..store.outcome_rules import Tracked
+from ..store.records import OutcomesTracked
 from .auth import Auth, request_auth
 from .batch import IngestBatch
 from .decoding import decode_content
@@ -106,6 +108,20 @@ class IngestBase:
         @raise sentry_fake.errors.IngestRejected: in strict mode, the key does not open it.
         """
         return IngestBatch(self.store, project_id, public_key, self.strict, client_ip(request))
+
+    def track_refused(self, project_id: int, outcomes: list[Tracked]) -> None:
+        """
+        Count what a request the store was not given held (nothing when its project is
+        unknown, or when the journal cannot take the record: the refusal is answered anyway).
+        """
+        if not outcomes:
+            return
+        try:
+            self.store.track_outcomes(OutcomesTracked(time=self.store.now(),
+                                                      project_id=project_id,
+                                                      outcomes=tuple(outcomes)))
+        except SentryFakeError:
+            pass
 
     def ok(self, request: Any, event_id: str | None, status: int = 200) -> bytes:
         """

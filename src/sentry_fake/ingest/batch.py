@@ -11,11 +11,14 @@ from typing import Any
 from .. import ids
 from ..errors import IngestRejected, NotFound
 from ..interfaces import IDirectory, IStore
+from ..jsoncodec import dumps
+from ..store.feedback import feedback_event, report_payload
 from ..store.grouping import grouping_hash
 from ..store.limits import Limits
 from ..store.models import Event
-from ..store.normalize import build_event
+from ..store.normalize import build_event, normalize_event_id
 from ..store.records import CheckInSent, Ingested, ItemSent, KeyCreated, ProjectCreated
+from ..store.trace_items import trace_of
 from ..store.writes import Accepted
 
 
@@ -98,10 +101,49 @@ class IngestBatch:
         """
         event = build_event(self.project_id, payload, raw, item_type, self.time, header_id,
                             self.client_ip)
+        event.trace_id, event.span_id = trace_of(payload)
         if event.type != "transaction":
             event.hashes.append(grouping_hash(payload))
         self._events.append(event)
         return event
+
+    def feedback(self, payload: dict[str, Any], raw: bytes,
+                 header_id: object = None) -> Event | None:
+        """
+        A piece of feedback, as the event of its own issue (C{None} when Sentry drops it).
+        """
+        event = feedback_event(self.project_id, payload, raw, self.time, ids.uuid_hex(),
+                               header_id, self.client_ip)
+        if event is not None:
+            event.trace_id, event.span_id = trace_of(payload)
+            self._events.append(event)
+        return event
+
+    def user_report(self, report: dict[str, Any]) -> None:
+        """
+        A user report (C{event_id}, C{name}, C{email}, C{comments}): kept as a C{user_report}
+        item, and, when the event it is about arrived, feedback about that event.
+        """
+        self.item("user_report", {"type": "user_report"}, dumps(report), report.get("event_id"))
+        self.feedback_of_report(report)
+
+    def feedback_of_report(self, report: Any) -> None:
+        """
+        Feedback about the event a user report names, when that event arrived (before, or
+        in this very request).
+        """
+        event_id = normalize_event_id(report.get("event_id")) if isinstance(report, dict) \
+            else None
+        if event_id is None or not isinstance(report.get("comments"), str):
+            return
+        event = next((event for event in self._events if event.event_id == event_id), None)
+        if event is None:
+            try:
+                event = self._store.event(event_id)
+            except NotFound:
+                return
+        payload = report_payload(report, event)
+        self.feedback(payload, dumps(payload))
 
     def check_in(self, checked: dict[str, Any]) -> None:
         """

@@ -186,7 +186,7 @@ class NativeRoutes(IngestBase):
                             crash_file.content_type, crash_file.data)
         report = user_report(context, event_id) if context is not None else None
         if report is not None:
-            batch.item("user_report", {"type": "user_report"}, dumps(report), event_id)
+            batch.user_report(report)
         batch.commit()
         return text_id(request, event_id)
 

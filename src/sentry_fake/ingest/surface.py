@@ -11,9 +11,9 @@ from twisted.logger import Logger
 from twisted.web.server import NOT_DONE_YET
 from zope.interface import implementer
 
-from ..errors import Invalid
+from ..errors import IngestRejected, Invalid, SentryFakeError, TooLarge
 from ..faults import Fault, Faults
-from ..http import APIError
+from ..http import APIError, request_body
 from ..interfaces import IDirectory, IIngestSurface, IStore, IWrites
 from .app import PREFLIGHT, IngestBase, add_cors, app
 from .auth import auth_from_dsn
@@ -23,6 +23,8 @@ from .envelope import parse_envelope
 from .native import NativeRoutes
 from .open_sentry import OpenSentryRoutes
 from .processing import accept_envelope, decode_event
+from .refusals import (discard_reason, endpoint_items, envelope_items, ingest_target,
+                       rate_limit_reasons, tracked)
 from .reports import ReportRoutes
 
 
@@ -63,8 +65,15 @@ class EnvelopeRoutes(IngestBase):
             dsn = envelope.headers.get("dsn")
             if isinstance(dsn, str) and dsn:
                 auth = auth_from_dsn(dsn)
-        batch = self.batch(request, project_id, self.public_key(request, auth))
-        event_id = accept_envelope(batch, envelope, self.store.limits)
+        public_key = self.public_key(request, auth)
+        try:
+            batch = self.batch(request, project_id, public_key)
+            event_id = accept_envelope(batch, envelope, self.store.limits)
+        except (Invalid, TooLarge, IngestRejected) as error:
+            reason = discard_reason(error)
+            self.track_refused(project_id, tracked("invalid", envelope_items(envelope),
+                                                   lambda category: reason))
+            raise
         batch.commit()
         return self.ok(request, event_id)
 
@@ -75,10 +84,17 @@ class EnvelopeRoutes(IngestBase):
         body = decode_legacy_store(self.body(request, limit), limit)
         if not body.strip():
             raise Invalid("empty request body")
-        payload = decode_event(body)
-        batch = self.batch(request, project_id, public_key)
-        item_type = "transaction" if payload.get("type") == "transaction" else "event"
-        event = batch.event(payload, body, item_type)
+        item_type = "event"
+        try:
+            payload = decode_event(body)
+            item_type = "transaction" if payload.get("type") == "transaction" else "event"
+            batch = self.batch(request, project_id, public_key)
+            event = batch.event(payload, body, item_type)
+        except (Invalid, IngestRejected) as error:
+            reason = discard_reason(error)
+            self.track_refused(project_id, tracked("invalid", [(item_type, {}, len(body))],
+                                                   lambda category: reason))
+            raise
         batch.item(item_type, {"type": item_type}, body, event.event_id)
         batch.commit()
         return self.ok(request, event.event_id)
@@ -156,6 +172,8 @@ class Ingest(EnvelopeRoutes, CronRoutes, OpenSentryRoutes, NativeRoutes, ReportR
         Answer with an injected fault, or after an injected delay.
         """
         def answer() -> Any:
+            if fault.status == 429:
+                self._track_rate_limited(request, fault)
             if fault.status is not None:
                 return self.answer_error(
                     request, APIError(fault.status, fault.body(), fault.headers()))
@@ -177,3 +195,29 @@ class Ingest(EnvelopeRoutes, CronRoutes, OpenSentryRoutes, NativeRoutes, ReportR
         # A client that hangs up while delayed gets nothing, and nothing is stored.
         request.notifyFinish().addErrback(lambda _: call.active() and call.cancel())
         return NOT_DONE_YET
+
+    def _track_rate_limited(self, request: Any, fault: Fault) -> None:
+        """
+        Count what a request answered 429 held, as Relay counts what it rate limits.
+        """
+        target = ingest_target(request.path)
+        if target is None:
+            return
+        project_id, endpoint = target
+        try:
+            if endpoint == "envelope":
+                items = envelope_items(parse_envelope(self.body(request,
+                                                                self.store.limits.envelope)))
+            elif endpoint == "store":
+                limit = self.store.limits.event
+                body = decode_legacy_store(self.body(request, limit), limit)
+                kind = "transaction" if decode_event(body).get("type") == "transaction" \
+                    else "event"
+                items = [(kind, {}, len(body))]
+            else:
+                items = endpoint_items(endpoint, len(request_body(request)))
+        except SentryFakeError:
+            return
+        limits = fault.headers().get(b"x-sentry-rate-limits", b"").decode("latin-1")
+        self.track_refused(project_id, tracked("rate_limited", items,
+                                               rate_limit_reasons(limits)))

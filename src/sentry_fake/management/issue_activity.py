@@ -12,7 +12,7 @@ from ..errors import Forbidden, Invalid, NotFound
 from ..http import base_url, json_response, read_json_body
 from ..ingest.batch import IngestBatch
 from ..interfaces import IDirectory, IEventLog, IIssues, IWrites
-from ..jsoncodec import dumps, loads
+from ..jsoncodec import loads
 from ..store.models import CapturedItem, Issue, Organization
 from ..store.normalize import normalize_event_id
 from ..store.records import NoteAdded, NoteChanged, NoteDeleted
@@ -198,7 +198,7 @@ class IssueActivityRoutes:
         report = {"event_id": event_id, "name": body["name"], "email": body["email"],
                   "comments": body["comments"]}
         batch = IngestBatch(self.store, found.id, None, strict=False)
-        batch.item("user_report", {"type": "user_report"}, dumps(report), event_id)
+        batch.user_report(report)
         (item,) = batch.commit().items
         return json_response(request, self._report_body(item, organization, base_url(request)))
 
@@ -222,8 +222,3 @@ class IssueActivityRoutes:
         self._issue_in(org, issue_id)
         raise Forbidden(SEER_UNAVAILABLE)
 
-    @app.route("/api/0/organizations/<org>/replay-count/", methods=["GET"])
-    @authenticated
-    def replay_count(self, request: Any, org: str) -> bytes:
-        self.store.directory.organization(org)
-        return json_response(request, {})

@@ -78,6 +78,7 @@ class IssueListRoutes:
         if query is None:
             query = arg(request, "query", "is:unresolved")
         tree = search.parse(query)
+        feedback = search.asks_for_feedback(tree)
         context = self._search_context()
         environments = set(arg_list(request, "environment"))
         if sort in _ORDERED:
@@ -87,6 +88,8 @@ class IssueListRoutes:
         for issue in issues:
             if environments and not issue.environments & environments:
                 continue
+            if issue.type == "feedback" and not feedback:
+                continue  # listed only when the query names them, as Sentry does
             if search.evaluate(tree, issue, context):
                 yield issue
 

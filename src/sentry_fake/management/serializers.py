@@ -9,22 +9,12 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
+from ..short_ids import base32, base32_decode  # noqa: F401 (what routes read short ids with)
 from ..store.models import ClientKey, Issue, Organization, Project, Team, User
 from ..timefmt import isoformat
 
 #: The avatar of whatever has not uploaded one (Sentry draws its initials).
 AVATAR = {"avatarType": "letter_avatar", "avatarUuid": None, "avatarUrl": None}
-# Crockford-like base 32, as Sentry's short ids use (no I, L, O, U).
-_BASE32 = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
-
-
-def base32(number: int) -> str:
-    digits = ""
-    while True:
-        number, rest = divmod(number, 32)
-        digits = _BASE32[rest] + digits
-        if number == 0:
-            return digits
 
 
 def organization(org: Organization, base: str) -> dict[str, Any]:
@@ -86,19 +76,6 @@ def status_details(details: dict[str, Any]) -> dict[str, Any]:
     if isinstance(shown.get("ignoreUntil"), (int, float)):
         shown["ignoreUntil"] = isoformat(shown["ignoreUntil"])
     return shown
-
-
-def base32_decode(text: str) -> int | None:
-    """
-    Read a short id's counter (accepting lower case, and O for 0, I and L for 1).
-    """
-    number = 0
-    for char in text.upper().replace("O", "0").replace("I", "1").replace("L", "1"):
-        digit = _BASE32.find(char)
-        if digit < 0:
-            return None
-        number = number * 32 + digit
-    return number
 
 
 def issue_stats(issue: Issue, period: str, now: float) -> list[list[int]]:
@@ -186,6 +163,7 @@ def issue(issue_: Issue, project_: Project, org: Organization, base: str, now: f
     count = str(issue_.times_seen)
     first_seen, last_seen = isoformat(issue_.first_seen), isoformat(issue_.last_seen)
     category = "error" if issue_.type in ("error", "default", "csp") else issue_.type
+    feedback = issue_.type == "feedback"
     progressed = [entry["date"] for entry in issue_.activity if entry["type"] != "note"]
     body = {
         "id": str(issue_.id),
@@ -200,7 +178,9 @@ def issue(issue_: Issue, project_: Project, org: Organization, base: str, now: f
         "seerAutofixLastTriggered": None, "seerExplorerAutofixLastTriggered": None,
         "project": {"id": str(project_.id), "name": project_.name, "slug": project_.slug,
                     "platform": project_.platform},
-        "type": issue_.type, "issueType": "error", "issueCategory": category,
+        # Feedback issues are Sentry's issue platform's: their events are of the generic type.
+        "type": "generic" if feedback else issue_.type,
+        "issueType": "feedback" if feedback else "error", "issueCategory": category,
         "metadata": dict(issue_.metadata),
         "numComments": sum(1 for entry in issue_.activity if entry["type"] == "note"),
         "assignedTo": actor(assignee),

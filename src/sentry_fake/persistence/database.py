@@ -34,7 +34,7 @@ from .codec import encode
 
 FILENAME = "sentry-fake.sqlite3"
 #: The layout of the database; a file of another layout is refused, never guessed at.
-FORMAT = 1
+FORMAT = 2
 #: What an older version kept in a data directory (never read: a pickle is not loaded).
 LEGACY_FILES = ("journal.sfj", "snapshot.pickle")
 #: How much of the database file a load maps into memory at most.

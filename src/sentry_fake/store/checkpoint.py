@@ -15,12 +15,14 @@ from typing import Any, Iterable, Iterator, Mapping
 
 import attrs
 
+from ..errors import NotFound
 from ..jsoncodec import dumps, loads
 from .codec import converter
 from .directory import Directory
 from .issues import IssueBook
 from .models import CapturedItem, Issue
 from .monitors import MonitorBook
+from .outcomes import OutcomeBook
 from .records import Ingested
 from .releases import ReleaseBook
 
@@ -73,16 +75,19 @@ def take(store: Any, everything: bool = False) -> Checkpoint:
     oldest = store.items()[0].id if len(store.items()) else store._next_item
     parts = {
         "store": {"next_item": store._next_item, "evicted": store._events.evicted,
-                  "evicted_items": store._items.evicted},
+                  "evicted_items": store._items.evicted,
+                  "evicted_traces": store.traces.counters()},
         "directory": store.directory.dump(),
         "issue_book": book.dump_orders(),
         "releases": store.releases.dump(),
         "monitors": store.monitors.dump(),
+        "outcomes": store.outcomes.dump(),
         "uploads": uploads,
         "content": {"events": events, "items": [[seq, last] for seq, last in items.items()],
                     "oldest_item": oldest},
     }
-    live = {seq for _, seq, _ in events} | set(items)
+    # Spans, logs and metrics are derived again from the records that brought them.
+    live = {seq for _, seq, _ in events} | set(items) | store.traces.live_records()
     return Checkpoint(seq=store.seq, parts=parts,
                       issues=[(issue.id, encode_issue(issue)) for issue in changed],
                       removed_issues=sorted(book.removed), blobs=blobs, live=live)
@@ -108,6 +113,8 @@ class ContentIndex:
     #: Sequence number of a record -> the id of its last item.
     items: dict[int, int]
     oldest_item: int
+    #: What the trace book had evicted (deriving its content again evicts some anew).
+    evicted_traces: dict[str, int]
 
 
 def load(store: Any, seq: int, parts: Mapping[str, Any], issues: Iterator[bytes],
@@ -122,6 +129,7 @@ def load(store: Any, seq: int, parts: Mapping[str, Any], issues: Iterator[bytes]
     store.issue_book = IssueBook.load(parts["issue_book"], (decode_issue(data) for data in issues))
     store.releases = ReleaseBook.load(parts["releases"])
     store.monitors = MonitorBook.load(parts["monitors"])
+    store.outcomes = OutcomeBook.load(parts.get("outcomes"))
     store.uploads.load(parts["uploads"], blobs)
     counters = parts["store"]
     store._next_item = counters["next_item"]
@@ -133,7 +141,8 @@ def load(store: Any, seq: int, parts: Mapping[str, Any], issues: Iterator[bytes]
         events={event_id: (event_seq, issue_id) for event_id, event_seq, issue_id
                 in content["events"]},
         items={item_seq: last for item_seq, last in content["items"]},
-        oldest_item=content["oldest_item"])
+        oldest_item=content["oldest_item"],
+        evicted_traces=counters.get("evicted_traces", {}))
     return index
 
 
@@ -149,6 +158,7 @@ def restore_content(store: Any, seq: int, record: Ingested, index: ContentIndex)
             continue
         event.seq, event.issue_id = seq, found[1] or None
         store._keep_event(event)
+    _restore_traces(store, seq, record, index)
     last = index.items.get(seq)
     if last is None:
         return
@@ -160,3 +170,24 @@ def restore_content(store: Any, seq: int, record: Ingested, index: ContentIndex)
         store._items.add(CapturedItem(
             id=item_id, type=sent.type, project_id=record.project_id, event_id=sent.event_id,
             headers=sent.headers, payload=sent.payload, received=record.time, seq=seq))
+
+
+def _restore_traces(store: Any, seq: int, record: Ingested, index: ContentIndex) -> None:
+    """
+    Derive again the spans, logs and metrics a record brought (the trace book keeps, as it
+    did, the newest of them), and take back the transaction events made of its segments.
+    """
+    try:
+        project = store.directory.project_by_id(record.project_id)
+    except NotFound:
+        return  # deleted since, with everything it had
+    transactions = [event for event in record.events if event.type == "transaction"]
+
+    def keep_segment(event: Any) -> None:
+        found = index.events.get(event.event_id)
+        if found is not None and found[0] == seq and event.event_id not in store._events:
+            event.seq = seq
+            store._keep_event(event)
+
+    store._derive_traces(project, record, seq, transactions, keep_segment)
+    store.traces.restore_counters(index.evicted_traces)

@@ -65,6 +65,7 @@ class DirectoryWrites:
         self._commit(record)
         self._forget_issues(self.issues([project]))
         self._events.remove_where("project", project.id)
+        self.traces.forget_project(project.id)
         self.directory.remove_project(project)
 
     def create_team(self, record: TeamCreated) -> Team:

@@ -99,6 +99,9 @@ class Event:
     hashes: list[str]
     raw: bytes
     metadata: dict[str, Any]
+    #: The trace it happened in (its C{contexts.trace.trace_id}), and the span it happened in.
+    trace_id: str | None = None
+    span_id: str | None = None
     location: str | None = None
     #: Set when it is filed under its issue (errors and messages; never transactions).
     issue_id: int | None = None

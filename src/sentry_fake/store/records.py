@@ -20,6 +20,7 @@ import attrs
 
 from .issues import UNSET, IssueChange
 from .models import Event
+from .outcome_rules import Tracked
 from .seed import Seed
 
 __all__ = ["UNSET", "IssueChange"]
@@ -111,6 +112,19 @@ class Ingested:
     items: tuple[ItemSent, ...] = ()
     project_created: ProjectCreated | None = None
     key_created: KeyCreated | None = None
+
+
+@attrs.frozen
+class OutcomesTracked:
+    """
+    What became of data a project was sent and the store was not given: a request answered
+    429 (C{rate_limited}) or refused (C{invalid}), in each data category it held.  What ingest
+    stores, and the client reports it brings, count from their L{Ingested} record.
+    """
+
+    time: float
+    project_id: int
+    outcomes: tuple[Tracked, ...]
 
 
 # The directory
@@ -366,5 +380,5 @@ RECORD_TYPES: dict[str, type] = {cls.__name__: cls for cls in (
     NoteChanged, NoteDeleted,
     ReleaseCreated, ReleaseChanged, ReleaseDeleted, DeployCreated, RepositoryCreated,
     CodeMappingsUploaded, MonitorChanged, MonitorDeleted, ChunksUploaded, BundleAssembled,
-    DebugFilesAssembled, DebugFileDeleted,
+    DebugFilesAssembled, DebugFileDeleted, OutcomesTracked,
 )}

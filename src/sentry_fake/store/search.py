@@ -166,6 +166,16 @@ def parse(query: str | None) -> Any:
     return tree
 
 
+def asks_for_feedback(tree: Any) -> bool:
+    """
+    Whether a query names Sentry's feedback issues (C{issue.category:feedback},
+    C{issue.type:feedback}): only then are they listed, as Sentry leaves them out of its
+    default issue search.
+    """
+    return any(f.key in ("issue.category", "category", "issue.type") and not f.negated
+               and "feedback" in f.values for f in filters(tree))
+
+
 def filters(tree: Any) -> Iterable[Filter]:
     """
     Every filter in an expression.
@@ -270,7 +280,7 @@ def _evaluate_filter(f: Filter, issue: Any, ctx: Context) -> bool:
     if key in ("issue.category", "category"):
         return _category(issue) in values
     if key in ("issue.type",):
-        return any(v in ("error", _category(issue)) for v in values)
+        return _category(issue) in values or ("error" in values and _category(issue) != "feedback")
     if key in ("issue.priority", "priority"):
         return _priority(issue) in values
     if key in ("project",):

@@ -28,6 +28,8 @@ from .monitors import MonitorBook
 from .normalize import normalize_event_id
 from .releases import ReleaseBook
 from .seed import Seed
+from .outcomes import OutcomeBook
+from .traces import TraceBook
 from .uploads import UploadBook
 from .writes import WRITERS, Writes
 
@@ -45,6 +47,10 @@ def _project_id(record: Any) -> int:
 
 def _issue_id(event: Event) -> int | None:
     return event.issue_id
+
+
+def _trace_id(event: Event) -> str | None:
+    return event.trace_id
 
 
 def _item_id(item: CapturedItem) -> int:
@@ -104,7 +110,7 @@ class StoreService(Service, Writes):
         self.directory = directory
         self._events: Log[Event] = Log(
             key=_event_id, capacity=self.max_events,
-            facets={"project": _project_id, "issue": _issue_id},
+            facets={"project": _project_id, "issue": _issue_id, "trace": _trace_id},
         )
         self._items: Log[CapturedItem] = Log(
             key=_item_id, capacity=self.max_events,
@@ -116,6 +122,8 @@ class StoreService(Service, Writes):
         self.releases = ReleaseBook()
         self.uploads = UploadBook()
         self.monitors = MonitorBook()
+        self.traces = TraceBook(self.max_events)
+        self.outcomes = OutcomeBook()
 
     def now(self) -> float:
         return self._clock.seconds()
@@ -218,6 +226,9 @@ class StoreService(Service, Writes):
         previous = facet[index - 1] if index > 0 else None
         following = facet[index + 1] if index + 1 < len(facet) else None
         return previous, following
+
+    def events_of_trace(self, trace_id: str) -> Any:
+        return self._events.facet("trace", trace_id)
 
     def items(self, item_type: str | None = None) -> Any:
         if item_type is not None:

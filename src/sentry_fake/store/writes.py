@@ -27,6 +27,9 @@ from .records import (BundleAssembled, ChunksUploaded, CodeMappingsUploaded, Deb
                       ProjectChanged, ProjectCreated, ProjectDeleted, ReleaseChanged,
                       ReleaseCreated, ReleaseDeleted, RepositoryCreated, Reset, TeamChanged,
                       TeamCreated, TeamDeleted)
+from .outcome_writes import OutcomeWrites
+from .records import OutcomesTracked
+from .trace_writes import TraceWrites
 
 
 @attrs.frozen
@@ -41,7 +44,7 @@ class Accepted:
     items: tuple[CapturedItem, ...]
 
 
-class Writes(DirectoryWrites, IssueWrites, BookWrites):
+class Writes(DirectoryWrites, IssueWrites, BookWrites, TraceWrites, OutcomeWrites):
     """
     The write methods of L{sentry_fake.store.service.StoreService}: the store as a whole and
     ingest here, each book's in its own module.
@@ -87,6 +90,10 @@ class Writes(DirectoryWrites, IssueWrites, BookWrites):
                 project.environments.add(check_in.environment)
             check_ins.append(check_in)
         items = tuple(self._capture(project, item, seq, record.time) for item in record.items)
+        stored = [event for event in events if event.type == "transaction" and event.seq == seq]
+        self._derive_traces(project, record, seq, stored,
+                            lambda event: self._store_event(project, event, seq))
+        self._count_ingested(project, record, events, check_ins)
         return Accepted(events, tuple(check_ins), items)
 
     def _store_event(self, project: Project, event: Event, seq: int) -> Event:
@@ -103,7 +110,7 @@ class Writes(DirectoryWrites, IssueWrites, BookWrites):
             project.received.add("transaction")
         else:
             issue = self.issue_book.add_event(project, event)
-            if event.release:
+            if event.release and event.type != "feedback":
                 self.releases.event_seen(project, event.release, event.received,
                                          new_issue=issue.times_seen == 1)
         self._keep_event(event)
@@ -141,5 +148,5 @@ WRITERS: dict[type, str] = {
     MonitorChanged: "change_monitor",
     MonitorDeleted: "delete_monitor", ChunksUploaded: "upload_chunks",
     BundleAssembled: "assemble_bundle", DebugFilesAssembled: "assemble_debug_files",
-    DebugFileDeleted: "delete_debug_file",
+    DebugFileDeleted: "delete_debug_file", OutcomesTracked: "track_outcomes",
 }

@@ -1,0 +1,317 @@
+"""
+Reading spans, log entries and metric points out of what SDKs send: transaction events, span
+items (v1, one span as JSON; v2, a container of spans with typed attributes), C{log} and
+C{trace_metric} containers.  Pure functions of the payload: what cannot be read is left out,
+as Relay drops an invalid span or log and keeps the rest of the envelope.
+
+Ids are derived from the journal record (its sequence number and the entry's place in it), so
+a replay derives the same ones.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from typing import Any, Iterator
+
+from ..timefmt import parse_timestamp
+from .trace_models import LogEntry, MetricPoint, Span
+
+_TRACE_ID = re.compile(r"^[0-9a-f]{32}$")
+_SPAN_ID = re.compile(r"^[0-9a-f]{16}$")
+#: OpenTelemetry's severity numbers of each level (the lowest of its range).
+SEVERITY_NUMBERS = {"trace": 1, "debug": 5, "info": 9, "warn": 13, "warning": 13,
+                    "error": 17, "fatal": 21}
+_SEVERITY_TEXTS = ((21, "fatal"), (17, "error"), (13, "warn"), (9, "info"), (5, "debug"),
+                   (1, "trace"))
+
+
+def trace_id_of(value: Any) -> str | None:
+    if not isinstance(value, str):
+        return None
+    value = value.replace("-", "").lower()
+    return value if _TRACE_ID.match(value) else None
+
+
+def span_id_of(value: Any) -> str | None:
+    if not isinstance(value, str):
+        return None
+    value = value.lower()
+    return value if _SPAN_ID.match(value) else None
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def trace_of(payload: dict[str, Any]) -> tuple[str | None, str | None]:
+    """
+    The trace and span an event happened in, from its C{contexts.trace}.
+    """
+    contexts = payload.get("contexts")
+    trace = contexts.get("trace") if isinstance(contexts, dict) else None
+    if not isinstance(trace, dict):
+        return None, None
+    return trace_id_of(trace.get("trace_id")), span_id_of(trace.get("span_id"))
+
+
+def typed_values(attributes: Any) -> dict[str, Any]:
+    """
+    A v2 attribute map (C{{"key": {"value": ..., "type": "string"}}}) as plain values.
+    """
+    if not isinstance(attributes, dict):
+        return {}
+    values = {}
+    for key, attribute in attributes.items():
+        if isinstance(attribute, dict) and "value" in attribute:
+            values[key] = attribute["value"]
+    return values
+
+
+def entry_id(seq: int, ordinal: int) -> str:
+    """
+    The id of the C{ordinal}th entry that record C{seq} brought (32 hex digits, as Sentry's
+    C{sentry.item_id}).
+    """
+    return hashlib.md5(f"{seq}:{ordinal}".encode(), usedforsecurity=False).hexdigest()
+
+
+def segment_event_id(trace_id: str, span_id: str) -> str:
+    """
+    The id of the transaction event a segment of streamed spans is shown as.
+    """
+    return hashlib.md5(f"{trace_id}:{span_id}".encode(), usedforsecurity=False).hexdigest()
+
+
+def _measurements(value: Any) -> dict[str, float]:
+    found = {}
+    if isinstance(value, dict):
+        for name, measurement in value.items():
+            number = measurement.get("value") if isinstance(measurement, dict) else measurement
+            if isinstance(number, (int, float)) and not isinstance(number, bool):
+                found[name] = float(number)
+    return found
+
+
+def _v1_attributes(span: dict[str, Any]) -> dict[str, Any]:
+    attributes: dict[str, Any] = {}
+    for source in (span.get("tags"), span.get("data")):
+        if isinstance(source, dict):
+            attributes.update(source)
+    return attributes
+
+
+def spans_of_transaction(doc: dict[str, Any], project_id: int, event_id: str,
+                         received: float) -> list[Span]:
+    """
+    A transaction event's spans: its segment (from C{contexts.trace}) first, then its children.
+    """
+    contexts = doc.get("contexts")
+    trace = contexts.get("trace") if isinstance(contexts, dict) else None
+    if not isinstance(trace, dict):
+        return []
+    trace_id, segment_id = trace_id_of(trace.get("trace_id")), span_id_of(trace.get("span_id"))
+    start = parse_timestamp(doc.get("start_timestamp"))
+    end = parse_timestamp(doc.get("timestamp"))
+    if trace_id is None or segment_id is None or start is None or end is None:
+        return []
+    name = _text(doc.get("transaction")) or "<unlabeled transaction>"
+    sdk = doc.get("sdk")
+    common = {
+        "trace_id": trace_id, "segment_id": segment_id, "project_id": project_id,
+        "received": received, "segment_name": name,
+        "environment": _text(doc.get("environment")), "release": _text(doc.get("release")),
+        "platform": _text(doc.get("platform")),
+        "sdk_name": _text(sdk.get("name")) if isinstance(sdk, dict) else None,
+        "event_id": event_id,
+    }
+    data = trace.get("data")
+    segment = Span(
+        span_id=segment_id, parent_span_id=span_id_of(trace.get("parent_span_id")),
+        is_segment=True, name=name, op=_text(trace.get("op")), description=name,
+        status=_text(trace.get("status")) or "ok", start=start, end=end,
+        origin=_text(trace.get("origin")),
+        attributes=dict(data) if isinstance(data, dict) else {},
+        measurements=_measurements(doc.get("measurements")), **common)
+    found = [segment]
+    children = doc.get("spans")
+    for child in children if isinstance(children, list) else ():
+        if not isinstance(child, dict):
+            continue
+        span_id = span_id_of(child.get("span_id"))
+        child_start = parse_timestamp(child.get("start_timestamp"))
+        child_end = parse_timestamp(child.get("timestamp"))
+        if span_id is None or child_start is None or child_end is None:
+            continue
+        description = _text(child.get("description"))
+        found.append(Span(
+            span_id=span_id, parent_span_id=span_id_of(child.get("parent_span_id")),
+            is_segment=False, name=description or _text(child.get("op")) or "<unlabeled span>",
+            op=_text(child.get("op")), description=description,
+            status=_text(child.get("status")) or "ok", start=child_start, end=child_end,
+            origin=_text(child.get("origin")), attributes=_v1_attributes(child),
+            measurements=_measurements(child.get("measurements")), **common))
+    return found
+
+
+def _v2_span(span: dict[str, Any], project_id: int, received: float) -> Span | None:
+    trace_id, span_id = trace_id_of(span.get("trace_id")), span_id_of(span.get("span_id"))
+    start = parse_timestamp(span.get("start_timestamp"))
+    end = parse_timestamp(span.get("end_timestamp"))
+    if trace_id is None or span_id is None or start is None or end is None:
+        return None
+    attributes = typed_values(span.get("attributes"))
+    is_segment = span.get("is_segment") is True
+    segment_id = span_id_of(attributes.get("sentry.segment.id")) or (
+        span_id if is_segment else None)
+    name = _text(span.get("name")) or "<unlabeled span>"
+    return Span(
+        trace_id=trace_id, span_id=span_id,
+        parent_span_id=span_id_of(span.get("parent_span_id")), segment_id=segment_id,
+        is_segment=is_segment, project_id=project_id, name=name,
+        op=_text(attributes.get("sentry.op")),
+        description=_text(attributes.get("sentry.description")) or name,
+        status=_text(span.get("status")) or "ok", start=start, end=end, received=received,
+        segment_name=_text(attributes.get("sentry.segment.name")) or (name if is_segment
+                                                                      else None),
+        environment=_text(attributes.get("sentry.environment")),
+        release=_text(attributes.get("sentry.release")),
+        platform=_text(attributes.get("sentry.platform")),
+        sdk_name=_text(attributes.get("sentry.sdk.name")),
+        origin=_text(attributes.get("sentry.origin")), attributes=attributes,
+        measurements=_measurements(span.get("measurements")))
+
+
+def _v1_span(span: dict[str, Any], project_id: int, received: float) -> Span | None:
+    trace_id, span_id = trace_id_of(span.get("trace_id")), span_id_of(span.get("span_id"))
+    start = parse_timestamp(span.get("start_timestamp"))
+    end = parse_timestamp(span.get("timestamp"))
+    if trace_id is None or span_id is None or start is None or end is None:
+        return None
+    is_segment = span.get("is_segment") is True
+    description = _text(span.get("description"))
+    attributes = _v1_attributes(span)
+    return Span(
+        trace_id=trace_id, span_id=span_id,
+        parent_span_id=span_id_of(span.get("parent_span_id")),
+        segment_id=span_id_of(span.get("segment_id")) or (span_id if is_segment else None),
+        is_segment=is_segment, project_id=project_id,
+        name=description or _text(span.get("op")) or "<unlabeled span>",
+        op=_text(span.get("op")), description=description,
+        status=_text(span.get("status")) or "ok", start=start, end=end, received=received,
+        segment_name=_text(attributes.get("transaction")),
+        environment=_text(attributes.get("environment")),
+        release=_text(attributes.get("release")), origin=_text(span.get("origin")),
+        attributes=attributes, measurements=_measurements(span.get("measurements")))
+
+
+def spans_of_item(payload: Any, project_id: int, received: float) -> list[Span]:
+    """
+    The spans of a C{span} item: a v2 container (C{{"items": [...]}}) or one v1 span.
+    """
+    if not isinstance(payload, dict):
+        return []
+    if isinstance(payload.get("items"), list):
+        read = (_v2_span(span, project_id, received) for span in payload["items"]
+                if isinstance(span, dict))
+    else:
+        read = iter([_v1_span(payload, project_id, received)])
+    return [span for span in read if span is not None]
+
+
+def _container(payload: Any) -> Iterator[dict[str, Any]]:
+    items = payload.get("items") if isinstance(payload, dict) else None
+    for item in items if isinstance(items, list) else ():
+        if isinstance(item, dict):
+            yield item
+
+
+def severity_text(number: int) -> str:
+    return next((text for floor, text in _SEVERITY_TEXTS if number >= floor), "trace")
+
+
+def logs_of_item(payload: Any, project_id: int, received: float, seq: int,
+                 first: int) -> list[LogEntry]:
+    """
+    The log entries of a C{log} item (numbered from C{first} among the record's entries).
+    """
+    found = []
+    for entry in _container(payload):
+        timestamp = parse_timestamp(entry.get("timestamp"))
+        body = entry.get("body")
+        if timestamp is None or not isinstance(body, str):
+            continue
+        attributes = typed_values(entry.get("attributes"))
+        level = _text(entry.get("level")) or _text(attributes.get("sentry.severity_text"))
+        number = entry.get("severity_number", attributes.get("sentry.severity_number"))
+        if not isinstance(number, int) or isinstance(number, bool) or not 1 <= number <= 24:
+            number = SEVERITY_NUMBERS.get((level or "info").lower(), 9)
+        ordinal = first + len(found)
+        found.append(LogEntry(
+            id=entry_id(seq, ordinal), project_id=project_id, timestamp=timestamp,
+            received=received, severity=(level or severity_text(number)).lower(),
+            severity_number=number, body=body, trace_id=trace_id_of(entry.get("trace_id")),
+            span_id=span_id_of(entry.get("span_id")),
+            environment=_text(attributes.get("sentry.environment")),
+            release=_text(attributes.get("sentry.release")),
+            sdk_name=_text(attributes.get("sentry.sdk.name")), attributes=attributes,
+            seq=seq, ordinal=ordinal))
+    return found
+
+
+def metrics_of_item(payload: Any, project_id: int, received: float, seq: int,
+                    first: int) -> list[MetricPoint]:
+    """
+    The metric points of a C{trace_metric} item.
+    """
+    found = []
+    for point in _container(payload):
+        timestamp = parse_timestamp(point.get("timestamp"))
+        name, kind, value = point.get("name"), point.get("type"), point.get("value")
+        if timestamp is None or not _text(name) or kind not in ("counter", "gauge",
+                                                                 "distribution"):
+            continue
+        if not isinstance(value, (int, float)) or isinstance(value, bool):
+            continue
+        attributes = typed_values(point.get("attributes"))
+        ordinal = first + len(found)
+        found.append(MetricPoint(
+            id=entry_id(seq, ordinal), project_id=project_id, timestamp=timestamp,
+            received=received, name=name, type=kind, value=float(value),
+            unit=_text(point.get("unit")), trace_id=trace_id_of(point.get("trace_id")),
+            span_id=span_id_of(point.get("span_id")),
+            environment=_text(attributes.get("sentry.environment")),
+            release=_text(attributes.get("sentry.release")), attributes=attributes,
+            seq=seq, ordinal=ordinal))
+    return found
+
+
+def transaction_of_segment(segment: Span, children: list[Span]) -> dict[str, Any]:
+    """
+    The transaction event a segment of streamed spans is shown as, where clients look for
+    one: its spans are the children that arrived by the time the segment did.
+    """
+    trace = {"trace_id": segment.trace_id, "span_id": segment.span_id,
+             "parent_span_id": segment.parent_span_id, "op": segment.op,
+             "status": segment.status, "origin": segment.origin,
+             "data": dict(segment.attributes)}
+    doc: dict[str, Any] = {
+        "event_id": segment_event_id(segment.trace_id, segment.span_id),
+        "type": "transaction", "transaction": segment.segment_name or segment.name,
+        "start_timestamp": segment.start, "timestamp": segment.end,
+        "contexts": {"trace": trace}, "measurements": {
+            name: {"value": value} for name, value in segment.measurements.items()},
+        "spans": [{"trace_id": child.trace_id, "span_id": child.span_id,
+                   "parent_span_id": child.parent_span_id, "op": child.op,
+                   "description": child.description, "status": child.status,
+                   "origin": child.origin, "start_timestamp": child.start,
+                   "timestamp": child.end, "data": dict(child.attributes)}
+                  for child in children],
+    }
+    for field in ("environment", "release", "platform"):
+        if getattr(segment, field):
+            doc[field] = getattr(segment, field)
+    if segment.sdk_name:
+        doc["sdk"] = {"name": segment.sdk_name,
+                      "version": segment.attributes.get("sentry.sdk.version")}
+    return doc

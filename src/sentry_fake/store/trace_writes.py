@@ -1,0 +1,100 @@
+"""
+What an L{Ingested} record adds to the trace book, derived from the record alone (so that a
+replay, and a start from a checkpoint, derive the same): the spans of its transaction events
+and span items, its log entries and metric points, and for each segment of streamed spans the
+transaction event that clients of an older Sentry look for.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Iterable
+
+from ..jsoncodec import dumps, loads
+from .models import Event, Project
+from .normalize import build_event
+from .records import Ingested
+from .trace_items import (logs_of_item, metrics_of_item, segment_event_id, spans_of_item,
+                          spans_of_transaction, transaction_of_segment)
+from .trace_models import Span
+
+#: The item types the trace book reads.
+TRACE_ITEMS = frozenset({"span", "log", "trace_metric", "replay_event", "replay_recording",
+                         "profile", "profile_chunk"})
+
+
+def _decoded(payload: bytes) -> Any:
+    try:
+        return loads(payload)
+    except ValueError:
+        return None
+
+
+class TraceWrites:
+    """
+    Part of L{sentry_fake.store.service.StoreService}: the trace book's share of ingest.
+    """
+
+    def _derive_traces(self, project: Project, record: Ingested, seq: int,
+                       transactions: Iterable[Event],
+                       keep_segment: Callable[[Event], Any]) -> None:
+        """
+        Add what C{record} (journal record C{seq}) brings to the trace book.
+
+        @param transactions: its transaction events that were stored.
+        @param keep_segment: called with the transaction event built for each segment of
+            streamed spans.
+        """
+        book = self.traces
+        ordinal = 0
+        for event in transactions:
+            doc = _decoded(event.raw) if event.raw else None
+            if isinstance(doc, dict):
+                for span in spans_of_transaction(doc, project.id, event.event_id, record.time):
+                    span.seq, span.ordinal = seq, ordinal
+                    ordinal += 1
+                    book.add_span(span)
+        logs = metrics = 0
+        for sent in record.items:
+            if sent.type not in TRACE_ITEMS:
+                continue
+            if sent.type == "replay_recording":
+                book.replay_book.add_recording(project.id, sent.event_id, sent.payload,
+                                               record.time, seq)
+                continue
+            payload = _decoded(sent.payload)
+            if sent.type == "span":
+                segments = []
+                for span in spans_of_item(payload, project.id, record.time):
+                    span.seq, span.ordinal = seq, ordinal
+                    ordinal += 1
+                    if book.add_span(span) and span.is_segment:
+                        segments.append(span)
+                for segment in segments:
+                    keep_segment(self._segment_event(project, segment))
+            elif sent.type == "replay_event":
+                book.replay_book.add_event(project.id, payload, record.time, seq)
+            elif sent.type == "profile":
+                book.profile_book.add_profile(project.id, payload, record.time, seq)
+            elif sent.type == "profile_chunk":
+                book.profile_book.add_chunk(project.id, payload, record.time, seq)
+            elif sent.type == "log":
+                for entry in logs_of_item(payload, project.id, record.time, seq, logs):
+                    book.add_log(entry)
+                    logs += 1
+            elif sent.type == "trace_metric":
+                for point in metrics_of_item(payload, project.id, record.time, seq, metrics):
+                    book.add_metric(point)
+                    metrics += 1
+
+    def _segment_event(self, project: Project, segment: Span) -> Event:
+        children = [span for span in self.traces.spans_of_segment(segment.trace_id,
+                                                                  segment.span_id)
+                    if span is not segment]
+        doc = transaction_of_segment(segment, children)
+        event = build_event(project.id, doc, dumps(doc), "transaction", segment.received,
+                            segment_event_id(segment.trace_id, segment.span_id))
+        event.trace_id, event.span_id = segment.trace_id, segment.span_id
+        segment.event_id = event.event_id
+        for child in children:
+            child.event_id = child.event_id or event.event_id
+        return event

@@ -1,0 +1,143 @@
+"""
+The trace book: every span (from transaction events and span items alike), log entry and
+metric point the store keeps, each in a bounded log indexed by trace, project and segment, so
+that a trace, a segment or a project's newest entries are read without scanning.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Hashable
+
+from zope.interface import implementer
+
+from ..interfaces import ITraces
+from .log import Facet, Log
+from .recordings import Profile, ProfileBook, Replay, ReplayBook
+from .trace_models import LogEntry, MetricPoint, Span
+
+
+def _span_key(span: Span) -> tuple[str, str]:
+    return span.trace_id, span.span_id
+
+
+def _segment(span: Span) -> tuple[str, str] | None:
+    return (span.trace_id, span.segment_id) if span.segment_id else None
+
+
+def _trace(entry: Any) -> str | None:
+    return entry.trace_id
+
+
+def _project(entry: Any) -> int:
+    return entry.project_id
+
+
+def _entry_id(entry: Any) -> str:
+    return entry.id
+
+
+def _metric_name(point: MetricPoint) -> str:
+    return point.name
+
+
+@implementer(ITraces)
+class TraceBook:
+    """
+    Spans, log entries and metric points, each log holding at most C{capacity} (the oldest
+    go first, and are counted).
+    """
+
+    def __init__(self, capacity: int) -> None:
+        self.spans: Log[Span] = Log(key=_span_key, capacity=capacity, facets={
+            "trace": _trace, "project": _project, "segment": _segment})
+        self.logs: Log[LogEntry] = Log(key=_entry_id, capacity=capacity, facets={
+            "trace": _trace, "project": _project})
+        self.metrics: Log[MetricPoint] = Log(key=_entry_id, capacity=capacity, facets={
+            "trace": _trace, "project": _project, "name": _metric_name})
+        self.replay_book = ReplayBook(capacity)
+        self.profile_book = ProfileBook(capacity)
+
+    def replay(self, replay_id: str) -> Replay | None:
+        return self.replay_book.find(replay_id)
+
+    def replays(self) -> list[Replay]:
+        return self.replay_book.all()
+
+    def profile(self, profile_id: str) -> Profile | None:
+        return self.profile_book.profile(profile_id)
+
+    def profile_chunks(self, project_id: int, profiler_id: str) -> list[Profile]:
+        return self.profile_book.chunks(project_id, profiler_id)
+
+    def add_span(self, span: Span) -> bool:
+        """
+        Keep a span, unless one of that trace and id is kept already (the first one wins).
+        """
+        if _span_key(span) in self.spans:
+            return False
+        self.spans.add(span)
+        return True
+
+    def add_log(self, entry: LogEntry) -> None:
+        if entry.id not in self.logs:
+            self.logs.add(entry)
+
+    def add_metric(self, point: MetricPoint) -> None:
+        if point.id not in self.metrics:
+            self.metrics.add(point)
+
+    def span(self, trace_id: str, span_id: str) -> Span | None:
+        return self.spans.get((trace_id, span_id))
+
+    def spans_of_trace(self, trace_id: str) -> Facet[Span]:
+        return self.spans.facet("trace", trace_id)
+
+    def spans_of_segment(self, trace_id: str, segment_id: str) -> Facet[Span]:
+        return self.spans.facet("segment", (trace_id, segment_id))
+
+    def logs_of_trace(self, trace_id: str) -> Facet[LogEntry]:
+        return self.logs.facet("trace", trace_id)
+
+    def metrics_of_trace(self, trace_id: str) -> Facet[MetricPoint]:
+        return self.metrics.facet("trace", trace_id)
+
+    def of_project(self, kind: str, project_id: int) -> Facet[Any]:
+        """
+        The spans, logs or metrics (C{kind}) of a project, oldest first.
+        """
+        return self._log(kind).facet("project", project_id)
+
+    def all(self, kind: str) -> Facet[Any]:
+        return self._log(kind).all()
+
+    def evicted(self, kind: str) -> int:
+        return self._log(kind).evicted
+
+    def _log(self, kind: str) -> Log[Any]:
+        return {"spans": self.spans, "logs": self.logs, "metrics": self.metrics}[kind]
+
+    def forget_project(self, project_id: int) -> None:
+        for log in (self.spans, self.logs, self.metrics):
+            log.remove_where("project", project_id)
+
+    def live_records(self) -> set[int]:
+        """
+        The sequence numbers of the journal records that brought what the book holds.
+        """
+        return {entry.seq for log in (self.spans, self.logs, self.metrics)
+                for entry in log.all()} | self.replay_book.live_records() | \
+            self.profile_book.live_records()
+
+    def counters(self) -> dict[str, int]:
+        return {"spans": self.spans.evicted, "logs": self.logs.evicted,
+                "metrics": self.metrics.evicted, "replays": self.replay_book.evicted,
+                "profiles": self.profile_book.evicted}
+
+    def restore_counters(self, counters: dict[str, Hashable]) -> None:
+        for kind, evicted in counters.items():
+            if kind == "replays":
+                self.replay_book.evicted = int(evicted)  # type: ignore[arg-type]
+            elif kind == "profiles":
+                self.profile_book.evicted = int(evicted)  # type: ignore[arg-type]
+            else:
+                self._log(kind).evicted = int(evicted)  # type: ignore[arg-type]
