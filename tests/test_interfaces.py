@@ -14,6 +14,8 @@ from zope.interface.verify import verifyClass, verifyObject
 from sentry_fake.application import Settings, build_root
 from sentry_fake.ingest import cron, native, open_sentry, reports, surface as ingest_surface
 from sentry_fake.ingest.surface import Ingest
+from sentry_fake.ingest.spotlight import SpotlightRoutes
+from sentry_fake.inspection import book_routes, home_routes, issue_routes, live_routes, page_base
 from sentry_fake.inspection.surface import Inspection
 from sentry_fake.interfaces import (IDirectory, IEventLog, IIngestSurface, IInspectionSurface,
                                     IIssues, IJournal, IManagementSurface, IMonitors, IOutcomes,
@@ -47,6 +49,9 @@ ROUTE_FAMILIES = [
     releases.ReleaseRoutes, stats.StatsRoutes, teams.TeamRoutes, uploads.UploadRoutes,
     code_mappings.CodeMappingRoutes, usage_stats.UsageStatsRoutes, explore.ExploreRoutes,
     traces.TraceRoutes, replays.ReplayRoutes,
+    SpotlightRoutes, page_base.PageBase, home_routes.HomePage, issue_routes.IssuePages,
+    book_routes.ReleasePages, book_routes.MonitorPages, book_routes.FeedbackPages,
+    live_routes.LiveRoutes,
 ]
 
 

@@ -255,7 +255,9 @@ class Root(Resource):
                 result = self._management().render(request)
             else:
                 result = self.ingest.answer(request)
-        elif path.startswith(b"/v1/"):
+        elif path.startswith(b"/v1/") or (path in (b"/stream", b"/stream/")
+                                           and request.method != b"GET"):
+            # Spotlight's sidecar takes envelopes at POST /stream (its GET is the live feed).
             result = self.ingest.answer(request)
         else:
             result = self._inspection.render(request)

@@ -199,6 +199,21 @@ class IIssues(Interface):
             an L{sentry_fake.store.facts.IssueFacts}.
         """
 
+    def issue_tags(issue, budget):
+        """
+        @return: what the tags of an issue's events say, at a bounded cost (for pages): an
+            L{sentry_fake.store.tag_summary.IssueTags}, exact (C{complete}) when the issue's
+            facts are current within C{budget} folded events, else counted over its latest
+            C{budget} events (L{prepare_issue_facts} makes the next answer exact).
+        """
+
+    def issue_messages(issue):
+        """
+        @return: the distinct formatted messages of an issue's stored events, read from the
+            events' records (no event document is built), for free-text search; a set to read,
+            never to change.
+        """
+
     def prepare_issue_facts(issue):
         """
         @return: a Deferred that fires once L{issue_facts} answers at once, gathering a big
@@ -679,5 +694,6 @@ class IManagementSurface(ISurface):
 
 class IInspectionSurface(ISurface):
     """
-    The routes for tests and people: metadata, health, reset and what was captured.
+    The routes for tests and people: metadata, health, reset and what was captured, and the
+    pages at Sentry's own URLs with their live feeds (Spotlight's C{GET /stream} among them).
     """

@@ -26,6 +26,7 @@ from .processing import accept_envelope, decode_event
 from .refusals import (discard_reason, endpoint_items, envelope_items, ingest_target,
                        rate_limit_reasons, tracked)
 from .reports import ReportRoutes
+from .spotlight import SpotlightRoutes
 
 
 ENVELOPE_ROUTE = "/api/<int:project_id>/envelope/"
@@ -120,7 +121,8 @@ class EnvelopeRoutes(IngestBase):
 
 
 @implementer(IIngestSurface)
-class Ingest(EnvelopeRoutes, CronRoutes, OpenSentryRoutes, NativeRoutes, ReportRoutes):
+class Ingest(EnvelopeRoutes, CronRoutes, OpenSentryRoutes, NativeRoutes, ReportRoutes,
+             SpotlightRoutes):
     """
     Every ingest route family over one store.
 

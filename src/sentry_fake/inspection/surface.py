@@ -1,7 +1,7 @@
 """
 Service metadata, health, reset, the captured events and items (filtered, with a long-poll),
-fault injection, and a page for people.  No auth: this surface is for the tests and people on
-the same machine.
+fault injection, and the pages for people with their live feeds (the route families it is
+made of).  No auth: this surface is for the tests and people on the same machine.
 """
 
 from __future__ import annotations
@@ -9,19 +9,23 @@ from __future__ import annotations
 import base64
 from typing import Any, Callable
 
-from klein import Klein
 from twisted.internet.defer import Deferred
 from zope.interface import implementer
 
 from .. import __version__
 from ..faults import Faults, parse_fault
-from ..http import add_error_handling, base_url, json_response, read_json_body
+from ..http import base_url, json_response, read_json_body
 from ..interfaces import IDirectory, IEventLog, IInspectionSurface, IIssues, IStore, IWrites
 from ..jsoncodec import loads
 from ..store.models import CapturedItem
 from ..store.normalize import document
 from ..store.records import Reset
-from . import page
+from .app import app
+from .book_routes import FeedbackPages, MonitorPages, ReleasePages
+from .home_routes import HomePage
+from .issue_routes import IssuePages
+from .live_routes import LiveRoutes
+from .page_base import PageBase
 from .queries import event_filter, item_filter, wait_params
 
 
@@ -49,16 +53,17 @@ def item_body(item: CapturedItem) -> dict[str, Any]:
 
 
 @implementer(IInspectionSurface)
-class Inspection:
+class Inspection(HomePage, IssuePages, ReleasePages, MonitorPages, FeedbackPages, LiveRoutes,
+                 PageBase):
     """
-    C{/}, C{/health} and C{/__parlel/...}.
+    C{/}, C{/health} and C{/__parlel/...}, the pages at Sentry's own URLs
+    (C{/organizations/...}), and Spotlight's C{GET /stream}.
     """
     #: The roles of the store these routes use (checked by tests/test_interfaces.py).
     roles = (IDirectory, IEventLog, IIssues, IWrites)
 
 
-    app = Klein()
-    add_error_handling(app)
+    app = app
 
     def __init__(self, store: IStore, clock: Any = None, faults: Faults | None = None) -> None:
         self.store = store
@@ -68,10 +73,12 @@ class Inspection:
 
     def finish_waiting(self) -> None:
         """
-        Answer every long-poll now with what it has (the server is stopping).
+        Answer every long-poll now with what it has, and end the live streams (the server is
+        stopping).
         """
         for finish in list(self._waiting):
             finish()
+        self.close_streams()
 
     def resource(self) -> Any:
         return self.app.resource()
@@ -87,7 +94,7 @@ class Inspection:
             "name": "sentry-fake", "service": "sentry", "version": __version__,
             "organization": seed.organization, "team": seed.team, "project": seed.project,
             "dsn": f"{scheme}://{seed.public_key}@{host}/1",
-            "api_url": f"{base}/api/0/",
+            "api_url": f"{base}/api/0/", "spotlight_url": f"{base}/stream",
             "events": len(store.events()), "issues": store.issue_count(),
             "items": len(store.items()), "evicted": store.evicted,
             "max_events": store.max_events,
@@ -104,8 +111,7 @@ class Inspection:
     def metadata(self, request: Any) -> bytes:
         accept = (request.getHeader(b"accept") or b"").decode("latin-1")
         if "text/html" in accept and "application/json" not in accept:
-            request.setHeader(b"content-type", b"text/html; charset=utf-8")
-            return page.render(self.store, self._metadata(request))
+            return self.home_page(request, self._metadata(request))
         return json_response(request, self._metadata(request))
 
     @app.route("/health", methods=["GET"])

@@ -117,6 +117,19 @@ class FactCache:
                 return self._keep(issue.id, appended, facts)
         return self._keep(issue.id, appended, IssueFacts(events))
 
+    def current(self, issue: Any, events: Any, most: int) -> IssueFacts | None:
+        """
+        The issue's facts if bringing them up to date folds at most C{most} events (they were
+        gathered before and few events came since, or the issue has few events), else C{None}.
+        """
+        cached = self._cache.get(issue.id)
+        fresh = events.appended - cached[0] if cached is not None else len(events)
+        if cached is not None and not 0 <= fresh <= len(events):
+            fresh = len(events)
+        if fresh > most:
+            return None
+        return self.get(issue, events)
+
     def prepare(self, issue: Any, events: Any, clock: Any, chunk: int = 2000) -> Deferred[None]:
         """
         Make the issue's facts fresh without holding the reactor for long: up to C{chunk}

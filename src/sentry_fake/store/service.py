@@ -27,7 +27,9 @@ from .models import CapturedItem, Event, Issue, Project
 from .monitors import MonitorBook
 from .normalize import normalize_event_id
 from .releases import ReleaseBook
+from .issue_messages import MessageCache
 from .seed import Seed
+from .tag_summary import IssueTags, latest_tags
 from .outcomes import OutcomeBook
 from .traces import TraceBook
 from .uploads import UploadBook
@@ -119,6 +121,7 @@ class StoreService(Service, Writes):
         self._next_item = 1
         self.issue_book = IssueBook(track_changes=self._tracking)
         self._facts = FactCache()
+        self._messages = MessageCache()
         self.releases = ReleaseBook()
         self.uploads = UploadBook()
         self.monitors = MonitorBook()
@@ -255,6 +258,24 @@ class StoreService(Service, Writes):
         What the issue's stored events say (tags, users, frames, ...), for search and tag lists.
         """
         return self._facts.get(issue, self._events.facet("issue", issue.id))
+
+    def issue_tags(self, issue: Issue, budget: int = 50) -> IssueTags:
+        """
+        The tags of an issue's events, folding at most C{budget} events: exact when its facts
+        are current within that, else counted over its latest C{budget} events.
+        """
+        events = self._events.facet("issue", issue.id)
+        facts = self._facts.current(issue, events, budget)
+        if facts is None:
+            return latest_tags(events, budget)
+        return IssueTags(counts=facts.tag_counts, seen=facts.tag_seen, events=len(events),
+                         complete=True)
+
+    def issue_messages(self, issue: Issue) -> set[str]:
+        """
+        The distinct messages of an issue's stored events, from the events' own records.
+        """
+        return self._messages.get(issue, self._events.facet("issue", issue.id))
 
     def prepare_issue_facts(self, issue: Issue) -> Any:
         """

@@ -1,0 +1,155 @@
+// sentry-fake: the little the pages do in the browser.  Every fragment inserted here was
+// rendered (and escaped) by the server; nothing from an event is turned into markup here.
+"use strict";
+
+(function () {
+  const UNITS = [[31536000, "yr"], [2592000, "mo"], [604800, "wk"], [86400, "day"],
+                 [3600, "hr"], [60, "min"]];
+
+  function ago(date) {
+    const seconds = Math.abs(Date.now() - date.getTime()) / 1000;
+    if (seconds < 45) return "just now";
+    let amount = 1, unit = "min";
+    for (const [size, name] of UNITS) {
+      if (seconds >= size) { amount = Math.floor(seconds / size); unit = name; break; }
+    }
+    const text = amount + " " + unit + (amount !== 1 && unit !== "min" && unit !== "mo" ? "s" : "");
+    return date.getTime() > Date.now() ? "in " + text : text + " ago";
+  }
+
+  function refreshTimes(root) {
+    for (const node of (root || document).querySelectorAll("time[data-ago]")) {
+      const date = new Date(node.getAttribute("datetime"));
+      if (!isNaN(date)) node.textContent = ago(date);
+    }
+  }
+
+  function fragment(html) {
+    const template = document.createElement("template");
+    template.innerHTML = html.trim();
+    return template.content.firstElementChild;
+  }
+
+  function flash(node) {
+    node.classList.remove("fresh");
+    void node.offsetWidth;
+    node.classList.add("fresh");
+  }
+
+  function place(body, row, key, attribute) {
+    const placeholder = body.querySelector("tr.placeholder");
+    if (placeholder) placeholder.remove();
+    const old = body.querySelector("[" + attribute + '="' + CSS.escape(key) + '"]');
+    const mode = body.getAttribute(attribute === "data-issue" ? "data-live-issues" : "data-live-events");
+    if (mode === "top") {
+      if (old) old.remove();
+      body.insertBefore(row, body.firstElementChild);
+      const limit = Number(body.dataset.max || 50);
+      while (body.children.length > limit) body.lastElementChild.remove();
+    } else if (old) {
+      old.replaceWith(row);
+    } else {
+      return false;
+    }
+    refreshTimes(row);
+    flash(row);
+    return true;
+  }
+
+  function notice(count) {
+    const box = document.querySelector("[data-notice]");
+    if (!box) return;
+    const counter = box.querySelector(".fresh-count");
+    if (counter) counter.textContent = String(Number(counter.textContent || 0) + count);
+    box.hidden = false;
+  }
+
+  function connect(query) {
+    const indicator = document.getElementById("live");
+    const source = new EventSource("/__parlel/live?" + query);
+    source.addEventListener("open", () => { indicator.className = "live on"; indicator.textContent = "Live"; });
+    source.addEventListener("error", () => { indicator.className = "live off"; indicator.textContent = "Reconnecting"; });
+    source.addEventListener("issue", (message) => {
+      const data = JSON.parse(message.data);
+      let placed = false;
+      for (const body of document.querySelectorAll("[data-live-issues]")) {
+        placed = place(body, fragment(data.html), data.id, "data-issue") || placed;
+      }
+      if (!placed) notice(1);
+    });
+    source.addEventListener("event", (message) => {
+      const data = JSON.parse(message.data);
+      for (const body of document.querySelectorAll("[data-live-events]")) {
+        place(body, fragment(data.html), data.id, "data-event");
+      }
+    });
+    source.addEventListener("counts", (message) => {
+      const data = JSON.parse(message.data);
+      for (const [name, html] of Object.entries(data)) {
+        for (const node of document.querySelectorAll('[data-count="' + name + '"]')) {
+          node.replaceChildren(fragment(html));
+        }
+      }
+    });
+    source.addEventListener("fields", (message) => {
+      const data = JSON.parse(message.data);
+      for (const [name, html] of Object.entries(data)) {
+        for (const node of document.querySelectorAll('.issue-head [data-field="' + name + '"]')) {
+          node.replaceChildren(fragment(html));
+          refreshTimes(node);
+        }
+      }
+    });
+    source.addEventListener("notice", () => {
+      const box = document.querySelector("[data-notice]");
+      if (box) box.hidden = false;
+    });
+  }
+
+  function loadFragments(attempt) {
+    for (const node of document.querySelectorAll("[data-fragment]")) {
+      fetch(node.dataset.fragment, {headers: {Accept: "text/html"}})
+        .then((answer) => answer.ok ? answer.text() : Promise.reject(answer.status))
+        .then((html) => {
+          const replacement = fragment(html);
+          node.replaceWith(replacement);
+          if (replacement.hasAttribute("data-fragment") && attempt < 5) {
+            setTimeout(() => loadFragments(attempt + 1), 1000);
+          }
+        })
+        .catch(() => {});
+    }
+  }
+
+  function copyButtons() {
+    for (const button of document.querySelectorAll("[data-copy]")) {
+      button.addEventListener("click", () => {
+        const source = document.getElementById(button.dataset.copy);
+        if (!source || !navigator.clipboard) return;
+        navigator.clipboard.writeText(source.textContent).then(() => {
+          button.textContent = "Copied";
+          button.classList.add("done");
+          setTimeout(() => { button.textContent = "Copy"; button.classList.remove("done"); }, 1500);
+        });
+      });
+    }
+  }
+
+  document.addEventListener("keydown", (key) => {
+    const search = document.querySelector("[data-search]");
+    if (key.key === "/" && search && document.activeElement !== search
+        && !/INPUT|SELECT|TEXTAREA/.test(document.activeElement.tagName)) {
+      key.preventDefault();
+      search.focus();
+    }
+  });
+
+  document.addEventListener("DOMContentLoaded", () => {
+    refreshTimes();
+    setInterval(refreshTimes, 30000);
+    copyButtons();
+    loadFragments(0);
+    const query = document.body.dataset.live;
+    if (query) connect(query);
+  });
+})();
