@@ -303,3 +303,34 @@ def test_pathological_messages_group_without_running_away():
         # Relay cuts messages at 8192 characters before grouping sees them.
         assert components({"message": text}) == components({"message": text[:8192]})
         assert grouping_hash({"message": text}) != grouping_hash({"message": text[:100]})
+
+
+def test_without_in_app_frames_sentry_keeps_a_type_and_value_hash_too():
+    from sentry_fake.store.grouping import grouping_hashes
+
+    lib_a = [{"module": "lib", "function": "a", "in_app": False}]
+    lib_b = [{"module": "lib", "function": "b", "in_app": False}]
+    first = grouping_hashes(exception_event(frames=lib_a))
+    second = grouping_hashes(exception_event(frames=lib_b))
+    # The app variant (type and value) is shared; the system variant (the frames) is not.
+    assert first[0] == second[0] and first[1] != second[1]
+    assert first[1] == grouping_hash(exception_event(frames=lib_a))
+    other_value = grouping_hashes(exception_event(value="worse", frames=lib_a))
+    assert other_value[0] != first[0]
+    # With in-app frames there is one variant, one hash.
+    assert grouping_hashes(exception_event()) == [grouping_hash(exception_event())]
+
+
+def test_errors_without_in_app_frames_group_by_type_and_value(store):
+    from records import ingest
+
+    for function in ("a", "b"):
+        ingest(store, exception_event(frames=[{"module": "lib", "function": function,
+                                               "in_app": False}]))
+    # Another value through other frames: neither variant is shared.
+    ingest(store, exception_event(value="worse", frames=[
+        {"module": "lib", "function": "c", "in_app": False}]))
+    issues = store.issues(store.directory.projects_of())
+    assert sorted(issue.times_seen for issue in issues) == [1, 2]
+    merged = next(issue for issue in issues if issue.times_seen == 2)
+    assert len(merged.hashes) == 3  # the shared one and each system variant

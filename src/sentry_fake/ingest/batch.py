@@ -13,7 +13,7 @@ from ..errors import IngestRejected, NotFound
 from ..interfaces import IDirectory, IStore
 from ..jsoncodec import dumps
 from ..store.feedback import feedback_event, report_payload
-from ..store.grouping import grouping_hash
+from ..store.grouping import grouping_hashes
 from ..store.limits import Limits
 from ..store.models import Event
 from ..store.normalize import build_event, normalize_event_id
@@ -103,7 +103,7 @@ class IngestBatch:
                             self.client_ip)
         event.trace_id, event.span_id = trace_of(payload)
         if event.type != "transaction":
-            event.hashes.append(grouping_hash(payload))
+            event.hashes.extend(grouping_hashes(payload))
         self._events.append(event)
         return event
 

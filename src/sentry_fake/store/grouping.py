@@ -217,6 +217,24 @@ def _exception_values(payload: dict[str, Any], values: list[dict[str, Any]]) -> 
     return [part for one in chosen for part in one.values(None)] or None
 
 
+def _app_variant(payload: dict[str, Any], values: list[dict[str, Any]]) -> list[str] | None:
+    """
+    What Sentry's app variant hashes for an exception whose stack traces have no in-app
+    frame (types and values alone), when its system variant is the stack traces; else
+    C{None} (the two variants are one).
+    """
+    if not values:
+        return None
+    platform = platform_of(payload)
+    read = [_Exception(value, platform) for value in values]
+    selected, _ = _group_selection(payload, values, read)
+    chosen = [read[index] for index in selected]
+    if any(one.app_stack is not None for one in chosen) or \
+            not any(one.system_stack is not None for one in chosen):
+        return None
+    return [part for one in chosen for part in one.values(None)] or None
+
+
 def main_exception(payload: dict[str, Any], values: list[dict[str, Any]] | None = None
                    ) -> dict[str, Any] | None:
     """
@@ -316,17 +334,40 @@ def components(payload: dict[str, Any]) -> list[str]:
     return parts
 
 
+def grouping_hashes(payload: dict[str, Any]) -> list[str]:
+    """
+    The hashes Sentry files an event under: its grouping hash, and, for an exception with no
+    in-app frame, first the hash of its types and values (Sentry's app variant), so that such
+    errors group by type and value whatever library frames they pass through.
+    """
+    parts = components(payload)
+    primary = _hash_of(parts)
+    if parts[0] != "exception":
+        return [primary]
+    app = _app_variant(payload, exceptions(payload))
+    if app is None:
+        return [primary]
+    return [_md5(app), primary]
+
+
+def _md5(parts: list[str]) -> str:
+    digest = hashlib.md5(usedforsecurity=False)
+    for part in parts:
+        digest.update(part.encode("utf-8", "replace"))
+    return digest.hexdigest()
+
+
 def grouping_hash(payload: dict[str, Any]) -> str:
     """
     The 32-hex hash that names the issue an event belongs to (per project).
     """
-    parts = components(payload)
+    return _hash_of(components(payload))
+
+
+def _hash_of(parts: list[str]) -> str:
     if parts[0] == "checksum":
         checksum = parts[1]
         if _HEX32.fullmatch(checksum):
             return checksum
         parts = parts[:1] + [checksum]
-    digest = hashlib.md5(usedforsecurity=False)
-    for part in parts[1:]:
-        digest.update(part.encode("utf-8", "replace"))
-    return digest.hexdigest()
+    return _md5(parts[1:])

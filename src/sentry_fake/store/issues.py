@@ -160,8 +160,9 @@ class IssueBook:
         """
         File an event under its issue, creating the issue on its first event.
         """
-        key = (project.id, event.hashes[0])
-        issue = self._by_hash.get(key)
+        # Sentry files an event under the issue of any of its hashes.
+        issue = next((found for found in (self._by_hash.get((project.id, hash_))
+                                          for hash_ in event.hashes) if found is not None), None)
         if issue is None:
             project.short_id_counter += 1
             issue = Issue(
@@ -173,10 +174,15 @@ class IssueBook:
             )
             self._next_id += 1
             self._by_id[issue.id] = issue
-            self._by_hash[key] = issue
+            for hash_ in event.hashes:
+                self._by_hash[(project.id, hash_)] = issue
             self._by_project.setdefault(project.id, {})[issue.id] = issue
             self._by_short_id[(project.id, issue.short_id)] = issue
         else:
+            for hash_ in event.hashes:
+                if hash_ not in issue.hashes:
+                    issue.hashes.append(hash_)
+                    self._by_hash[(project.id, hash_)] = issue
             issue.title, issue.culprit, issue.metadata = event.title, event.culprit, event.metadata
             issue.level = event.level
             if issue.status == "resolved":
