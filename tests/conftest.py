@@ -15,6 +15,7 @@ from twisted.internet.task import Clock
 from sentry_fake.application import Settings, build_root
 from sentry_fake.store.service import StoreService
 from sentry_fake.testing import start_server
+from sentry_cli_runner import runner
 
 NOW = 1_795_000_000.0
 TOKEN = "sntryu_" + "0" * 64
@@ -108,3 +109,12 @@ async def live_api(server):
     import treq
 
     yield Client(treq, server.url, persistent=False)
+
+
+@pytest.fixture
+def cli(server, tmp_path):
+    """
+    Run the real sentry-cli against the listening server: C{await cli("issues", "list")}
+    answers (exit code, stdout, stderr).
+    """
+    return runner(server, tmp_path)

@@ -14,7 +14,7 @@ from twisted.internet.utils import getProcessOutputAndValue
 
 from sentry_fake.store.object_files import debug_id_from_bytes, sniff
 
-from test_sentry_cli import sentry_cli_path
+from sentry_cli_runner import sentry_cli_path
 
 SOURCE = "int answer(int x) { return x * 42 + 1; }\nint main(void) { return answer(1) == 43 ? 0 : 1; }\n"
 KINDS = {"object": "rel", "executable": "exe", "library": "lib", "debug companion": "dbg"}

@@ -17,7 +17,6 @@ import pytest_twisted
 from twisted.internet.utils import getProcessOutputAndValue
 
 from npm_clients import child_environment
-from test_sentry_cli import cli  # noqa: F401 (the sentry-cli fixture)
 
 APP = Path(__file__).parent / "clients" / "python_traces_app.py"
 ORG = "/api/0/organizations/parlel"

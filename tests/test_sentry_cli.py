@@ -3,43 +3,13 @@ The real sentry-cli against a listening server: info, organizations, projects an
 """
 
 import os
-import shutil
-import sys
-from pathlib import Path
 
-import pytest
 import pytest_twisted
 from twisted.internet.utils import getProcessOutputAndValue
 
-from test_issues_api import error_event
 from records import ingest as store_event
-
-TOKEN = "sntryu_" + "0" * 64
-
-
-def sentry_cli_path() -> str:
-    beside = Path(sys.executable).with_name("sentry-cli")
-    found = str(beside) if beside.exists() else shutil.which("sentry-cli")
-    if not found:
-        pytest.fail("sentry-cli is not installed: it comes with the tests extra (PyPI sentry-cli)")
-    return found
-
-
-@pytest.fixture
-def cli(server, tmp_path):
-    """
-    Run sentry-cli against the server; returns (exit code, stdout, stderr).
-    """
-    env = dict(os.environ, SENTRY_URL=server.url + "/", SENTRY_AUTH_TOKEN=TOKEN,
-               SENTRY_ORG="parlel", SENTRY_PROJECT="parlel", SENTRY_DISABLE_UPDATE_CHECK="1",
-               SENTRY_DSN=server.dsn, HOME=str(tmp_path))
-    path = sentry_cli_path()
-
-    async def run(*args):
-        out, err, code = await getProcessOutputAndValue(path, list(args), env=env)
-        return code, out.decode(), err.decode()
-
-    return run
+from sentry_cli_runner import TOKEN, sentry_cli_path
+from test_issues_api import error_event
 
 
 def ingest(server, *payloads):

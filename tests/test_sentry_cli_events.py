@@ -9,7 +9,6 @@ import re
 
 import pytest_twisted
 
-from test_sentry_cli import cli  # noqa: F401  (the fixture)
 
 EVENT_ID = re.compile(r"Event id: ([0-9a-f-]{36})")
 

@@ -18,7 +18,7 @@ from sentry_fake.testing import start_server
 from conftest import Client
 from test_mapping_uploads_api import proguard_id, sha1
 from test_object_files import SOURCE, compiler
-from test_sentry_cli import TOKEN, sentry_cli_path
+from sentry_cli_runner import TOKEN, sentry_cli_path
 
 PROJECT = "/api/0/projects/parlel/parlel"
 CODE_MAPPINGS = "/api/0/organizations/parlel/code-mappings/"

@@ -13,7 +13,6 @@ import pytest_twisted
 from twisted.internet.utils import getProcessOutputAndValue
 
 from test_object_files import SOURCE, compiler
-from test_sentry_cli import cli  # noqa: F401 (the fixture)
 
 PROJECT = "/api/0/projects/parlel/parlel"
 SCRIPT = b"function add(n,d){return n+d}console.log(add(1,2));\n//# sourceMappingURL=app.min.js.map\n"

@@ -228,7 +228,7 @@ async def test_release_files_come_from_bundles(api):
         ("~/app.min.js.map", None, len(SOURCE_MAP), sha1(SOURCE_MAP))]
     assert files[0]["headers"] == {"sourcemap": "app.min.js.map"}
     assert all(isinstance(f["id"], str) and f["dateCreated"].endswith("Z") for f in files)
-    project_scoped = f"/api/0/projects/parlel/parlel/releases/1.0/files/"
+    project_scoped = "/api/0/projects/parlel/parlel/releases/1.0/files/"
     assert (await api.request("GET", project_scoped)).json() == files
 
     for entry, content in zip(files, (SCRIPT, SOURCE_MAP)):
