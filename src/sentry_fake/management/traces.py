@@ -13,6 +13,7 @@ from ..errors import NotFound
 from ..http import json_response
 from ..interfaces import IDirectory, IEventLog, IIssues, ITraces
 from ..short_ids import short_id
+from ..queries.traces import build_tree, trace_errors
 from ..store.models import Event, Organization
 from ..store.trace_items import trace_id_of
 from ..store.trace_models import Span
@@ -35,8 +36,7 @@ class TraceRoutes:
         return organization, slugs, trace_id_of(trace_id) or trace_id.lower()
 
     def _errors(self, trace_id: str, slugs: dict[int, str]) -> list[Event]:
-        return [event for event in self.store.events_of_trace(trace_id)
-                if event.type not in ("transaction", "feedback") and event.project_id in slugs]
+        return trace_errors(self.store.events_of_trace(trace_id), slugs)
 
     @app.route("/api/0/organizations/<org>/trace-meta/<trace_id>/", methods=["GET"])
     @authenticated
@@ -102,17 +102,18 @@ class TraceRoutes:
     @authenticated
     def trace(self, request: Any, org: str, trace_id: str) -> bytes:
         _, slugs, trace_id = self._trace_in(org, trace_id)
-        spans = sorted((span for span in self.store.traces.spans_of_trace(trace_id)
-                        if span.project_id in slugs), key=lambda span: span.start)
-        shown = {span.span_id: self._span(span, slugs) for span in spans}
+        spans = [span for span in self.store.traces.spans_of_trace(trace_id)
+                 if span.project_id in slugs]
+        tree = build_tree(spans, self._errors(trace_id, slugs))
+        shown: dict[int, dict[str, Any]] = {}
         roots = []
-        for span in spans:
-            node = shown[span.span_id]
-            parent = shown.get(span.parent_span_id or "")
-            (parent["children"] if parent is not None else roots).append(node)
-        orphans = []
-        for event in self._errors(trace_id, slugs):
-            holder = shown.get(event.span_id or "")
-            (holder["errors"] if holder is not None else orphans).append(
-                self._issue(event, slugs))
+        for node in tree.walk():
+            # A child's shape is made (empty) when its parent is, and filled when reached.
+            shape = shown.setdefault(id(node), {})
+            shape.update(self._span(node.span, slugs))
+            shape["children"] = [shown.setdefault(id(child), {}) for child in node.children]
+            shape["errors"] = [self._issue(event, slugs) for event in node.errors]
+            if node.depth == 0:
+                roots.append(shape)
+        orphans = [self._issue(event, slugs) for event in tree.orphan_errors]
         return json_response(request, roots + orphans)

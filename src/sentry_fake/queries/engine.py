@@ -105,17 +105,27 @@ class Plan:
             raise Invalid(f"Cannot sort by {name}: it is not a selected column")
         return Sort(column, descending)
 
+    def matches(self, row: Any) -> bool:
+        """
+        Whether a row of the dataset is in the period and environments and matches the query.
+        """
+        dataset = self.dataset
+        if not self.start <= dataset.timestamp(row) <= self.end:
+            return False
+        if self.environments and dataset.read(row, "environment") not in self.environments:
+            return False
+        return self.predicate.matches(row)
+
     def _matching(self) -> Iterator[Any]:
-        dataset, predicate = self.dataset, self.predicate
-        start, end, environments = self.start, self.end, self.environments
-        for row in dataset.rows():
-            moment = dataset.timestamp(row)
-            if not start <= moment <= end:
-                continue
-            if environments and dataset.read(row, "environment") not in environments:
-                continue
-            if predicate.matches(row):
-                yield row
+        matches = self.matches
+        return (row for row in self.dataset.rows() if matches(row))
+
+    def newest_rows(self) -> Iterator[Any]:
+        """
+        The dataset's records that match, newest first as its index keeps them, lazily and
+        unshaped (for a reader that shows the records themselves).
+        """
+        return self._matching()
 
     def page(self, offset: int, limit: int) -> tuple[list[dict[str, Any]], bool]:
         """

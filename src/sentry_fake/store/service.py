@@ -189,6 +189,13 @@ class StoreService(Service, Writes):
 
     def _stored(self, record: Any) -> None:
         self.stored_total += 1
+        self._announce(record)
+
+    def _announce(self, record: Any) -> None:
+        """
+        Tell the watchers of something stored: an event or item (which L{_stored} counts),
+        or a span or log entry the trace book kept.
+        """
         if self._watchers:
             for callback in list(self._watchers):
                 callback(record)

@@ -32,6 +32,8 @@ def _decoded(payload: bytes) -> Any:
 class TraceWrites:
     """
     Part of L{sentry_fake.store.service.StoreService}: the trace book's share of ingest.
+    Each span and log entry kept is announced to the store's watchers (a page showing
+    traces or logs updates from them).
     """
 
     def _derive_traces(self, project: Project, record: Ingested, seq: int,
@@ -52,7 +54,8 @@ class TraceWrites:
                 for span in spans_of_transaction(doc, project.id, event.event_id, record.time):
                     span.seq, span.ordinal = seq, ordinal
                     ordinal += 1
-                    book.add_span(span)
+                    if book.add_span(span):
+                        self._announce(span)
         logs = metrics = 0
         for sent in record.items:
             if sent.type not in TRACE_ITEMS:
@@ -67,8 +70,10 @@ class TraceWrites:
                 for span in spans_of_item(payload, project.id, record.time):
                     span.seq, span.ordinal = seq, ordinal
                     ordinal += 1
-                    if book.add_span(span) and span.is_segment:
-                        segments.append(span)
+                    if book.add_span(span):
+                        self._announce(span)
+                        if span.is_segment:
+                            segments.append(span)
                 for segment in segments:
                     keep_segment(self._segment_event(project, segment))
             elif sent.type == "replay_event":
@@ -79,7 +84,8 @@ class TraceWrites:
                 book.profile_book.add_chunk(project.id, payload, record.time, seq)
             elif sent.type == "log":
                 for entry in logs_of_item(payload, project.id, record.time, seq, logs):
-                    book.add_log(entry)
+                    if book.add_log(entry):
+                        self._announce(entry)
                     logs += 1
             elif sent.type == "trace_metric":
                 for point in metrics_of_item(payload, project.id, record.time, seq, metrics):

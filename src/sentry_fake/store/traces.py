@@ -78,9 +78,14 @@ class TraceBook:
         self.spans.add(span)
         return True
 
-    def add_log(self, entry: LogEntry) -> None:
-        if entry.id not in self.logs:
-            self.logs.add(entry)
+    def add_log(self, entry: LogEntry) -> bool:
+        """
+        Keep a log entry, unless one of that id is kept already.
+        """
+        if entry.id in self.logs:
+            return False
+        self.logs.add(entry)
+        return True
 
     def add_metric(self, point: MetricPoint) -> None:
         if point.id not in self.metrics:
