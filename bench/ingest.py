@@ -3,11 +3,12 @@ Ingest throughput benchmark: sentry-fake against a raw twisted.web resource, in 
 
     python bench/ingest.py [--connections 1,16,64] [--duration 10] [--runs 3] [--json OUT.json]
 
-See bench/README.md.  In short: build a real exception envelope with sentry-sdk, start each server
-pinned to one core (taskset -c 0), load it with wrk pinned to the other core (taskset -c 1), which
-POSTs the envelope to /api/1/envelope/ with a fresh event_id each time, and report events/s,
-p99 latency, peak RSS and startup time.  Afterwards, check that sentry-fake stored every event it
-answered 2xx for.
+See bench/README.md.  In short: build a real envelope with sentry-sdk (an exception, or with
+--body transaction a transaction with 15 child spans), start each server pinned to one core
+(taskset -c 0), load it with wrk pinned to the other core (taskset -c 1), which POSTs the envelope
+to /api/1/envelope/ with a fresh event_id (and for a transaction, fresh trace and span ids) each
+time, and report events/s, p99 latency, peak RSS and startup time.  Afterwards, check that
+sentry-fake stored every event it answered 2xx for.
 
 This is a script that prints measurements; it asserts nothing about speed.
 """
@@ -99,7 +100,53 @@ def _checkout_failure(sdk) -> None:
         sdk.capture_exception(error)
 
 
-def write_envelope(path: str) -> None:
+def _checkout_transaction(sdk) -> None:
+    """
+    A checkout request as a transaction: 15 child spans (function, db, cache and http.client),
+    nested as an instrumented web application's are.
+    """
+    with sdk.start_transaction(op="http.server", name="/checkout/", source="route") as request:
+        request.set_data("http.request.method", "POST")
+        request.set_tag("checkout.flow", "express")
+        with sdk.start_span(op="middleware.django", name="shop.middleware.SessionMiddleware"):
+            with sdk.start_span(op="db", name="SELECT id, user_id FROM sessions WHERE key = %s") \
+                    as span:
+                span.set_data("db.system", "postgresql")
+        with sdk.start_span(op="function", name="shop.checkout.handle_checkout"):
+            with sdk.start_span(op="db", name="SELECT * FROM carts WHERE id = %s") as span:
+                span.set_data("db.system", "postgresql")
+            for sku in ("A-100", "B-200", "C-300"):
+                with sdk.start_span(op="db", name="SELECT price, stock FROM products WHERE sku = "
+                                                  "%s") as span:
+                    span.set_data("db.system", "postgresql")
+                    span.set_data("shop.sku", sku)
+            with sdk.start_span(op="cache.get", name="pricing:EUR:cus_8812") as span:
+                span.set_data("cache.hit", False)
+            with sdk.start_span(op="function", name="shop.pricing.quote"):
+                with sdk.start_span(op="http.client",
+                                    name="GET https://pricing.example/v1/quote") as span:
+                    span.set_data("http.request.method", "GET")
+                    span.set_data("http.response.status_code", 200)
+            with sdk.start_span(op="http.client",
+                                name="POST https://pay.example/v1/charges") as span:
+                span.set_data("http.request.method", "POST")
+                span.set_data("http.response.status_code", 201)
+            with sdk.start_span(op="db", name="INSERT INTO orders (cart_id, total) VALUES "
+                                              "(%s, %s)") as span:
+                span.set_data("db.system", "postgresql")
+            with sdk.start_span(op="db", name="UPDATE carts SET state = %s WHERE id = %s") \
+                    as span:
+                span.set_data("db.system", "postgresql")
+        with sdk.start_span(op="template.render", name="checkout/done.html"):
+            with sdk.start_span(op="function", name="shop.templates.order_summary"):
+                pass
+
+
+#: The bodies --body chooses between.
+BODIES = ("error", "transaction")
+
+
+def write_envelope(path: str, kind: str = "error") -> None:
     import sentry_sdk
     from sentry_sdk.transport import Transport
 
@@ -115,38 +162,84 @@ def write_envelope(path: str) -> None:
     sentry_sdk.init(
         dsn=f"http://parlel@{HOST}:9/1", transport=CapturingTransport,
         release="shop@2.4.1", environment="benchmark", server_name="bench-host",
+        traces_sample_rate=1.0 if kind == "transaction" else None,
     )
     sentry_sdk.set_user({"id": "42", "email": "jane@example.com"})
     sentry_sdk.set_tag("checkout.flow", "express")
     sentry_sdk.add_breadcrumb(category="cart", message="added 2 lines to the cart", level="info")
-    _checkout_failure(sentry_sdk)
+    if kind == "transaction":
+        _checkout_transaction(sentry_sdk)
+    else:
+        _checkout_failure(sentry_sdk)
     sentry_sdk.flush()
-    envelopes = [e for e in captured if e.get_event() is not None]
+    wanted = "transaction" if kind == "transaction" else "event"
+    envelopes = [e for e in captured if any(item.type == wanted for item in e.items)]
     if not envelopes:
-        raise SystemExit("sentry-sdk produced no event envelope")
+        raise SystemExit(f"sentry-sdk produced no {wanted} envelope")
     Path(path).write_bytes(envelopes[0].serialize())
 
 
-def make_body(workdir: Path) -> tuple[Path, bytes, str]:
+HEX16 = re.compile(r"^[0-9a-f]{16}$")
+
+
+def make_body(workdir: Path, kind: str = "error") -> tuple[Path, bytes, list[str]]:
     """
-    Build the envelope in a child process; return its path, bytes and event_id, after checking
-    that the same 32-hex id is in the envelope header and in the event payload.
+    Build the envelope in a child process; return its path, bytes and the ids wrk replaces on
+    every request: the event id first (checked to be the same 32 hex in the envelope header
+    and in the payload), then for a transaction its trace id and its span ids.
     """
     path = workdir / "envelope.bin"
-    subprocess.run([sys.executable, str(Path(__file__).resolve()), "--write-envelope", str(path)],
-                   check=True, timeout=120)
+    subprocess.run([sys.executable, str(Path(__file__).resolve()), "--write-envelope", str(path),
+                    "--body", kind], check=True, timeout=120)
     body = path.read_bytes()
     lines = body.split(b"\n")
     header = json.loads(lines[0])
     item_header = json.loads(lines[1])
     payload = json.loads(lines[2])
     event_id = header.get("event_id", "")
-    if item_header.get("type") != "event" or not HEX32.match(event_id) \
+    item_type = "transaction" if kind == "transaction" else "event"
+    if item_header.get("type") != item_type or not HEX32.match(event_id) \
             or payload.get("event_id") != event_id:
         raise SystemExit(f"unexpected envelope from sentry-sdk: {body[:300]!r}")
     if body.count(event_id.encode()) < 2:
         raise SystemExit("the event id is not in both the envelope header and the payload")
-    return path, body, event_id
+    templates = [event_id]
+    if kind == "transaction":
+        trace = payload["contexts"]["trace"]
+        templates.append(trace["trace_id"])
+        templates += [trace["span_id"]] + [span["span_id"] for span in payload["spans"]]
+        if not (HEX32.match(templates[1]) and all(HEX16.match(t) for t in templates[2:])):
+            raise SystemExit(f"unexpected trace or span ids from sentry-sdk: {templates}")
+        check_substitution(body, templates, len(payload["spans"]))
+    return path, body, templates
+
+
+def substitute(body: bytes, templates: list[str], ids: list[str]) -> bytes:
+    """What bench/post_envelope.lua sends: every template id replaced by its new id."""
+    pattern = re.compile("|".join(re.escape(t) for t in templates).encode())
+    new = dict(zip((t.encode() for t in templates), (i.encode() for i in ids)))
+    return pattern.sub(lambda match: new[match.group(0)], body)
+
+
+def check_substitution(body: bytes, templates: list[str], children: int) -> None:
+    """
+    The ids the wrk script replaces are found where they belong and nowhere else: after
+    replacing them as it does, the transaction holds the new ids, and its spans still hang
+    together (every child's parent is a span of the transaction).
+    """
+    fresh = [secrets.token_hex(16), secrets.token_hex(16)] + [
+        secrets.token_hex(8) for _ in templates[2:]]
+    lines = substitute(body, templates, fresh).split(b"\n")
+    header, payload = json.loads(lines[0]), json.loads(lines[2])
+    trace = payload["contexts"]["trace"]
+    spans = payload["spans"]
+    ids = {trace["span_id"]} | {span["span_id"] for span in spans}
+    if header["event_id"] != fresh[0] or payload["event_id"] != fresh[0] \
+            or header["trace"]["trace_id"] != fresh[1] or trace["trace_id"] != fresh[1] \
+            or len(spans) != children or ids != set(fresh[2:]) \
+            or any(span["trace_id"] != fresh[1] or span["parent_span_id"] not in ids
+                   for span in spans):
+        raise SystemExit("the transaction's ids cannot be replaced cleanly in its envelope")
 
 
 # --------------------------------------------------------------------------------------------
@@ -220,13 +313,13 @@ def settled_count(port: int, limit_s: float = 10.0) -> int:
 # wrk
 
 def run_wrk(args, port: int, connections: int, duration: float, body_path: Path,
-            event_id: str) -> dict:
+            templates: list[str]) -> dict:
     threads = max(1, min(args.wrk_threads, connections))
     argv = pinned(args.wrk_cpu, [
         args.wrk, "-t", str(threads), "-c", str(connections), "-d", f"{duration:g}s",
         "--timeout", f"{args.timeout:g}s", "--latency", "-s", str(LUA_SCRIPT),
-        f"http://{HOST}:{port}{INGEST_PATH}", "--", str(body_path), event_id,
-        secrets.token_hex(8),
+        f"http://{HOST}:{port}{INGEST_PATH}", "--", str(body_path), templates[0],
+        secrets.token_hex(8), *templates[1:],
     ])
     done = subprocess.run(argv, capture_output=True, text=True, timeout=duration + 60)
     if done.returncode != 0:
@@ -258,7 +351,8 @@ def run_wrk(args, port: int, connections: int, duration: float, body_path: Path,
 # The benchmark
 
 def bench_server(args, name: str, workdir: Path, body_path: Path, body: bytes,
-                 event_id: str) -> dict:
+                 templates: list[str]) -> dict:
+    event_id = templates[0]
     port = free_port()
     if name == RAW:
         argv = [sys.executable, str(RAW_SERVER), str(port)]
@@ -289,14 +383,21 @@ def bench_server(args, name: str, workdir: Path, body_path: Path, body: bytes,
             status, _ = http("GET", port, f"/__parlel/events/{event_id}")
             if status != 200:
                 raise RuntimeError(f"the hand-sent event was not stored ({status})")
+            if len(templates) > 1:  # a transaction: its spans are in its trace
+                status, answer = http("GET", port, "/api/0/organizations/parlel/trace-meta/"
+                                      f"{templates[1]}/", headers={"Authorization": "Bearer x"})
+                spans = json.loads(answer).get("spansCount") if status == 200 else None
+                if spans != len(templates) - 2:
+                    raise RuntimeError(f"the hand-sent transaction's trace has {spans} spans "
+                                       f"({status}), not {len(templates) - 2}")
 
         if args.warmup > 0:
-            run_wrk(args, port, max(args.connections), args.warmup, body_path, event_id)
+            run_wrk(args, port, max(args.connections), args.warmup, body_path, templates)
 
         for connections in args.connections:
             for run in range(args.runs):
                 before = settled_count(port) if name in FAKES else None
-                result = run_wrk(args, port, connections, args.duration, body_path, event_id)
+                result = run_wrk(args, port, connections, args.duration, body_path, templates)
                 result["run"] = run + 1
                 if name in FAKES:
                     stored = settled_count(port) - before
@@ -419,6 +520,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                         help="keep the servers' logs and the envelope in a temporary directory")
     parser.add_argument("--wrk", default=shutil.which("wrk") or "/usr/bin/wrk",
                         help="the wrk binary (default: wrk on PATH)")
+    parser.add_argument("--body", choices=BODIES, default="error",
+                        help="the envelope: error (an SDK exception event, the default) or "
+                             "transaction (an SDK transaction with 15 child spans)")
     parser.add_argument("--write-envelope", metavar="PATH", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     try:
@@ -456,21 +560,24 @@ def check_tools(args) -> None:
 def main(argv: list[str]) -> int:
     args = parse_args(argv)
     if args.write_envelope:
-        write_envelope(args.write_envelope)
+        write_envelope(args.write_envelope, args.body)
         return 0
     check_tools(args)
     workdir = Path(tempfile.mkdtemp(prefix="sentry-fake-bench-"))
     outcomes: list[dict] = []
     try:
-        body_path, body, event_id = make_body(workdir)
-        print(f"envelope: {len(body)} bytes from sentry-sdk, event_id {event_id} "
-              f"(replaced per request)", flush=True)
+        body_path, body, templates = make_body(workdir, args.body)
+        print(f"envelope: {len(body)} bytes from sentry-sdk ({args.body}), event_id "
+              f"{templates[0]}"
+              + (f", trace_id {templates[1]}, {len(templates) - 2} spans"
+                 if len(templates) > 1 else "")
+              + " (replaced per request)", flush=True)
         print(f"{len(args.connections)} connection counts x {args.runs} runs x "
               f"{args.duration:g} s per server; servers on CPU {args.server_cpu}, "
               f"wrk on CPU {args.wrk_cpu}", flush=True)
         for name in args.servers:
             print(f"{name}:", flush=True)
-            outcome = bench_server(args, name, workdir, body_path, body, event_id)
+            outcome = bench_server(args, name, workdir, body_path, body, templates)
             outcome["summary"] = summarize(outcome, args.connections)
             outcomes.append(outcome)
     finally:
@@ -508,7 +615,7 @@ def main(argv: list[str]) -> int:
                       f"startup (the envelope is {len(body)} bytes)")
     if args.json:
         document = {
-            "envelope_bytes": len(body), "connections": args.connections,
+            "body": args.body, "envelope_bytes": len(body), "connections": args.connections,
             "duration_s": args.duration, "runs": args.runs, "reference": args.reference,
             "server_cpu": args.server_cpu, "wrk_cpu": args.wrk_cpu,
             "servers": outcomes, "table": markdown_table(outcomes, args.connections,
