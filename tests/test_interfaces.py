@@ -15,7 +15,8 @@ from sentry_fake.application import Settings, build_root
 from sentry_fake.ingest import cron, native, open_sentry, reports, surface as ingest_surface
 from sentry_fake.ingest.surface import Ingest
 from sentry_fake.ingest.spotlight import SpotlightRoutes
-from sentry_fake.inspection import book_routes, home_routes, issue_routes, live_routes, page_base
+from sentry_fake.inspection import (book_routes, home_routes, issue_routes, live_routes,
+                                    page_base, trace_feeds, trace_views)
 from sentry_fake.inspection.surface import Inspection
 from sentry_fake.interfaces import (IDirectory, IEventLog, IIngestSurface, IInspectionSurface,
                                     IIssues, IJournal, IManagementSurface, IMonitors, IOutcomes,
@@ -51,7 +52,7 @@ ROUTE_FAMILIES = [
     traces.TraceRoutes, replays.ReplayRoutes,
     SpotlightRoutes, page_base.PageBase, home_routes.HomePage, issue_routes.IssuePages,
     book_routes.ReleasePages, book_routes.MonitorPages, book_routes.FeedbackPages,
-    live_routes.LiveRoutes,
+    live_routes.LiveRoutes, trace_views.TraceViews, trace_feeds.TraceFeeds,
 ]
 
 

@@ -303,8 +303,25 @@ async def test_event_values_are_text_never_markup(api):
     event["exception"]["values"][0]["stacktrace"]["frames"][-1].update(
         function=hostile, context_line=hostile, vars={"v": hostile})
     await send(api, event)
+    trace = "e" * 32
+    transaction = {"type": "transaction", "transaction": hostile, "start_timestamp": 1795000000,
+                   "timestamp": 1795000001, "contexts": {"trace": {
+                       "trace_id": trace, "span_id": "1" * 16, "op": hostile,
+                       "data": {"evil": hostile}}},
+                   "spans": [{"trace_id": trace, "span_id": "2" * 16, "parent_span_id": "1" * 16,
+                              "op": hostile, "description": hostile, "status": hostile,
+                              "start_timestamp": 1795000000.2, "timestamp": 1795000000.5,
+                              "data": {hostile: hostile}}]}
+    log = {"items": [{"timestamp": 1795000000.3, "level": "error", "body": hostile,
+                      "trace_id": trace, "attributes": {hostile: {"value": hostile,
+                                                                  "type": "string"}}}]}
+    body = (b'{}\n{"type":"transaction"}\n' + json.dumps(transaction).encode() + b"\n"
+            b'{"type":"log"}\n' + json.dumps(log).encode() + b"\n")
+    assert (await api.request("POST", "/api/1/envelope/", body=body, token=None)).code == 200
     for path in ("/", "/organizations/parlel/issues/", "/organizations/parlel/issues/1/",
-                 "/organizations/parlel/issues/1/events/"):
+                 "/organizations/parlel/issues/1/events/", "/organizations/parlel/explore/traces/",
+                 f"/organizations/parlel/explore/traces/trace/{trace}/",
+                 "/organizations/parlel/explore/logs/"):
         answer = await page(api, path)
         assert b"<script>alert" not in answer.content and b"<img src=x" not in answer.content
         assert answer.content.count(b"<script") == 1  # the page's own script, nothing else
@@ -323,7 +340,8 @@ async def test_the_home_page_and_the_metadata(api):
                      "SENTRY_ORG=parlel", "SENTRY_SPOTLIGHT=http://localhost/stream",
                      "CheckoutError", "Latest events"):
         assert expected in shown, expected
-    for path in ("/organizations/parlel/issues/", "/organizations/parlel/releases/",
+    for path in ("/organizations/parlel/issues/", "/organizations/parlel/explore/traces/",
+                 "/organizations/parlel/explore/logs/", "/organizations/parlel/releases/",
                  "/organizations/parlel/crons/", "/organizations/parlel/feedback/"):
         assert f'href="{path}"'.encode() in answer.content
 

@@ -13,15 +13,20 @@ from ..errors import NotFound
 from ..interfaces import IDirectory, IEventLog, IIssues
 from ..pages import assets
 from ..pages.home_page import home_content
+from ..pages.explore_filters import ExploreFilters
 from ..pages.issue_rows import event_row, event_table, issue_row, issue_table
+from ..pages.traces_page import trace_table
+from ..queries.traces import newest_traces
 from .app import app
-from .page_base import PageBase
+from .trace_views import TraceViews
 
 #: How many of the latest issues and events the home page lists.
 LATEST = 10
+#: How many of the latest traces it lists.
+LATEST_TRACES = 5
 
 
-class HomePage(PageBase):
+class HomePage(TraceViews):
     #: The roles of the store these routes use (checked by tests/test_interfaces.py).
     roles = (IDirectory, IEventLog, IIssues)
 
@@ -49,7 +54,13 @@ class HomePage(PageBase):
                              "No events yet.")
         counted = [(project, len(self.store.events(project_id=project.id)))
                    for project in projects]
-        content = home_content(meta, org, counted, issues, events)
+        scope = self.explore_scope(organization)
+        trace_ids, _ = newest_traces(self.matching_spans(ExploreFilters(), scope), 0,
+                                     LATEST_TRACES)
+        traces = trace_table([row for row in (self.trace_row_of(trace_id, org, scope)
+                                              for trace_id in trace_ids) if row is not None],
+                             True, "No traces yet: set traces_sample_rate in an SDK.")
+        content = home_content(meta, org, counted, issues, events, traces)
         return self.respond(request, "Home", org, "", [("sentry-fake", None)], content,
                             live=f"view=home&org={quote(org, safe='')}")
 

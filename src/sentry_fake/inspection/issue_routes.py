@@ -11,7 +11,7 @@ from urllib.parse import quote
 from twisted.internet.task import deferLater
 
 from ..errors import Invalid, NotFound
-from ..interfaces import IDirectory, IEventLog, IIssues
+from ..interfaces import IDirectory, IEventLog, IIssues, ITraces
 from ..management.event_shapes import attachment, full_event
 from ..management.pagination import parse_cursor
 from ..management.serializers import base32_decode
@@ -45,7 +45,7 @@ def _redirect(request: Any, url: str) -> bytes:
 
 class IssuePages(PageBase):
     #: The roles of the store these routes use (checked by tests/test_interfaces.py).
-    roles = (IDirectory, IEventLog, IIssues)
+    roles = (IDirectory, IEventLog, IIssues, ITraces)
 
     # Finding things
 
@@ -179,10 +179,12 @@ class IssuePages(PageBase):
                            previous.event_id if previous is not None else None)
         attachments = [attachment(item) for item in self.store.items_of_event(event.event_id)
                        if item.type == "attachment"]
+        traced = event.trace_id and len(self.store.traces.spans_of_trace(event.trace_id))
         return EventChoice(shape=shape, received=event.received, attachments=attachments,
                            previous_id=shape["previousEventID"], next_id=shape["nextEventID"],
                            oldest_id=events[0].event_id if len(events) else None,
-                           latest_id=events[-1].event_id if len(events) else None)
+                           latest_id=events[-1].event_id if len(events) else None,
+                           trace_id=event.trace_id if traced else None)
 
     def _issue_page(self, request: Any, organization: Organization, issue: Issue,
                     project: Project, event: Event | None) -> bytes:

@@ -22,6 +22,7 @@ from . import spotlight_wire
 from .app import app
 from .live import LiveHub, Stream, sse, start_stream
 from .stream_query import SearchFacts, admitted, search_context, stream_filters
+from .trace_feeds import TraceFeeds
 
 #: At most this many rows of each kind in one delivery (the pages list no more).
 MAX_ROWS = 25
@@ -51,7 +52,7 @@ def spotlight_origin(origin: str | None) -> bool:
                                         or host.endswith(".spotlightjs.com"))
 
 
-class LiveRoutes:
+class LiveRoutes(TraceFeeds):
     #: The roles of the store these routes use (checked by tests/test_interfaces.py).
     roles = (IDirectory, IEventLog, IIssues)
 
@@ -117,6 +118,7 @@ class LiveRoutes:
     def _home_feed(self, request: Any) -> Callable[[list[Any]], Iterator[bytes]]:
         org = self.store.directory.organization(arg(request, "org") or self.store.seed.organization)
         projects = {project.id for project in self.store.directory.projects_of(org)}
+        scope = self.explore_scope(org)
 
         def deliver(records: list[Any]) -> Iterator[bytes]:
             events = [r for r in records if isinstance(r, Event) and r.project_id in projects]
@@ -129,6 +131,7 @@ class LiveRoutes:
                 yield self._issue_message(issue, org.slug)
             for event in events[-MAX_ROWS:]:
                 yield self._event_message(event, org.slug, True)
+            yield from self.trace_rows(records, org.slug, scope, lambda span: True)
 
         return deliver
 
@@ -189,7 +192,8 @@ class LiveRoutes:
     def live_feed(self, request: Any) -> Any:
         """
         What an open page shows as it happens (C{view}: C{home}, C{issues} with the stream's
-        filters, C{issue} or C{issue-events} with C{issue}).
+        filters, C{issue} or C{issue-events} with C{issue}; C{traces} or C{logs} with their
+        filters, C{trace} with C{trace}).
         """
         view = arg(request, "view")
         if view == "home":
@@ -198,8 +202,11 @@ class LiveRoutes:
             deliver = self._stream_feed(request)
         elif view in ("issue", "issue-events"):
             deliver = self._issue_feed(request, with_rows=view == "issue-events")
+        elif view in ("traces", "trace", "logs"):
+            deliver = self.trace_feed(view, request)
         else:
-            raise Invalid("view must be home, issues, issue or issue-events")
+            raise Invalid("view must be home, issues, issue, issue-events, traces, trace or "
+                          "logs")
         return self._open(request, deliver)
 
     # Spotlight

@@ -27,6 +27,7 @@ from .issue_routes import IssuePages
 from .live_routes import LiveRoutes
 from .page_base import PageBase
 from .queries import event_filter, item_filter, wait_params
+from .trace_routes import LogPages, TracePages
 
 
 def item_body(item: CapturedItem) -> dict[str, Any]:
@@ -53,8 +54,8 @@ def item_body(item: CapturedItem) -> dict[str, Any]:
 
 
 @implementer(IInspectionSurface)
-class Inspection(HomePage, IssuePages, ReleasePages, MonitorPages, FeedbackPages, LiveRoutes,
-                 PageBase):
+class Inspection(HomePage, IssuePages, ReleasePages, MonitorPages, FeedbackPages, TracePages,
+                 LogPages, LiveRoutes, PageBase):
     """
     C{/}, C{/health} and C{/__parlel/...}, the pages at Sentry's own URLs
     (C{/organizations/...}), and Spotlight's C{GET /stream}.

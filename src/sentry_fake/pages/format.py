@@ -78,6 +78,26 @@ def status_badge(status: str, substatus: str | None = None) -> Tag:
     return tags.span(label, class_=f"status status-{status}")
 
 
+#: The CSS level each log severity is shown with.
+_SEVERITY_LEVELS = {"fatal": "fatal", "error": "error", "warn": "warning",
+                    "warning": "warning", "info": "info", "debug": "debug", "trace": "debug"}
+
+
+def severity_badge(severity: str) -> Tag:
+    return tags.span(severity, class_=f"level level-{_SEVERITY_LEVELS.get(severity, 'other')}")
+
+
+def duration(milliseconds: float) -> str:
+    """
+    A duration as a person reads it: C{0.42ms}, C{12.30ms}, C{1.24s}, C{2.5min}.
+    """
+    if milliseconds < 1000:
+        return f"{milliseconds:.2f}ms"
+    if milliseconds < 60_000:
+        return f"{milliseconds / 1000:.2f}s"
+    return f"{milliseconds / 60_000:.1f}min"
+
+
 def short_id(project_slug: str, counter: int) -> str:
     return f"{project_slug.upper()}-{base32(counter)}"
 

@@ -1,7 +1,7 @@
 """
 The entry point (C{/} in a browser): how to point a client here (the DSN, the environment to
-copy, the API URL, Spotlight's URL), what is stored, the projects, and the latest issues and
-events.
+copy, the API URL, Spotlight's URL), what is stored, the projects, and the latest issues,
+events and traces.
 """
 
 from __future__ import annotations
@@ -74,7 +74,7 @@ def projects_table(org: str, projects: Sequence[tuple[Any, int]]) -> Tag:
 
 
 def home_content(meta: dict[str, Any], org: str, projects: Sequence[tuple[Any, int]],
-                 issues: Tag, events: Tag) -> Tag:
+                 issues: Tag, events: Tag, traces: Tag) -> Tag:
     return tags.div(
         tags.div(tags.h1("sentry-fake"), tags.span("a local Sentry: issues, events, releases "
                                                    "and crons, live", class_="muted"),
@@ -85,6 +85,10 @@ def home_content(meta: dict[str, Any], org: str, projects: Sequence[tuple[Any, i
                               class_="section-head"),
                      tags.div(issues, class_="panel flush")),
         tags.section(tags.h2("Latest events"), tags.div(events, class_="panel flush")),
+        tags.section(tags.div(tags.h2("Latest traces"),
+                              tags.a("All traces ›", href=links.traces_url(org)),
+                              class_="section-head"),
+                     tags.div(traces, class_="panel flush")),
         tags.section(tags.h2("Projects"), tags.div(projects_table(org, projects),
                                                    class_="panel flush")),
         class_="home")

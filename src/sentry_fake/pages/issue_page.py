@@ -35,6 +35,8 @@ class EventChoice:
     next_id: str | None
     oldest_id: str | None
     latest_id: str | None
+    #: The trace it happened in, when any of that trace's spans is stored.
+    trace_id: str | None = None
 
 
 def _stat(label: str, value: Any, field: str | None = None) -> Tag:
@@ -138,6 +140,10 @@ def _event_nav(org: str, issue: Issue, choice: EventChoice, now: float) -> Tag:
                  tags.a(tags.code(shape["eventID"]),
                         href=links.event_url(org, issue.id, shape["eventID"])),
                  tags.span(" received ", class_="muted"), when(choice.received, now),
+                 *([tags.span(" in trace ", class_="muted"),
+                    tags.a(tags.code(choice.trace_id[:8]), title=choice.trace_id,
+                           href=links.trace_url(org, choice.trace_id), class_="trace-link")]
+                   if choice.trace_id else []),
                  class_="event-id"),
         tags.div(go("Oldest", choice.oldest_id, "first"), go("‹ Older", choice.previous_id, "prev"),
                  go("Newer ›", choice.next_id, "next"), go("Latest", choice.latest_id, "last"),

@@ -2,7 +2,7 @@
 The frame every page shares: the sidebar with the organization's pages, the breadcrumbs, the
 live indicator, and the links to the style sheet and script.
 
-The sidebar is L{NAV}, one entry a page family: traces and logs slot in as two more entries.
+The sidebar is L{NAV}, one entry a page family.
 """
 
 from __future__ import annotations
@@ -29,6 +29,8 @@ class NavEntry:
 #: The sidebar, in order: each entry is a page family of the organization.
 NAV: tuple[NavEntry, ...] = (
     NavEntry("issues", "Issues", lambda org: links.issues_url(org)),
+    NavEntry("traces", "Traces", lambda org: links.traces_url(org)),
+    NavEntry("logs", "Logs", lambda org: links.logs_url(org)),
     NavEntry("releases", "Releases", links.releases_url),
     NavEntry("crons", "Crons", links.crons_url),
     NavEntry("feedback", "User Feedback", links.feedback_url),

@@ -57,6 +57,20 @@ def feedback_url(org: str) -> str:
     return f"{org_url(org)}feedback/"
 
 
+def traces_url(org: str, params: Iterable[tuple[str, str]] = ()) -> str:
+    query = urlencode([(name, value) for name, value in params if value != ""])
+    return f"{org_url(org)}explore/traces/" + (f"?{query}" if query else "")
+
+
+def trace_url(org: str, trace_id: str) -> str:
+    return f"{traces_url(org)}trace/{_segment(trace_id)}/"
+
+
+def logs_url(org: str, params: Iterable[tuple[str, str]] = ()) -> str:
+    query = urlencode([(name, value) for name, value in params if value != ""])
+    return f"{org_url(org)}explore/logs/" + (f"?{query}" if query else "")
+
+
 def with_cursor(path: str, params: Iterable[tuple[str, str]], offset: int) -> str:
     """
     The same page further on: its query with Sentry's C{cursor=0:OFFSET:0}.

@@ -132,3 +132,40 @@ class Predicate:
             elif _matches_text(operand, value):
                 return True
         return False
+
+
+def _equality(tree: Any) -> tuple[str, str] | None:
+    if isinstance(tree, Filter) and not tree.negated and tree.op == "=" and \
+            tree.key != "has" and len(tree.values) == 1 and "*" not in tree.values[0]:
+        return tree.key, tree.values[0]
+    return None
+
+
+def required_values(tree: Any) -> dict[str, str]:
+    """
+    The fields a row must have one value of to match C{tree} (C{span.op:db}, C{trace:ID}
+    among the parts of a conjunction), by field: what an index can narrow the rows to.
+    Values compare case-insensitively, as L{Predicate} compares them.
+    """
+    parts = tree.parts if isinstance(tree, And) else (tree,)
+    found: dict[str, str] = {}
+    for part in parts:
+        equality = _equality(part)
+        if equality is not None:
+            found.setdefault(*equality)
+    return found
+
+
+def only_values(tree: Any) -> dict[str, str] | None:
+    """
+    The fields and values of a query made of nothing but such equalities (C{{}} for an empty
+    query), or C{None} when it asks for anything else.
+    """
+    parts = tree.parts if isinstance(tree, And) else (tree,)
+    found: dict[str, str] = {}
+    for part in parts:
+        equality = _equality(part)
+        if equality is None or found.get(equality[0], equality[1]) != equality[1]:
+            return None
+        found[equality[0]] = equality[1]
+    return found

@@ -104,6 +104,32 @@ class Dataset:
         """
         raise NotImplementedError()
 
+    def rows_where(self, required: dict[str, str]) -> Iterator[Any] | None:
+        """
+        The rows in the queried projects that may have the C{required} field values (see
+        L{sentry_fake.queries.conditions.required_values}), newest first, from an index; or
+        C{None} when no index narrows them (the caller reads L{rows}).
+        """
+        return None
+
+    def ordered(self, column: str, descending: bool,
+                required: dict[str, str]) -> Iterator[Any] | None:
+        """
+        The rows that may have the C{required} field values, in the order of C{column} (ties
+        newest first), from an index; or C{None} when no index keeps that order.
+        """
+        return None
+
+    def groups(self, columns: list[str], required: dict[str, str], start: float,
+               end: float) -> list[tuple[tuple[Any, ...], Any]] | None:
+        """
+        Every row of the queried projects that has the C{required} field values, grouped by
+        the values of C{columns}, from an index: (values, rows) pairs, the group of the newest
+        row first; C{rows} is a sequence.  C{None} when no index groups them so, or when some
+        rows may fall outside the period from C{start} to C{end}.
+        """
+        return None
+
     def read(self, row: Any, column: str) -> Any:
         raise NotImplementedError()
 

@@ -6,7 +6,9 @@ not define reads the row's attribute of that name (as Sentry does, silently null
 
 from __future__ import annotations
 
-from typing import Any, Iterator
+import heapq
+import itertools
+from typing import Any, Iterator, Sequence
 
 from .dataset import Dataset, merged_newest
 
@@ -45,6 +47,51 @@ class Spans(Dataset):
         return merged_newest((book.of_project("spans", pid) for pid in self.project_ids),
                              key=lambda span: span.received)
 
+    def rows_where(self, required: dict[str, str]) -> Iterator[Any] | None:
+        trace = required.get("trace")
+        if trace is None:
+            return None
+        return _newest_of(self.store.traces.spans_of_trace(trace.lower()), self.project_ids)
+
+    def _ops(self, required: dict[str, str]) -> list[tuple[str | None, Sequence[Any]]]:
+        """
+        The queried projects' spans by operation (as the index keeps them), only the operation
+        asked for when the query names one (compared as a query compares it).
+        """
+        index = self.store.traces.span_index
+        wanted = required.get("span.op")
+        found: dict[str | None, list[Sequence[Any]]] = {}
+        for pid in self.project_ids:
+            for op, spans in index.by_op(pid).items():
+                if wanted is None or (op is not None and op.lower() == wanted.lower()):
+                    found.setdefault(op, []).append(spans)
+        return [(op, lists[0] if len(lists) == 1 else _Joined(lists))
+                for op, lists in found.items()]
+
+    def ordered(self, column: str, descending: bool,
+                required: dict[str, str]) -> Iterator[Any] | None:
+        # Descending only: among spans of one duration, the index keeps the newest last.
+        if column != "span.duration" or not descending or "span.op" not in required:
+            return None
+        lists = [spans for _, spans in self._ops(required)]
+        if len(lists) == 1:
+            return reversed(lists[0])
+        return heapq.merge(*(reversed(spans) for spans in lists),
+                           key=lambda span: span.duration_ms, reverse=True)
+
+    def groups(self, columns: list[str], required: dict[str, str], start: float,
+               end: float) -> list[tuple[tuple[Any, ...], Any]] | None:
+        if columns != ["span.op"] or set(required) - {"span.op"}:
+            return None
+        index = self.store.traces.span_index
+        for pid in self.project_ids:
+            ends = index.ends(pid)
+            if ends is not None and not start <= ends[0] <= ends[1] <= end:
+                return None
+        found = self._ops(required)
+        found.sort(key=lambda pair: _newest_received(pair[1]), reverse=True)
+        return [((op,), spans) for op, spans in found]
+
     def timestamp(self, span: Any) -> float:
         return span.end
 
@@ -74,6 +121,52 @@ class Spans(Dataset):
         if column.startswith("measurements."):
             return span.measurements.get(column[len("measurements."):])
         return self.typed_attribute(span.attributes, column)
+
+
+class _Joined(Sequence[Any]):
+    """
+    The spans of one operation in several projects, as one sequence (for an aggregate).
+    """
+
+    def __init__(self, lists: list[Sequence[Any]]) -> None:
+        self._lists = lists
+
+    def __len__(self) -> int:
+        return sum(len(spans) for spans in self._lists)
+
+    def __iter__(self) -> Iterator[Any]:
+        return itertools.chain.from_iterable(self._lists)
+
+    def __getitem__(self, index: Any) -> Any:
+        if index == 0:
+            return next(iter(self))
+        return list(self)[index]
+
+    @property
+    def newest(self) -> Any:
+        found = [spans.newest for spans in self._lists if spans.newest is not None]
+        return max(found, key=_arrival, default=None)
+
+
+def _arrival(span: Any) -> tuple[float, int, int]:
+    return span.received, span.seq, span.ordinal
+
+
+def _newest_received(spans: Any) -> tuple[float, int, int]:
+    """
+    When the newest span of a group arrived: a newest-first walk meets the groups in this
+    order.
+    """
+    newest = spans.newest
+    return _arrival(newest) if newest is not None else (float("-inf"), 0, 0)
+
+
+def _newest_of(facet: Any, project_ids: list[int]) -> Iterator[Any]:
+    """
+    A facet's entries (all projects', oldest first) of the queried projects, newest first.
+    """
+    wanted = set(project_ids)
+    return (entry for entry in reversed(facet) if entry.project_id in wanted)
 
 
 def _status_code(span: Any) -> Any:
@@ -122,6 +215,12 @@ class Logs(Dataset):
         book = self.store.traces
         return merged_newest((book.of_project("logs", pid) for pid in self.project_ids),
                              key=lambda entry: entry.received)
+
+    def rows_where(self, required: dict[str, str]) -> Iterator[Any] | None:
+        trace = required.get("trace")
+        if trace is None:
+            return None
+        return _newest_of(self.store.traces.logs_of_trace(trace.lower()), self.project_ids)
 
     def timestamp(self, entry: Any) -> float:
         return entry.timestamp

@@ -4,11 +4,16 @@ for, as plain rows or grouped by the plain columns when aggregates are asked for
 cut into a page, with Sentry's C{meta}.
 
 A plain query sorted by time (the usual one) walks the dataset's index newest first and stops
-once the page is full; other sorts and aggregates read every row that matches.
+once the page is full; so does a query sorted by a column a dataset keeps an index in the order
+of (spans of one operation by duration).  A query that names a value a dataset indexes
+(C{trace:ID}) reads only the rows of that value; counts grouped the way a dataset keeps its rows
+(spans by operation) are read from that index.  Other sorts and aggregates read every row that
+matches.
 """
 
 from __future__ import annotations
 
+import itertools
 import re
 from datetime import datetime, timezone
 from typing import Any, Iterable, Iterator
@@ -18,7 +23,7 @@ import attrs
 from ..errors import Invalid
 from ..store.search import parse
 from .columns import Column, aggregate, parse_column, result_type
-from .conditions import Predicate
+from .conditions import Predicate, only_values, required_values
 from .dataset import Dataset, TAG_TYPES, tag_column
 
 MAX_FIELDS = 20
@@ -71,8 +76,12 @@ class Plan:
                 self.columns.append(Column("project.name"))
         self.start, self.end = start, end
         self.environments = frozenset(environments)
-        self.predicate = Predicate(parse(query), dataset.read, dataset.kind,
-                                   dataset.text_columns, now)
+        tree = parse(query)
+        self.predicate = Predicate(tree, dataset.read, dataset.kind, dataset.text_columns, now)
+        #: Field values every matching row has (what an index may narrow the rows to), and
+        #: all the query asks for when it asks for nothing but such values (else C{None}).
+        self.required = required_values(tree)
+        self.only_required = only_values(tree)
         self.sorts = [self._sort(text) for text in sorts if text]
         if dataset.name == "logs" and [sort.column.name for sort in self.sorts] == ["timestamp"]:
             # Sentry orders logs by their precise time, and shows it.
@@ -116,9 +125,15 @@ class Plan:
             return False
         return self.predicate.matches(row)
 
-    def _matching(self) -> Iterator[Any]:
+    def _matching(self, rows: Iterable[Any] | None = None) -> Iterator[Any]:
+        """
+        The rows that match, from C{rows} (in their order), or else newest first from the
+        narrowest index the dataset has for the query.
+        """
+        if rows is None:
+            rows = self.dataset.rows_where(self.required) if self.required else None
         matches = self.matches
-        return (row for row in self.dataset.rows() if matches(row))
+        return (row for row in (self.dataset.rows() if rows is None else rows) if matches(row))
 
     def newest_rows(self) -> Iterator[Any]:
         """
@@ -131,8 +146,15 @@ class Plan:
         """
         Rows C{offset} to C{offset + limit}, and whether more follow.
         """
+        ordered = None
+        if not self.aggregated and len(self.sorts) == 1:
+            ordered = self.dataset.ordered(self.sorts[0].column.name, self.sorts[0].descending,
+                                           self.required)
         if self.aggregated:
             rows = self._grouped()
+        elif ordered is not None:
+            rows = [self._row(row) for row in
+                    itertools.islice(self._matching(ordered), offset + limit + 1)]
         elif [(sort.column.name, sort.descending) for sort in self.sorts] in (
                 [("timestamp", True)], [("timestamp_precise", True)]):
             rows = []
@@ -185,10 +207,17 @@ class Plan:
 
     def _grouped(self) -> list[dict[str, Any]]:
         plain = [column for column in self.columns if not column.is_aggregate]
-        groups: dict[tuple[Any, ...], list[Any]] = {}
-        for row in self._matching():
-            key = tuple(_hashable(self.dataset.read(row, column.name)) for column in plain)
-            groups.setdefault(key, []).append(row)
+        groups: dict[tuple[Any, ...], Any] = {}
+        indexed = None
+        if self.only_required is not None and not self.environments:
+            indexed = self.dataset.groups([column.name for column in plain],
+                                          self.only_required, self.start, self.end)
+        if indexed is not None:
+            groups.update(indexed)
+        else:
+            for row in self._matching():
+                key = tuple(_hashable(self.dataset.read(row, column.name)) for column in plain)
+                groups.setdefault(key, []).append(row)
         if not plain and not groups:
             groups[()] = []
         seconds = max(self.end - self.start, 1.0)

@@ -1,7 +1,8 @@
 """
 The trace book: every span (from transaction events and span items alike), log entry and
 metric point the store keeps, each in a bounded log indexed by trace, project and segment, so
-that a trace, a segment or a project's newest entries are read without scanning.
+that a trace, a segment or a project's newest entries are read without scanning; and the spans
+of each project by operation and duration (L{SpanIndex}).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from zope.interface import implementer
 from ..interfaces import ITraces
 from .log import Facet, Log
 from .recordings import Profile, ProfileBook, Replay, ReplayBook
+from .span_index import SpanIndex
 from .trace_models import LogEntry, MetricPoint, Span
 
 
@@ -54,6 +56,8 @@ class TraceBook:
             "trace": _trace, "project": _project})
         self.metrics: Log[MetricPoint] = Log(key=_entry_id, capacity=capacity, facets={
             "trace": _trace, "project": _project, "name": _metric_name})
+        #: The spans kept, by project, operation and duration.
+        self.span_index = SpanIndex()
         self.replay_book = ReplayBook(capacity)
         self.profile_book = ProfileBook(capacity)
 
@@ -75,7 +79,10 @@ class TraceBook:
         """
         if _span_key(span) in self.spans:
             return False
-        self.spans.add(span)
+        evicted = self.spans.add(span)
+        self.span_index.add(span)
+        if evicted is not None:
+            self.span_index.remove(evicted)
         return True
 
     def add_log(self, entry: LogEntry) -> bool:
@@ -124,6 +131,7 @@ class TraceBook:
     def forget_project(self, project_id: int) -> None:
         for log in (self.spans, self.logs, self.metrics):
             log.remove_where("project", project_id)
+        self.span_index.forget_project(project_id)
 
     def live_records(self) -> set[int]:
         """

@@ -36,20 +36,27 @@
     node.classList.add("fresh");
   }
 
-  function place(body, row, key, attribute) {
+  // Each kind of row the live feed sends: the attribute its key is in, and the attribute of
+  // the lists it goes to (whose value says whether new rows go on top or only replace).
+  const ROWS = {
+    issue: ["data-issue", "data-live-issues"], event: ["data-event", "data-live-events"],
+    trace: ["data-trace", "data-live-traces"], log: ["data-log", "data-live-logs"],
+  };
+
+  function place(body, row, key, kind) {
+    const [attribute, list] = ROWS[kind];
+    const old = body.querySelector("[" + attribute + '="' + CSS.escape(key) + '"]');
+    const mode = body.getAttribute(list);
+    if (mode !== "top" && !old) return false;
     const placeholder = body.querySelector("tr.placeholder");
     if (placeholder) placeholder.remove();
-    const old = body.querySelector("[" + attribute + '="' + CSS.escape(key) + '"]');
-    const mode = body.getAttribute(attribute === "data-issue" ? "data-live-issues" : "data-live-events");
     if (mode === "top") {
       if (old) old.remove();
       body.insertBefore(row, body.firstElementChild);
       const limit = Number(body.dataset.max || 50);
       while (body.children.length > limit) body.lastElementChild.remove();
-    } else if (old) {
-      old.replaceWith(row);
     } else {
-      return false;
+      old.replaceWith(row);
     }
     refreshTimes(row);
     flash(row);
@@ -73,15 +80,40 @@
       const data = JSON.parse(message.data);
       let placed = false;
       for (const body of document.querySelectorAll("[data-live-issues]")) {
-        placed = place(body, fragment(data.html), data.id, "data-issue") || placed;
+        placed = place(body, fragment(data.html), data.id, "issue") || placed;
       }
       if (!placed) notice(1);
     });
     source.addEventListener("event", (message) => {
       const data = JSON.parse(message.data);
       for (const body of document.querySelectorAll("[data-live-events]")) {
-        place(body, fragment(data.html), data.id, "data-event");
+        place(body, fragment(data.html), data.id, "event");
       }
+    });
+    for (const kind of ["trace", "log"]) {
+      source.addEventListener(kind, (message) => {
+        const data = JSON.parse(message.data);
+        for (const body of document.querySelectorAll("[" + ROWS[kind][1] + "]")) {
+          place(body, fragment(data.html), data.id, kind);
+        }
+      });
+    }
+    source.addEventListener("region", (message) => {
+      // A part of the page rendered again (a trace that grew): what was open stays open.
+      const data = JSON.parse(message.data);
+      const region = document.querySelector('[data-region="' + CSS.escape(data.name) + '"]');
+      if (!region) return;
+      const open = new Set([...region.querySelectorAll("details[open]")]
+        .map((node) => node.closest("[data-span], [data-log]"))
+        .filter((node) => node)
+        .map((node) => node.dataset.span || node.dataset.log));
+      const replacement = fragment(data.html);
+      for (const node of replacement.querySelectorAll("[data-span], [data-log]")) {
+        const details = node.matches("details") ? node : node.querySelector("details");
+        if (details && open.has(node.dataset.span || node.dataset.log)) details.open = true;
+      }
+      region.replaceWith(replacement);
+      refreshTimes(replacement);
     });
     source.addEventListener("counts", (message) => {
       const data = JSON.parse(message.data);

@@ -1,0 +1,69 @@
+"""
+What the traces and logs lists show (read from their URLs by the routes): the search (the
+events API's query syntax over spans or logs), a project, for logs a severity, and the page.
+The severity choice adds its own term to the search, as the issue stream's level does.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import attrs
+from twisted.web.template import Tag, tags
+
+
+#: The severities a log may have, most severe first.
+SEVERITIES = ("fatal", "error", "warn", "info", "debug", "trace")
+
+
+@attrs.frozen
+class ExploreFilters:
+    query: str = ""
+    project_id: int | None = None
+    severity: str = ""
+    offset: int = 0
+
+    @property
+    def search(self) -> str:
+        """
+        The whole query the events query engine evaluates.
+        """
+        terms = [self.query.strip()]
+        if self.severity:
+            terms.append(f"severity:{self.severity}")
+        return " ".join(term for term in terms if term)
+
+    def params(self) -> list[tuple[str, str]]:
+        return [("query", self.query),
+                ("project", str(self.project_id) if self.project_id is not None else ""),
+                ("severity", self.severity)]
+
+
+def _select(name: str, label: str, choices: Sequence[tuple[str, str]], chosen: str) -> Tag:
+    options = [tags.option(text, value=value, **({"selected": "selected"}
+                                                   if value == chosen else {}))
+               for value, text in choices]
+    return tags.label(tags.span(label, class_="label"),
+                      tags.select(*options, name=name), class_="field")
+
+
+def filter_form(action: str, filters: ExploreFilters, projects: Sequence[Any],
+                placeholder: str, with_severity: bool) -> Tag:
+    """
+    The search box, the project (and severity) choices and the search button.
+    """
+    fields: list[Any] = [
+        tags.label(tags.span("Search", class_="label"),
+                   tags.input(type="search", name="query", value=filters.query,
+                              placeholder=placeholder, autocomplete="off",
+                              spellcheck="false", **{"data-search": ""}),
+                   class_="field search"),
+        _select("project", "Project", [("", "All projects")]
+                + [(str(project.id), project.slug) for project in projects],
+                str(filters.project_id) if filters.project_id is not None else ""),
+    ]
+    if with_severity:
+        fields.append(_select("severity", "Severity", [("", "Any severity")]
+                              + [(name, name) for name in SEVERITIES], filters.severity))
+    fields.append(tags.button("Search", type="submit", class_="button primary"))
+    return tags.form(*fields, method="get", action=action, class_="filters")
