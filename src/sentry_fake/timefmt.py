@@ -32,6 +32,12 @@ def parse_timestamp(value: object) -> float | None:
         return _plausible(float(value))
     if not isinstance(value, str) or not value:
         return None
+    if value[-1] == "Z" and value[4:5] == "-" and value[:4].isdigit():
+        # What SDKs send (2026-11-22T10:00:00.123456Z), read at once where Python can.
+        try:
+            return _plausible(datetime.fromisoformat(value).timestamp())
+        except ValueError:
+            pass
     if not _ISO_START.match(value):
         # Not a date (2026-11-22...): epoch seconds as text, or nothing.
         try:

@@ -7,56 +7,50 @@ can tell whether a period holds every span.
 
 from __future__ import annotations
 
-from bisect import bisect_left, insort
 from typing import Iterator
+
+from sortedcontainers import SortedKeyList
 
 from .trace_models import Span
 
 
-def _key(span: Span) -> tuple[float, int, int]:
-    # (seq, ordinal) is unique among the spans kept and grows as they arrive: among spans of
-    # the same duration, the newest sorts last.
-    return span.duration_ms, span.seq, span.ordinal
+def _duration(span: Span) -> float:
+    return span.duration_ms
 
 
 class ByDuration:
     """
-    The spans of one project and operation, shortest first; C{newest} is the last one to
-    arrive that is still kept.
+    The spans of one project and operation, shortest first (among spans of the same duration,
+    the one that arrived last sorts last); C{newest} is the last one to arrive that is still
+    kept.
     """
 
-    __slots__ = ("_keys", "_spans", "newest")
+    __slots__ = ("_spans", "newest")
 
     def __init__(self) -> None:
-        self._keys: list[tuple[float, int, int]] = []
-        self._spans: dict[tuple[float, int, int], Span] = {}
+        self._spans: SortedKeyList = SortedKeyList(key=_duration)
         self.newest: Span | None = None
 
     def __len__(self) -> int:
-        return len(self._keys)
+        return len(self._spans)
 
     def __iter__(self) -> Iterator[Span]:
-        spans = self._spans
-        return (spans[key] for key in self._keys)
+        return iter(self._spans)
 
     def __reversed__(self) -> Iterator[Span]:
-        spans = self._spans
-        return (spans[key] for key in reversed(self._keys))
+        return reversed(self._spans)
 
     def __getitem__(self, index: int) -> Span:
-        return self._spans[self._keys[index]]
+        return self._spans[index]
 
     def add(self, span: Span) -> None:
-        key = _key(span)
-        insort(self._keys, key)
-        self._spans[key] = span
+        # Added after the spans of the same duration: arrival breaks ties.
+        self._spans.add(span)
         self.newest = span
 
     def remove(self, span: Span) -> None:
-        key = _key(span)
-        if self._spans.pop(key, None) is None:
-            return
-        del self._keys[bisect_left(self._keys, key)]
+        # Spans compare by identity: this removes that span, not another of its duration.
+        self._spans.discard(span)
         if self.newest is span:
             self.newest = None
 
@@ -78,8 +72,12 @@ class SpanIndex:
         if spans is None:
             spans = ops[span.op] = ByDuration()
         spans.add(span)
-        earliest, latest = self._ends.get(span.project_id, (span.end, span.end))
-        self._ends[span.project_id] = (min(earliest, span.end), max(latest, span.end))
+        end = span.end
+        bounds = self._ends.get(span.project_id)
+        if bounds is None:
+            self._ends[span.project_id] = (end, end)
+        elif end < bounds[0] or end > bounds[1]:
+            self._ends[span.project_id] = (min(bounds[0], end), max(bounds[1], end))
 
     def remove(self, span: Span) -> None:
         ops = self._by_op.get(span.project_id)
