@@ -1,15 +1,19 @@
 """
 The pages for people at scale: how long each page takes to answer with 100 and 100 000
-stored events.
+stored events, and the traces and logs pages with 100 and 100 000 stored spans and logs.
 
-    python bench/pages.py [--scales 100,100000] [--shapes sites,unique] [--json OUT.json]
+    python bench/pages.py [--scales 100,100000] [--shapes sites,unique]
+                          [--trace-scales 100,100000] [--json OUT.json]
 
 For each issue shape and scale, bench/filled_server.py (the server of bench/lists.py) stores
 that many events made from real sentry-sdk payloads, pinned to one core; this script then
 adds a monitor's check-ins and some user feedback over HTTP, and from the other core times
 each page over one kept-alive connection: the first request (nothing cached yet: for the
 biggest issue's page, its tags not counted yet) and the median and p95 of the following ones.
-The target is 100 ms per page at 100 000 events.
+The target is 100 ms per page at 100 000 events.  The traces and logs pages are timed the
+same way against bench/filled_traces.py, a server that stores that many spans and as many log
+entries (traces of ten streamed spans with ten log lines each, an error in every hundredth);
+C{--shapes none} or C{--trace-scales none} leaves either part out.
 
 A script that prints measurements; it asserts nothing about speed.
 """
@@ -29,7 +33,7 @@ from pathlib import Path
 import lists
 from list_payloads import make_templates
 from lists import SHAPES, Client, FilledServer, measure
-from processes import HOST
+from processes import HOST, ChildServer, free_port, pinned
 
 # The client of bench/lists.py, asking for pages: C{/} answers a browser with HTML.
 lists.HEADERS["Accept"] = "text/html"
@@ -138,17 +142,99 @@ def bench(args: argparse.Namespace, shape: str, scale: int, templates: Path,
     return outcome
 
 
+class TracesServer(ChildServer):
+    """
+    bench/filled_traces.py in a child process: filled with spans and logs, then serving.
+    """
+
+    def __init__(self, args: argparse.Namespace, scale: int, workdir: Path) -> None:
+        self.port = free_port()
+        self.info_path = workdir / f"traces-{scale}.info.json"
+        super().__init__(pinned(args.server_cpu, [
+            sys.executable, str(Path(__file__).parent / "filled_traces.py"), str(self.port),
+            str(self.info_path), "--spans", str(scale)]), workdir / f"traces-{scale}.log")
+        self.info: dict = {}
+
+    def start(self, timeout: float) -> None:
+        self.spawn()
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"the server exited with {self.process.returncode}")
+            if self.info_path.exists():
+                probe = Client(self.port)
+                try:
+                    probe.get("/health")
+                except OSError:
+                    time.sleep(0.05)
+                    continue
+                finally:
+                    probe.close()
+                self.info = json.loads(self.info_path.read_text())
+                return
+            time.sleep(0.05)
+        raise RuntimeError(f"the server was not filled within {timeout} s")
+
+
+def trace_pages(info: dict) -> list[tuple[str, str]]:
+    org = "/organizations/parlel/explore"
+    return [
+        ("traces", f"{org}/traces/"),
+        ("traces, span.op:db.query", f"{org}/traces/?query=span.op:db.query"),
+        ("traces, page 3", f"{org}/traces/?cursor=0:50:0"),
+        ("traces, a rare status (1 span in 50)",
+         f"{org}/traces/?query=span.status:internal_error"),
+        ("traces, span.op:none (none)", f"{org}/traces/?query=span.op:none"),
+        ("the newest trace", f"{org}/traces/trace/{info['newest_trace']}/"),
+        ("the oldest trace", f"{org}/traces/trace/{info['oldest_trace']}/"),
+        ("logs", f"{org}/logs/"),
+        ("logs, severity error", f"{org}/logs/?severity=error"),
+        ("logs, free text", f"{org}/logs/?query=warehouse%207"),
+        ("logs, page 5", f"{org}/logs/?cursor=0:200:0"),
+        ("logs, severity fatal (none)", f"{org}/logs/?severity=fatal"),
+        ("home (latest traces)", "/"),
+    ]
+
+
+def bench_traces(args: argparse.Namespace, scale: int, workdir: Path) -> dict:
+    server = TracesServer(args, scale, workdir)
+    outcome: dict = {"scale": scale, "shape": "traces", "pages": {}}
+    try:
+        server.start(args.fill_timeout)
+        info = outcome["info"] = server.info
+        print(f"  traces, {scale} spans: {info['spans']} spans, {info['logs']} logs, "
+              f"{info['traces']} traces, filled in {info['fill_seconds']} s", flush=True)
+        client = Client(server.port)
+        try:
+            for label, path in trace_pages(info):
+                result = measure(client, path, args, server.pid)
+                outcome["pages"][label] = result
+                print(f"    {label:<30} first {result['first_ms']:8.1f} ms, median "
+                      f"{result['median_ms']:7.1f} ms, p95 {result['p95_ms']:7.1f} ms, "
+                      f"server CPU {result['server_cpu_ms']:6.1f} ms ({result['bytes']} bytes)",
+                      flush=True)
+        finally:
+            client.close()
+    finally:
+        server.stop()
+    return outcome
+
+
 def table(results: list[dict], scales: list[int]) -> str:
     lines = []
     for shape in sorted({result["shape"] for result in results}):
         by_scale = {result["scale"]: result for result in results if result["shape"] == shape}
-        labels = list(by_scale[max(scales)]["pages"])
-        head = " | ".join(f"{scale:,} events: median (first)" for scale in scales)
-        lines += [f"\nshape {shape} ({SHAPES[shape].format(sites=50)})\n",
-                  f"| page | {head} |", "| --- |" + " --- |" * len(scales)]
+        shown = sorted(by_scale)
+        labels = list(by_scale[max(shown)]["pages"])
+        unit = "spans" if shape == "traces" else "events"
+        head = " | ".join(f"{scale:,} {unit}: median (first)" for scale in shown)
+        described = ("spans and logs, traces of ten spans" if shape == "traces"
+                     else SHAPES[shape].format(sites=50))
+        lines += [f"\nshape {shape} ({described})\n",
+                  f"| page | {head} |", "| --- |" + " --- |" * len(shown)]
         for label in labels:
             cells = []
-            for scale in scales:
+            for scale in shown:
                 page = by_scale[scale]["pages"].get(label)
                 cells.append(f"{page['median_ms']:.1f} ms ({page['first_ms']:.1f})"
                              if page else "—")
@@ -160,6 +246,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.strip().splitlines()[0])
     parser.add_argument("--scales", default="100,100000")
     parser.add_argument("--shapes", default="sites,unique")
+    parser.add_argument("--trace-scales", default="100,100000")
     parser.add_argument("--sites", type=int, default=50)
     parser.add_argument("--messages", type=float, default=0.1)
     parser.add_argument("--transactions", type=float, default=0.1)
@@ -174,7 +261,10 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--json", help="also write the results as JSON to this path")
     args = parser.parse_args(argv)
     args.scales = sorted({int(value) for value in args.scales.split(",") if value.strip()})
-    args.shapes = [value.strip() for value in args.shapes.split(",") if value.strip()]
+    args.shapes = [value.strip() for value in args.shapes.split(",")
+                   if value.strip() and value.strip() != "none"]
+    args.trace_scales = sorted({int(value) for value in args.trace_scales.split(",")
+                                if value.strip() and value.strip() != "none"})
     args.server_cpu = None if args.server_cpu == "none" else args.server_cpu
     args.client_cpu = None if args.client_cpu == "none" else args.client_cpu
     return args
@@ -185,13 +275,18 @@ def main(argv: list[str]) -> int:
     if args.client_cpu is not None:
         os.sched_setaffinity(0, {int(cpu) for cpu in args.client_cpu.split(",")})
     workdir = Path(tempfile.mkdtemp(prefix="sentry-fake-pages-"))
-    templates, _ = make_templates(workdir)
-    results = [bench(args, shape, scale, templates, workdir)
-               for shape in args.shapes for scale in args.scales]
+    results = []
+    if args.shapes:
+        templates, _ = make_templates(workdir)
+        results += [bench(args, shape, scale, templates, workdir)
+                    for shape in args.shapes for scale in args.scales]
+    results += [bench_traces(args, scale, workdir) for scale in args.trace_scales]
     text = table(results, args.scales)
     print(text)
+    largest = {"traces": max(args.trace_scales, default=0)}
     slow = [(result["shape"], result["scale"], label, page["median_ms"])
-            for result in results if result["scale"] == max(args.scales)
+            for result in results
+            if result["scale"] == largest.get(result["shape"], max(args.scales))
             for label, page in result["pages"].items() if page["median_ms"] > TARGET_MS]
     for shape, scale, label, median in slow:
         print(f"over {TARGET_MS:.0f} ms: {label} ({shape}, {scale} events): {median:.1f} ms")

@@ -27,12 +27,17 @@ from browser import browser_context, missing  # noqa: E402
 from sentry_fake.pytest_plugin import launch, stop  # noqa: E402
 
 APP = HERE / "clients" / "python_pages_app.py"
-#: Each screenshot: its file name, its path, and how tall the window is.
+TRACES_APP = HERE / "clients" / "python_traces_app.py"
+#: Each screenshot: its file name, its path ({trace} in it: the trace the SDK sent), and how tall
+#: the window is.
 PAGES = [
     ("home", "/", 1000),
     ("issues", "/organizations/parlel/issues/", 760),
     ("issue", "/organizations/parlel/issues/1/", 1500),
     ("issue-events", "/organizations/parlel/issues/3/events/", 700),
+    ("traces", "/organizations/parlel/explore/traces/", 560),
+    ("trace", "/organizations/parlel/explore/traces/trace/{trace}/", 900),
+    ("logs", "/organizations/parlel/explore/logs/", 640),
     ("releases", "/organizations/parlel/releases/", 520),
     ("release", "/organizations/parlel/releases/shop%402.4.1/", 1000),
     ("crons", "/organizations/parlel/crons/", 480),
@@ -55,10 +60,16 @@ def envelope(url: str, body: bytes) -> None:
         answer.read()
 
 
-def fill(fake) -> None:
+def fill(fake) -> str:
+    """
+    Send what the pages show; the id of the trace to show.
+    """
     for mode in ("shop", "one", "one"):
         subprocess.run([sys.executable, str(APP), mode, fake.dsn], check=True,
                        capture_output=True, timeout=60)
+    traced = [subprocess.run([sys.executable, str(TRACES_APP), fake.dsn, mode], check=True,
+                             capture_output=True, text=True, timeout=60).stdout
+              for mode in ("stream", "static")]
     call(fake.url, "POST", "/api/0/organizations/parlel/releases/", {
         "version": "shop@2.4.1", "projects": ["parlel"], "refs": [], "commits": [
             {"id": "3f2a9c1e" * 5, "repository": "acme/shop", "message": "Price every cart line",
@@ -80,6 +91,7 @@ def fill(fake) -> None:
         "contact_email": "sam@example.com", "url": "https://shop.example.com/cart"}}}
     envelope(fake.url, b'{}\n{"type":"user_report"}\n' + json.dumps(report).encode() + b"\n"
              + b'{"type":"feedback"}\n' + json.dumps(feedback).encode() + b"\n")
+    return json.loads(traced[-1])["trace"]
 
 
 def main(argv: list[str]) -> int:
@@ -90,11 +102,12 @@ def main(argv: list[str]) -> int:
     output.mkdir(parents=True, exist_ok=True)
     fake = launch()
     try:
-        fill(fake)
+        trace = fill(fake)
         time.sleep(0.5)
         with tempfile.TemporaryDirectory() as profile, browser_context(profile) as context:
             page = context.new_page()
             for name, path, height in PAGES:
+                path = path.format(trace=trace)
                 page.set_viewport_size({"width": 1360, "height": height})
                 page.goto(fake.url + path)
                 # The live feed keeps a connection open: wait a moment, not for the network.

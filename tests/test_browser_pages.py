@@ -2,7 +2,8 @@
 The pages in a real browser (headless Chromium, driven by Playwright) against a running
 server, with events sent by the real Python SDK from a child process: the stream lists them,
 the issue page shows the stack frames and their context lines, new events appear on an open
-page, and hostile values show as text, never as markup.
+page, a trace shows its spans in the waterfall and its logs, new traces and logs appear on
+open pages, and hostile values show as text, never as markup.
 """
 
 import json
@@ -16,6 +17,7 @@ from browser import browser_context, missing
 from clients.python_pages_app import HOSTILE
 
 APP = Path(__file__).parent / "clients" / "python_pages_app.py"
+TRACES_APP = Path(__file__).parent / "clients" / "python_traces_app.py"
 
 
 @pytest.fixture(scope="module")
@@ -43,6 +45,71 @@ def send(mode: str, target: str) -> dict:
                           text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout)
+
+
+def send_trace(mode: str, dsn: str) -> str:
+    """
+    Trace a checkout with the real SDK (C{stream}: spans as they end; C{static}: one
+    transaction), logging inside its spans; the trace's id.
+    """
+    done = subprocess.run([sys.executable, str(TRACES_APP), dsn, mode], capture_output=True,
+                          text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)["trace"]
+
+
+@pytest.mark.parametrize("mode", ["stream", "static"])
+def test_an_sdk_trace_on_the_traces_trace_and_logs_pages(sentry_fake, page, mode):
+    trace = send_trace(mode, sentry_fake.dsn)
+    page.goto(sentry_fake.url + "/organizations/parlel/explore/traces/")
+    row = page.locator(f'table.traces tr[data-trace="{trace}"]')
+    assert row.locator("a.title").inner_text() == "checkout"
+    counted = row.locator('[data-field="spans"]').inner_text()
+    row.locator("a.title").click()
+    page.wait_for_url(f"**/explore/traces/trace/{trace}/")
+    spans = page.locator(".waterfall .span-row")
+    # Streamed, the SDK also traces its own requests sending the envelopes.
+    assert spans.count() == int(counted) >= 3
+    descriptions = page.locator(".waterfall .span-row .desc").all_inner_texts()
+    assert descriptions[0] == "checkout"
+    assert spans.first.get_attribute("data-depth") == "0"
+    for description in ("SELECT * FROM carts", "POST /charge"):
+        span = spans.filter(has=page.locator(".desc", has_text=description))
+        assert span.get_attribute("data-depth") == "1"
+    query = spans.filter(has=page.locator(".desc", has_text="SELECT * FROM carts"))
+    attributes = query.locator("table.kv")
+    assert not attributes.is_visible()
+    query.locator("summary").click()
+    assert "db.query" in attributes.inner_text()
+    logs = page.locator("#logs .log-body").all_inner_texts()
+    assert logs == ["cart c-42 loaded", "charge declined for c-42"]
+    page.get_by_role("link", name="In the logs ›").click()
+    page.wait_for_url("**/explore/logs/?query=trace*")
+    bodies = page.locator("table.logs .log-body").all_inner_texts()
+    assert bodies == ["charge declined for c-42", "cart c-42 loaded"]
+    assert page.locator("table.logs tr.row").first.locator(".level").text_content() == "error"
+    page.locator("table.logs a.trace-link").first.click()
+    page.wait_for_url(f"**/explore/traces/trace/{trace}/")
+
+
+def test_new_traces_and_logs_appear_on_open_pages(sentry_fake, page, context):
+    first = send_trace("stream", sentry_fake.dsn)
+    page.goto(sentry_fake.url + "/organizations/parlel/explore/logs/?severity=error")
+    page.locator("#live.on").wait_for()
+    assert page.locator("table.logs tr.row").count() == 1
+    traces = context.new_page()
+    traces.goto(sentry_fake.url + "/organizations/parlel/explore/traces/")
+    traces.locator("#live.on").wait_for()
+    assert traces.locator("table.traces tr.row").count() == 1
+    second = send_trace("static", sentry_fake.dsn)
+    traces.locator(f'table.traces tr[data-trace="{second}"]').wait_for(timeout=10_000)
+    assert traces.locator("table.traces tr.row").first.get_attribute("data-trace") == second
+    assert traces.locator(f'table.traces tr[data-trace="{first}"]').count() == 1
+    page.locator("table.logs tr.row").nth(1).wait_for(timeout=10_000)
+    assert page.locator("table.logs tr.row").count() == 2
+    assert page.locator("table.logs .log-body").all_inner_texts() == [
+        "charge declined for c-42", "charge declined for c-42"]
+    traces.close()
 
 
 def test_sdk_events_on_the_stream_and_the_issue_page(sentry_fake, page):
