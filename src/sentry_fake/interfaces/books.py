@@ -121,6 +121,11 @@ class ITraces(Interface):
         @return: a trace's L{sentry_fake.store.trace_models.LogEntry}s, oldest first.
         """
 
+    def logs_of_severity(project_id, severity):
+        """
+        @return: a project's log entries of one severity (lower case: C{error}), oldest first.
+        """
+
     def metrics_of_trace(trace_id):
         """
         @return: a trace's L{sentry_fake.store.trace_models.MetricPoint}s, oldest first.

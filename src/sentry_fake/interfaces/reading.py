@@ -147,7 +147,8 @@ class IEventLog(Interface):
 
     def watch(callback):
         """
-        Call C{callback(record)} with every event and captured item stored from now on.
+        Call C{callback(record)} with every event and captured item stored from now on, and
+        every span and log entry the trace book keeps (a watcher tells them apart by type).
         """
 
     def unwatch(callback):

@@ -23,6 +23,11 @@ _COMMON = {
 }
 #: The span statuses that do not count as failures (Sentry's C{failure_rate()}).
 _NOT_FAILED = frozenset({"ok", "cancelled", "unknown"})
+#: A query for one operation reads that operation's spans (not every span, newest first, until
+#: the page is full) when they are at most this many, or an eighth of the projects' spans.
+FEW_ROWS = 2000
+#: The columns that name a log entry's severity.
+_SEVERITY_COLUMNS = ("severity", "severity_text", "log.severity_text")
 _USER_ATTRIBUTES = {"user": "user", "user.id": "user.id", "user.email": "user.email",
                     "user.username": "user.username", "user.ip": "user.ip_address"}
 
@@ -49,9 +54,18 @@ class Spans(Dataset):
 
     def rows_where(self, required: dict[str, str]) -> Iterator[Any] | None:
         trace = required.get("trace")
-        if trace is None:
+        if trace is not None:
+            return _newest_of(self.store.traces.spans_of_trace(trace.lower()), self.project_ids)
+        if "span.op" not in required:
             return None
-        return _newest_of(self.store.traces.spans_of_trace(trace.lower()), self.project_ids)
+        # The spans of the operation, when they are few beside the rest (an operation that
+        # few spans have, or none): newest first, as the projects' spans are walked.
+        groups = [spans for _, spans in self._ops(required)]
+        found = sum(len(spans) for spans in groups)
+        total = sum(len(self.store.traces.of_project("spans", pid)) for pid in self.project_ids)
+        if found > max(FEW_ROWS, total // 8):
+            return None
+        return iter(sorted(itertools.chain.from_iterable(groups), key=_arrival, reverse=True))
 
     def _ops(self, required: dict[str, str]) -> list[tuple[str | None, Sequence[Any]]]:
         """
@@ -161,6 +175,10 @@ def _newest_received(spans: Any) -> tuple[float, int, int]:
     return _arrival(newest) if newest is not None else (float("-inf"), 0, 0)
 
 
+def _arrival(span: Any) -> tuple[float, int, int]:
+    return span.received, span.seq, span.ordinal
+
+
 def _newest_of(facet: Any, project_ids: list[int]) -> Iterator[Any]:
     """
     A facet's entries (all projects', oldest first) of the queried projects, newest first.
@@ -218,9 +236,15 @@ class Logs(Dataset):
 
     def rows_where(self, required: dict[str, str]) -> Iterator[Any] | None:
         trace = required.get("trace")
-        if trace is None:
+        if trace is not None:
+            return _newest_of(self.store.traces.logs_of_trace(trace.lower()), self.project_ids)
+        severity = next((required[name] for name in _SEVERITY_COLUMNS if name in required),
+                        None)
+        if severity is None:
             return None
-        return _newest_of(self.store.traces.logs_of_trace(trace.lower()), self.project_ids)
+        book = self.store.traces
+        return merged_newest((book.logs_of_severity(pid, severity.lower())
+                              for pid in self.project_ids), key=lambda entry: entry.received)
 
     def timestamp(self, entry: Any) -> float:
         return entry.timestamp

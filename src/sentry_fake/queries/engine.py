@@ -6,7 +6,8 @@ cut into a page, with Sentry's C{meta}.
 A plain query sorted by time (the usual one) walks the dataset's index newest first and stops
 once the page is full; so does a query sorted by a column a dataset keeps an index in the order
 of (spans of one operation by duration).  A query that names a value a dataset indexes
-(C{trace:ID}) reads only the rows of that value; counts grouped the way a dataset keeps its rows
+(C{trace:ID}, C{severity:error}, an operation few spans have) reads only the rows of that
+value; counts grouped the way a dataset keeps its rows
 (spans by operation) are read from that index.  Other sorts and aggregates read every row that
 matches.
 """

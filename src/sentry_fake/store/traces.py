@@ -1,7 +1,8 @@
 """
 The trace book: every span (from transaction events and span items alike), log entry and
 metric point the store keeps, each in a bounded log indexed by trace, project and segment, so
-that a trace, a segment or a project's newest entries are read without scanning; and the spans
+that a trace, a segment or a project's newest entries (and its log entries of one severity)
+are read without scanning; and the spans
 of each project by operation and duration (L{SpanIndex}).
 """
 
@@ -34,6 +35,10 @@ def _project(entry: Any) -> int:
     return entry.project_id
 
 
+def _severity(entry: LogEntry) -> tuple[int, str]:
+    return entry.project_id, entry.severity
+
+
 def _entry_id(entry: Any) -> str:
     return entry.id
 
@@ -53,7 +58,7 @@ class TraceBook:
         self.spans: Log[Span] = Log(key=_span_key, capacity=capacity, facets={
             "trace": _trace, "project": _project, "segment": _segment})
         self.logs: Log[LogEntry] = Log(key=_entry_id, capacity=capacity, facets={
-            "trace": _trace, "project": _project})
+            "trace": _trace, "project": _project, "severity": _severity})
         self.metrics: Log[MetricPoint] = Log(key=_entry_id, capacity=capacity, facets={
             "trace": _trace, "project": _project, "name": _metric_name})
         #: The spans kept, by project, operation and duration.
@@ -109,6 +114,9 @@ class TraceBook:
 
     def logs_of_trace(self, trace_id: str) -> Facet[LogEntry]:
         return self.logs.facet("trace", trace_id)
+
+    def logs_of_severity(self, project_id: int, severity: str) -> Facet[LogEntry]:
+        return self.logs.facet("severity", (project_id, severity))
 
     def metrics_of_trace(self, trace_id: str) -> Facet[MetricPoint]:
         return self.metrics.facet("trace", trace_id)

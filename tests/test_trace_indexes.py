@@ -1,0 +1,119 @@
+"""
+The events queries that the trace book's indexes answer (a trace's rows, one operation's spans
+by duration, counts by operation, a rare operation, logs of one severity) answer exactly what
+the same query answers when every row is read, on a store that has evicted its oldest spans
+and logs.  Each pair differs only in a way that takes the query off its index (a wildcard or a
+negation matches the same rows but names no single value).
+"""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+import pytest_twisted
+
+from conftest import NOW
+from sentry_fake.application import Settings
+from test_explore_api import child, item, log_entry, query, send, transaction
+
+#: The store keeps this many spans and log entries of each kind; more are sent.
+CAPACITY = 400
+OPS = ("db", "fetch", "cache")
+
+
+@pytest.fixture
+def settings() -> Settings:
+    return Settings(max_events=CAPACITY)
+
+
+async def fill(api, seed: int = 7) -> list[str]:
+    """
+    Transactions of a few spans each, in several traces, one in ten spans of a rare operation;
+    four log entries with each, one in twenty of them fatal.  Returns the trace ids.
+    """
+    chance = random.Random(seed)
+    traces = [f"{n:x}" * 32 for n in range(1, 9)]
+    for n in range(120):
+        trace, start = chance.choice(traces), NOW - 600 + n
+        spans = []
+        for k in range(5):
+            op = "rare" if chance.random() < 0.1 else chance.choice(OPS)
+            # Durations repeat, so that ties are ordered too.
+            spans.append(child(f"{n:08x}{k:08x}", op, f"{op} {n}.{k}", start + k * 0.01,
+                               chance.choice((0.01, 0.02, 0.05, 0.1)), parent=f"{n:016x}",
+                               trace=trace))
+        logs = [log_entry(f"line {n}.{k}", trace=trace, when=start + k,
+                          level="fatal" if chance.random() < 0.05 else "info")
+                for k in range(4)]
+        await send(api, item("transaction", transaction(trace=trace, root=f"{n:016x}",
+                                                         start=start, spans=spans)),
+                   item("log", {"items": logs}, item_count=len(logs),
+                        content_type="application/vnd.sentry.items.log+json"))
+    return traces
+
+
+async def rows(api, **params):
+    return (await query(api, **{"per_page": 100, **params})).json()["data"]
+
+
+SPAN_FIELDS = ["id", "span.op", "span.description", "span.duration", "timestamp"]
+
+
+@pytest_twisted.ensureDeferred
+async def test_indexed_span_queries_answer_what_reading_every_span_answers(api):
+    traces = await fill(api)
+    everything = await rows(api, dataset="spans", field=["count()"])
+    assert everything == [{"count()": CAPACITY}]
+
+    for op in OPS + ("rare", "missing"):
+        for sort in ("-span.duration", "-timestamp"):
+            indexed = await rows(api, dataset="spans", field=SPAN_FIELDS, sort=sort,
+                                 query=f"span.op:{op}")
+            scanned = await rows(api, dataset="spans", field=SPAN_FIELDS, sort=sort,
+                                 query=f"span.op:{op}*")
+            assert indexed == scanned, (op, sort)
+            assert all(row["span.op"] == op for row in indexed)
+    assert await rows(api, dataset="spans", field=SPAN_FIELDS, query="span.op:missing") == []
+    rare = await rows(api, dataset="spans", field=SPAN_FIELDS, query="span.op:rare")
+    assert rare and [row["timestamp"] for row in rare] == sorted(
+        (row["timestamp"] for row in rare), reverse=True)
+
+    by_op = await rows(api, dataset="spans", field=["span.op", "count()"], sort="-count()")
+    scanned = await rows(api, dataset="spans", field=["span.op", "count()"], sort="-count()",
+                         query="!span.op:missing")
+    assert by_op == scanned
+    assert sum(row["count()"] for row in by_op) == CAPACITY
+
+    for trace in traces:
+        indexed = await rows(api, dataset="spans", field=SPAN_FIELDS, query=f"trace:{trace}")
+        scanned = await rows(api, dataset="spans", field=SPAN_FIELDS + ["trace"],
+                             query=f"trace:{trace[:-1]}*")
+        shown = [{key: row[key] for key in indexed[0]} for row in scanned]
+        assert len(indexed) == len(shown), (len(indexed), len(shown))
+        assert sorted(map(str, indexed)) == sorted(map(str, shown))
+        assert indexed == shown
+
+
+@pytest_twisted.ensureDeferred
+async def test_logs_of_one_severity_answer_what_reading_every_entry_answers(api):
+    traces = await fill(api)
+    fields = ["message", "severity", "trace", "timestamp"]
+    for severity in ("fatal", "info", "error"):
+        indexed = await rows(api, dataset="logs", field=fields, query=f"severity:{severity}",
+                             sort="-timestamp")
+        scanned = await rows(api, dataset="logs", field=fields, query=f"severity:{severity}*",
+                             sort="-timestamp")
+        assert indexed == scanned, severity
+        assert all(row["severity"] == severity for row in indexed)
+    fatal = await rows(api, dataset="logs", field=fields, query="severity:FATAL")
+    assert fatal and len(fatal) < 40
+    # Only the entries still kept: the oldest were evicted.
+    assert len(await rows(api, dataset="logs", field=["message"], per_page=100,
+                          query="severity:info")) == 100
+    assert len(await rows(api, dataset="logs", field=["message"], per_page=100,
+                          query="severity:info", cursor="0:300:0")) < 100
+    counted = await rows(api, dataset="logs", field=["count()"])
+    assert counted == [{"count()": CAPACITY}]
+    indexed = await rows(api, dataset="logs", field=fields, query=f"trace:{traces[0]}")
+    assert indexed and {row["trace"] for row in indexed} == {traces[0]}
