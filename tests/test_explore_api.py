@@ -262,6 +262,13 @@ async def test_errors_with_their_issues(api):
      "Invalid per_page value. Cannot exceed 100."),
     ({"dataset": "spans", "field": ["id"] * 1 + [f"f{n}" for n in range(20)]},
      "You can view up to 20 fields at a time."),
+    ({"dataset": "spans", "field": "count(span.duration,a,b)"},
+     "count: expected at most 1 argument(s) but got 3 argument(s)"),
+    ({"dataset": "spans", "field": "last_seen(id)"},
+     "last_seen: expected at most 0 argument(s) but got 1 argument(s)"),
+    ({"dataset": "spans", "field": "span.op", "statsPeriod": "9" * 400}, "Invalid date range"),
+    ({"dataset": "logs", "field": "message", "statsPeriod": "9" * 20 + "w"},
+     "Invalid date range"),
 ])
 @pytest_twisted.ensureDeferred
 async def test_what_it_cannot_answer_is_a_400_with_a_detail(api, params, detail):
@@ -328,3 +335,32 @@ async def test_a_user_report_about_an_event_is_feedback_too(api):
                                  "comments": "Hm"})
     assert len((await api.request("GET", "/api/0/projects/parlel/parlel/issues/?query="
                                          "issue.category:feedback")).json()) == 1
+
+
+@pytest_twisted.ensureDeferred
+async def test_attributes_of_any_shape_are_read_as_their_columns_type(api):
+    def span(span_id, **attributes):
+        typed = {key: {"value": value, "type": "string"} for key, value in attributes.items()}
+        return {"trace_id": TRACE, "span_id": span_id, "name": "work", "is_segment": False,
+                "start_timestamp": NOW - 10, "end_timestamp": NOW - 9, "status": "ok",
+                "attributes": typed}
+
+    huge = int("1" + "0" * 400)
+    await send(api, item("span", {"items": [
+        span("5" * 16, **{"sentry.browser.name": {"a": 1}, "sentry.replay_id": [{"b": 2}],
+                          "http.response.status_code": 1e300, "size": huge}),
+        span("6" * 16, **{"sentry.browser.name": "Firefox", "http.response.status_code": 503}),
+    ]}, item_count=2, content_type="application/vnd.sentry.items.span.v2+json"))
+    grouped = (await query(api, dataset="spans", field=["browser.name", "replay_id",
+                                                        "count()"])).json()["data"]
+    assert sorted((row["browser.name"], row["count()"]) for row in grouped
+                  if row["browser.name"]) == [("Firefox", 1)]
+    rows = (await query(api, dataset="spans", sort="-timestamp",
+                        field=["browser.name", "http.response_status_code",
+                               "tags[size,number]", "avg(tags[size,number])"][:3])).json()["data"]
+    assert [(row["browser.name"], row["http.response_status_code"]) for row in rows] == [
+        ("Firefox", 503), (None, None)]
+    assert [row["tags[size,number]"] for row in rows] == [None, None]
+    [average] = (await query(api, dataset="spans",
+                             field=["avg(tags[size,number])"])).json()["data"]
+    assert average == {"avg(tags[size,number])": None}

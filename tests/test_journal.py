@@ -319,3 +319,33 @@ def test_a_record_this_version_cannot_apply_does_not_stop_a_load(tmp_path, monke
     monkeypatch.setattr(Writes, "create_project", broken)
     again = Harness(str(tmp_path / "crashed"), clock_at(2e9))
     assert [p.slug for p in again.store.directory.projects_of()] == ["parlel"]
+
+
+@pytest_twisted.ensureDeferred
+async def test_a_repeated_transaction_brings_no_spans_after_a_checkpoint_either(tmp_path):
+    def transaction(trace: str) -> tuple[dict, bytes]:
+        start = 1_795_000_000 - 5.0
+        payload = {"type": "transaction", "event_id": "e" * 32, "transaction": "checkout",
+                   "start_timestamp": start, "timestamp": start + 1,
+                   "contexts": {"trace": {"trace_id": trace, "span_id": "1" * 16}},
+                   "spans": [{"trace_id": trace, "span_id": "2" * 16, "parent_span_id": "1" * 16,
+                              "op": "db", "start_timestamp": start, "timestamp": start + 0.5}]}
+        return {"type": "transaction"}, json.dumps(payload).encode()
+
+    def spans(store, trace: str) -> list[str]:
+        return [span.span_id for span in store.traces.spans_of_trace(trace)]
+
+    first = Harness(str(tmp_path / "data"), clock_at(1_795_000_000))
+    for trace in ("a" * 32, "b" * 32):
+        answer = await first.api.request("POST", "/api/1/envelope/", token=None, headers=AUTH,
+                                         body=envelope(transaction(trace)))
+        assert answer.code == 200
+    # Sentry keeps the first event of an id: the repeat, of another trace, brings nothing.
+    assert (spans(first.store, "a" * 32), spans(first.store, "b" * 32)) == (
+        ["1" * 16, "2" * 16], [])
+    expected = state_of(first.store)
+    shutil.copytree(tmp_path / "data", tmp_path / "crashed")
+    first.stop()
+    for path in ("data", "crashed"):  # after a checkpoint, and replayed after a crash
+        again = Harness(str(tmp_path / path), clock_at(1_796_000_000))
+        assert spans(again.store, "b" * 32) == [] and state_of(again.store) == expected

@@ -66,6 +66,12 @@ async def test_trace_meta_counts(api):
     unknown = (await api.request("GET", f"{ORG}/trace-meta/{'c' * 32}/")).json()
     assert unknown["span_count"] == 0 and unknown["errors"] == 0
     assert (await api.request("GET", f"{ORG}/trace/{'c' * 32}/")).json() == []
+    # Sentry's trace routes take a hex (or numeric) id only: any other is no route of its.
+    for path in ("trace", "trace-meta"):
+        for odd in ("ZZZ", "a" * 31 + "z", "a" * 40):
+            answer = await api.request("GET", f"{ORG}/{path}/{odd}/")
+            assert (answer.code, answer.json()) == (
+                404, {"detail": "The requested resource does not exist"}), (path, odd)
 
 
 @pytest_twisted.ensureDeferred

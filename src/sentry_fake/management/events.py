@@ -39,6 +39,10 @@ def _is_true(value: str | None) -> bool:
     return value is not None and value.strip().lower() in _TRUE
 
 
+#: The longest period a C{statsPeriod} can name: what a timedelta holds.
+_LONGEST_PERIOD = 999_999_999 * 86_400
+
+
 def _parse_date(text: str) -> float:
     value = text.strip()
     if value.endswith(("Z", "z")):
@@ -64,7 +68,11 @@ def time_window(request: Any, now: float) -> tuple[float | None, float | None]:
         match = _PERIOD.match(period.strip())
         if not match:
             raise Invalid("Invalid date range")
-        return now - int(match.group(1)) * _UNIT_SECONDS[match.group(2)], None
+        seconds = int(match.group(1)) * _UNIT_SECONDS[match.group(2)]
+        if seconds > _LONGEST_PERIOD:
+            # Longer than any date can be ago (Python's timedelta refuses it, as Sentry's).
+            raise Invalid("Invalid date range")
+        return now - seconds, None
     start, end = arg(request, "start"), arg(request, "end")
     return (_parse_date(start) if start else None), (_parse_date(end) if end else None)
 

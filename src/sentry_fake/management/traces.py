@@ -6,6 +6,7 @@ error under the span it happened in).
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from typing import Any
 
@@ -19,6 +20,8 @@ from ..store.trace_items import trace_id_of
 from ..store.trace_models import Span
 from .app import app, authenticated
 
+#: What Sentry's trace URLs take as a trace id; any other path is not one of its routes.
+_TRACE_IN_URL = re.compile(r"\d+|[A-Fa-f0-9-]{32,36}")
 #: The issue type Sentry numbers error issues with.
 ERROR_ISSUE_TYPE = 1
 
@@ -28,6 +31,8 @@ class TraceRoutes:
     roles = (IDirectory, IEventLog, IIssues, ITraces)
 
     def _trace_in(self, org: str, trace_id: str) -> tuple[Organization, dict[int, str], str]:
+        if not _TRACE_IN_URL.fullmatch(trace_id):
+            raise NotFound()
         organization = self.store.directory.organization(org)
         slugs = {project.id: project.slug
                  for project in self.store.directory.projects_of(organization)}

@@ -23,10 +23,18 @@ _NUMERIC_RESULT = {"count": "integer", "count_unique": "integer", "epm": "rate",
                    "last_seen": "date", "first_seen": "date"}
 
 
+def _finite(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    try:
+        number = float(value)
+    except OverflowError:
+        return None
+    return number if math.isfinite(number) else None
+
+
 def _numbers(values: Iterable[Any]) -> list[float]:
-    return [float(value) for value in values
-            if isinstance(value, (int, float)) and not isinstance(value, bool)
-            and math.isfinite(value)]
+    return [number for number in map(_finite, values) if number is not None]
 
 
 def _percentile(values: list[float], fraction: float) -> float | None:
@@ -60,6 +68,28 @@ class Column:
         return self.function is not None
 
 
+#: The aggregates whose arguments may be left out, and how many they take at most.
+_OPTIONAL_ARGUMENTS = {"count": 1, "epm": 1, "eps": 1, "last_seen": 0, "first_seen": 0,
+                       "failure_rate": 0, "failure_count": 0}
+
+
+def _arguments(text: str) -> list[str]:
+    """
+    An aggregate's arguments: split at the commas outside brackets (C{tags[size,number]} is
+    one).
+    """
+    found, depth, current = [], 0, []
+    for char in text:
+        if char == "," and depth == 0:
+            found.append("".join(current).strip())
+            current = []
+            continue
+        depth += {"[": 1, "]": -1}.get(char, 0)
+        current.append(char)
+    found.append("".join(current).strip())
+    return found
+
+
 def parse_column(text: str) -> Column:
     """
     @raise Invalid: an aggregate Sentry does not have, or with the wrong arguments.
@@ -71,8 +101,7 @@ def parse_column(text: str) -> Column:
             raise Invalid(f"Invalid field: {text!r}")
         return Column(name=text)
     name = match.group("name")
-    args = [arg.strip() for arg in match.group("args").split(",")] if match.group("args") \
-        else []
+    args = _arguments(match.group("args")) if match.group("args") else []
     if name in _PERCENTILES:
         if len(args) != 1:
             raise Invalid(f"{name}: expected 1 argument(s) but got {len(args)} argument(s)")
@@ -88,8 +117,10 @@ def parse_column(text: str) -> Column:
         if not 0 <= fraction <= 1:
             raise Invalid("percentile: the percentile must be between 0 and 1")
         return Column(name=text, function=name, argument=args[0], fraction=fraction)
-    if name in ("count", "epm", "eps", "last_seen", "first_seen", "failure_rate",
-                "failure_count"):
+    if name in _OPTIONAL_ARGUMENTS:
+        if len(args) > _OPTIONAL_ARGUMENTS[name]:
+            raise Invalid(f"{name}: expected at most {_OPTIONAL_ARGUMENTS[name]} argument(s) "
+                          f"but got {len(args)} argument(s)")
         return Column(name=text, function=name, argument=args[0] if args else None)
     if name in ("count_unique", "avg", "sum", "min", "max"):
         if len(args) != 1:

@@ -124,7 +124,7 @@ class Predicate:
             op, operand = self._operand(f.key, kind, f.op, text)
             if kind in ("date", "duration", "integer", "number", "size", "percentage"):
                 if isinstance(value, (int, float)) and not isinstance(value, bool) and \
-                        _OPS[op](float(value), operand):
+                        _OPS[op](value, operand):
                     return True
             elif kind == "boolean":
                 if value is not None and bool(value) == operand:

@@ -162,4 +162,7 @@ class Dataset:
             return value if isinstance(value, bool) else None
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             return None
-        return float(value)
+        try:
+            return float(value)
+        except OverflowError:
+            return None

@@ -128,7 +128,7 @@ class Spans(Dataset):
         if project is not None:
             return project
         if column in _SIMPLE:
-            return span.attributes.get(f"sentry.{column}")
+            return _string(span.attributes.get(f"sentry.{column}"))
         if column in _USER_ATTRIBUTES:
             value = span.attributes.get(_USER_ATTRIBUTES[column])
             return value if isinstance(value, str) else None
@@ -187,11 +187,17 @@ def _newest_of(facet: Any, project_ids: list[int]) -> Iterator[Any]:
     return (entry for entry in reversed(facet) if entry.project_id in wanted)
 
 
+def _string(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
 def _status_code(span: Any) -> Any:
     value = span.attributes.get("http.response.status_code",
                                 span.attributes.get("http.status_code"))
-    return int(value) if isinstance(value, (int, float)) and not isinstance(value, bool) \
-        else None
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    # A status code has three digits; anything else is not one.
+    return int(value) if 100 <= value <= 999 else None
 
 
 _SPAN_READERS = {
@@ -269,7 +275,7 @@ class Logs(Dataset):
         if column == "observed_timestamp":
             return int(entry.received * 1e9)
         if column in ("message.template", "sentry.message.template"):
-            return entry.attributes.get("sentry.message.template")
+            return _string(entry.attributes.get("sentry.message.template"))
         if column.startswith("message.parameter."):
             value = entry.attributes.get(f"sentry.{column}")
             return None if value is None else str(value)
@@ -281,7 +287,7 @@ class Logs(Dataset):
         if project is not None:
             return project
         if column in _SIMPLE:
-            return entry.attributes.get(f"sentry.{column}")
+            return _string(entry.attributes.get(f"sentry.{column}"))
         return self.typed_attribute(entry.attributes, column)
 
 

@@ -285,7 +285,14 @@ def _unique(columns: Iterable[Column]) -> list[Column]:
 
 
 def _hashable(value: Any) -> Any:
-    return tuple(value) if isinstance(value, list) else value
+    """
+    A value a group can be keyed by: lists and objects (as attributes may hold) made tuples.
+    """
+    if isinstance(value, list):
+        return tuple(_hashable(item) for item in value)
+    if isinstance(value, dict):
+        return tuple((key, _hashable(item)) for key, item in value.items())
+    return value
 
 
 def _sort_key(value: Any) -> Any:

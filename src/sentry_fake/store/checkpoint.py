@@ -115,6 +115,9 @@ class ContentIndex:
     oldest_item: int
     #: What the trace book had evicted (deriving its content again evicts some anew).
     evicted_traces: dict[str, int]
+    #: The transaction events whose spans were derived again so far (a later record with
+    #: the same event id was a repeat, whose spans ingest did not derive).
+    transactions: set[str] = attrs.Factory(set)
 
 
 def load(store: Any, seq: int, parts: Mapping[str, Any], issues: Iterator[bytes],
@@ -181,7 +184,16 @@ def _restore_traces(store: Any, seq: int, record: Ingested, index: ContentIndex)
         project = store.directory.project_by_id(record.project_id)
     except NotFound:
         return  # deleted since, with everything it had
-    transactions = [event for event in record.events if event.type == "transaction"]
+    transactions = []
+    for event in record.events:
+        if event.type != "transaction":
+            continue
+        kept = index.events.get(event.event_id)
+        # The event this record stored is kept, or was evicted since: a repeat of another
+        # record's event (kept, or derived again before this one) was not stored.
+        if kept[0] == seq if kept is not None else event.event_id not in index.transactions:
+            index.transactions.add(event.event_id)
+            transactions.append(event)
 
     def keep_segment(event: Any) -> None:
         found = index.events.get(event.event_id)
