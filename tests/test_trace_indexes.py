@@ -117,3 +117,40 @@ async def test_logs_of_one_severity_answer_what_reading_every_entry_answers(api)
     assert counted == [{"count()": CAPACITY}]
     indexed = await rows(api, dataset="logs", field=fields, query=f"trace:{traces[0]}")
     assert indexed and {row["trace"] for row in indexed} == {traces[0]}
+
+
+@pytest_twisted.ensureDeferred
+async def test_pages_sorted_by_time_hold_rows_that_arrived_out_of_their_order(api, clock):
+    """
+    Spans, logs and errors sent long after they happened (and some ahead of the server's
+    clock) are paged in the order of their times, each once.
+    """
+    chance = random.Random(3)
+    delays = [chance.choice((0, 5, 3600, 7200, 86400)) for _ in range(60)]
+    delays[7] = -45  # a client whose clock runs ahead
+    for n, delay in enumerate(delays):
+        clock.advance(1)
+        when = clock.seconds() - delay
+        span = child(f"{n + 1:016x}", "db", f"{n} late by {delay}", when - 0.5, 0.5,
+                     trace=f"{n + 1:032x}")
+        await send(api, item("span", span),
+                   item("log", {"items": [log_entry(f"line {n}", when=when)]}, item_count=1,
+                        content_type="application/vnd.sentry.items.log+json"),
+                   item("event", {"message": f"error {n}", "level": "error",
+                                  "timestamp": when}))
+    for dataset, text in (("spans", "span.description"), ("logs", "message"),
+                          ("errors", "message")):
+        fields = [text, "timestamp"] if dataset != "errors" else ["message", "timestamp"]
+        seen, cursor = [], "0:0:0"
+        while cursor is not None:
+            answer = await query(api, dataset=dataset, field=fields, sort="-timestamp",
+                                 per_page=7, cursor=cursor)
+            seen += answer.json()["data"]
+            link = answer.header("Link") or ""
+            following = [part for part in link.split(",") if 'rel="next"' in part
+                         and 'results="true"' in part]
+            cursor = following[0].split('cursor="')[1].split('"')[0] if following else None
+        assert len(seen) == 60, dataset
+        assert len({row[fields[0]] for row in seen}) == 60, dataset
+        times = [row["timestamp"] for row in seen]
+        assert times == sorted(times, reverse=True), dataset

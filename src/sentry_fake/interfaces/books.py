@@ -137,6 +137,13 @@ class ITraces(Interface):
         @return: a project's entries of that kind, oldest first.
         """
 
+    def ahead(kind):
+        """
+        @return: the most that the time of any span (its end), log entry or metric point
+            (C{kind}: C{spans}, C{logs}, C{metrics}) kept so far was ahead of its arrival
+            (C{-inf} before the first): the time of an entry is at most its arrival plus this.
+        """
+
     def all(kind):
         """
         @return: every entry of a kind (C{spans}, C{logs}, C{metrics}), oldest first.

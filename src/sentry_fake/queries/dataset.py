@@ -130,6 +130,13 @@ class Dataset:
         """
         return None
 
+    def horizon(self, row: Any) -> float | None:
+        """
+        The latest L{timestamp} any row that arrived no later than C{row} can have, or C{None}
+        when there is no such bound: a walk newest first by arrival stops there.
+        """
+        return None
+
     def read(self, row: Any, column: str) -> Any:
         raise NotImplementedError()
 

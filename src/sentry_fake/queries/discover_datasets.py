@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Iterator
 
-from ..store.normalize import event_tags
+from ..store.normalize import MAX_SECS_IN_FUTURE, event_tags
 from ..short_ids import short_id
 from .dataset import Dataset, merged_newest
 
@@ -55,6 +55,10 @@ class Discover(Dataset):
 
     def timestamp(self, event: Any) -> float:
         return event.timestamp
+
+    def horizon(self, event: Any) -> float:
+        # An event's time is never later than a minute after it arrived (Relay's clamp).
+        return event.received + MAX_SECS_IN_FUTURE
 
     def failed(self, event: Any) -> bool:
         return event.type == "transaction" and self._segment_status(event) not in _NOT_FAILED

@@ -109,6 +109,9 @@ class Spans(Dataset):
     def timestamp(self, span: Any) -> float:
         return span.end
 
+    def horizon(self, span: Any) -> float:
+        return span.received + self.store.traces.ahead("spans")
+
     def failed(self, span: Any) -> bool:
         return span.status not in _NOT_FAILED
 
@@ -255,6 +258,9 @@ class Logs(Dataset):
     def timestamp(self, entry: Any) -> float:
         return entry.timestamp
 
+    def horizon(self, entry: Any) -> float:
+        return entry.received + self.store.traces.ahead("logs")
+
     def read(self, entry: Any, column: str) -> Any:
         if column in ("id", "sentry.item_id"):
             return entry.id
@@ -308,6 +314,9 @@ class TraceMetrics(Dataset):
 
     def timestamp(self, point: Any) -> float:
         return point.timestamp
+
+    def horizon(self, point: Any) -> float:
+        return point.received + self.store.traces.ahead("metrics")
 
     def read(self, point: Any, column: str) -> Any:
         simple = {"id": point.id, "metric.name": point.name, "metric.type": point.type,

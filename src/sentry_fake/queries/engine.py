@@ -3,17 +3,19 @@ Running an events query: the rows of a dataset in the period, environments and q
 for, as plain rows or grouped by the plain columns when aggregates are asked for, sorted and
 cut into a page, with Sentry's C{meta}.
 
-A plain query sorted by time (the usual one) walks the dataset's index newest first and stops
-once the page is full; so does a query sorted by a column a dataset keeps an index in the order
-of (spans of one operation by duration).  A query that names a value a dataset indexes
-(C{trace:ID}, C{severity:error}, an operation few spans have) reads only the rows of that
-value; counts grouped the way a dataset keeps its rows
-(spans by operation) are read from that index.  Other sorts and aggregates read every row that
-matches.
+A plain query sorted by time (the usual one) walks the dataset's rows newest first by arrival
+and stops once no row that arrived earlier can be later than the page's (rows arrive about in
+the order of their times, and a dataset knows by how much they can be out of it); so does a
+query sorted by a column a dataset keeps an index in the order of (spans of one operation by
+duration). A query that names a value a dataset indexes (C{trace:ID}, C{severity:error}, an
+operation few spans have) reads only the rows of that value; counts grouped the way a dataset
+keeps its rows (spans by operation) are read from that index. Other sorts and aggregates read
+every row that matches.
 """
 
 from __future__ import annotations
 
+import heapq
 import itertools
 import re
 from datetime import datetime, timezone
@@ -128,13 +130,44 @@ class Plan:
 
     def _matching(self, rows: Iterable[Any] | None = None) -> Iterator[Any]:
         """
-        The rows that match, from C{rows} (in their order), or else newest first from the
-        narrowest index the dataset has for the query.
+        The rows that match, from C{rows} (in their order), or else newest first by arrival
+        from the narrowest index the dataset has for the query, up to the first row before
+        which nothing can be in the period.
         """
-        if rows is None:
-            rows = self.dataset.rows_where(self.required) if self.required else None
         matches = self.matches
-        return (row for row in (self.dataset.rows() if rows is None else rows) if matches(row))
+        if rows is not None:
+            return (row for row in rows if matches(row))
+        walked = self.dataset.rows_where(self.required) if self.required else None
+        return self._in_period(self.dataset.rows() if walked is None else walked)
+
+    def _in_period(self, newest_first: Iterable[Any]) -> Iterator[Any]:
+        horizon, start, matches = self.dataset.horizon, self.start, self.matches
+        for row in newest_first:
+            bound = horizon(row)
+            if bound is not None and bound < start:
+                return
+            if matches(row):
+                yield row
+
+    def _latest(self, wanted: int) -> list[Any]:
+        """
+        The C{wanted} matching rows of the latest times (ties: the one that arrived last
+        first), latest first.  Rows arrive about in the order of their times: the walk stops
+        once no row that arrived earlier can be later than those found.
+        """
+        dataset, found = self.dataset, []
+        for walked, row in enumerate(self._matching()):
+            entry = (dataset.timestamp(row), -walked, row)
+            if len(found) < wanted:
+                heapq.heappush(found, entry)
+                continue
+            if entry[:2] > found[0][:2]:
+                heapq.heapreplace(found, entry)
+            bound = dataset.horizon(row)
+            if bound is not None and bound < found[0][0]:
+                break
+        found.sort(key=lambda entry: entry[:2], reverse=True)
+        return [row for _, _, row in found]
 
     def newest_rows(self) -> Iterator[Any]:
         """
@@ -158,13 +191,7 @@ class Plan:
                     itertools.islice(self._matching(ordered), offset + limit + 1)]
         elif [(sort.column.name, sort.descending) for sort in self.sorts] in (
                 [("timestamp", True)], [("timestamp_precise", True)]):
-            rows = []
-            for row in self._matching():
-                rows.append(row)
-                if len(rows) > offset + limit:
-                    break
-            rows.sort(key=self.dataset.timestamp, reverse=True)
-            rows = [self._row(row) for row in rows]
+            rows = [self._row(row) for row in self._latest(offset + limit + 1)]
         else:
             rows = [self._row(row) for row in self._sorted(
                 list(self._matching()), lambda row, name: self.dataset.read(row, name))]

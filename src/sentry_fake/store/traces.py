@@ -8,6 +8,7 @@ of each project by operation and duration (L{SpanIndex}).
 
 from __future__ import annotations
 
+import math
 from typing import Any, Hashable
 
 from zope.interface import implementer
@@ -63,6 +64,10 @@ class TraceBook:
             "trace": _trace, "project": _project, "name": _metric_name})
         #: The spans kept, by project, operation and duration.
         self.span_index = SpanIndex()
+        #: How far ahead of its arrival any span's end, log entry's or metric point's time
+        #: was (the most, of all ever kept): entries arrive in the order of their times give or
+        #: take this, so a walk newest first knows when no older entry can be later.
+        self._ahead = {"spans": -math.inf, "logs": -math.inf, "metrics": -math.inf}
         self.replay_book = ReplayBook(capacity)
         self.profile_book = ProfileBook(capacity)
 
@@ -86,6 +91,8 @@ class TraceBook:
             return False
         evicted = self.spans.add(span)
         self.span_index.add(span)
+        if span.end - span.received > self._ahead["spans"]:
+            self._ahead["spans"] = span.end - span.received
         if evicted is not None:
             self.span_index.remove(evicted)
         return True
@@ -97,11 +104,15 @@ class TraceBook:
         if entry.id in self.logs:
             return False
         self.logs.add(entry)
+        if entry.timestamp - entry.received > self._ahead["logs"]:
+            self._ahead["logs"] = entry.timestamp - entry.received
         return True
 
     def add_metric(self, point: MetricPoint) -> None:
         if point.id not in self.metrics:
             self.metrics.add(point)
+            if point.timestamp - point.received > self._ahead["metrics"]:
+                self._ahead["metrics"] = point.timestamp - point.received
 
     def span(self, trace_id: str, span_id: str) -> Span | None:
         return self.spans.get((trace_id, span_id))
@@ -126,6 +137,13 @@ class TraceBook:
         The spans, logs or metrics (C{kind}) of a project, oldest first.
         """
         return self._log(kind).facet("project", project_id)
+
+    def ahead(self, kind: str) -> float:
+        """
+        The most that the time of any of the spans (their end), logs or metrics (C{kind}) kept
+        so far was ahead of when it arrived (C{-inf} before the first).
+        """
+        return self._ahead[kind]
 
     def all(self, kind: str) -> Facet[Any]:
         return self._log(kind).all()
