@@ -6,6 +6,7 @@ than the clients we accept (lone surrogate escapes, say).
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
 import orjson
@@ -78,6 +79,21 @@ def loads(data: bytes | str, max_depth: int | None = MAX_DEPTH) -> Any:
     if max_depth is not None:
         _check_depth(data, value, max_depth)
     return value
+
+
+def finite_number(value: Any) -> float | None:
+    """
+    A JSON number as a float: C{None} for what is not a number (C{true} is not one) and for a
+    number outside a float's range (an integer too big for one, or C{1e400}, which the
+    standard library's parser reads as infinity), an invalid value as Relay's parser says.
+    """
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    try:
+        number = float(value)
+    except OverflowError:
+        return None
+    return number if math.isfinite(number) else None
 
 
 def dumps(obj: Any) -> bytes:

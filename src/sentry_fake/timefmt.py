@@ -8,6 +8,8 @@ import math
 import re
 from datetime import datetime, timezone
 
+from .jsoncodec import finite_number
+
 _ISO_START = re.compile(r"\s*\d{4}-")
 
 
@@ -29,7 +31,8 @@ def parse_timestamp(value: object) -> float | None:
     if value is None or isinstance(value, bool):
         return None
     if isinstance(value, (int, float)):
-        return _plausible(float(value))
+        number = finite_number(value)
+        return _plausible(number) if number is not None else None
     if not isinstance(value, str) or not value:
         return None
     if value[-1] == "Z" and value[4:5] == "-" and value[:4].isdigit():

@@ -21,6 +21,7 @@ import re
 from datetime import datetime, timezone
 from typing import Any
 
+from ..jsoncodec import finite_number
 from .event_errors import Report, trim
 
 MAX_SECS_IN_FUTURE = 60
@@ -183,9 +184,10 @@ def read_timestamp(value: Any) -> tuple[float | None, str | None]:
         return None, "expected a timestamp"
     if isinstance(value, str):
         return _parse_date(value)
-    if not math.isfinite(value) or value > _MAX_TIMESTAMP or value < -62135596800:
+    seconds = finite_number(value)
+    if seconds is None or seconds > _MAX_TIMESTAMP or seconds < -62135596800:
         return None, "timestamp out of range"
-    return float(value), None
+    return seconds, None
 
 
 def _rfc3339(seconds: float) -> str:
@@ -205,8 +207,14 @@ def timestamp(value: Any, received: float, report: Report, key: str = "timestamp
         return received
     seconds, reason = read_timestamp(value)
     if seconds is None:
-        report.invalid((key,), float(value) if reason == "timestamp out of range" else value,
-                       reason)
+        # Relay shows a number out of range as a float; one too big for a float as sent.
+        shown = value
+        if reason == "timestamp out of range" and not isinstance(value, float):
+            try:
+                shown = float(value)
+            except OverflowError:
+                pass
+        report.invalid((key,), shown, reason)
         return received
     if seconds > received + MAX_SECS_IN_FUTURE:
         kind = "future_timestamp"

@@ -14,6 +14,7 @@ import hashlib
 import re
 from typing import Any, Iterator
 
+from ..jsoncodec import finite_number
 from ..timefmt import parse_timestamp
 from .trace_models import LogEntry, MetricPoint, Span
 
@@ -87,9 +88,10 @@ def _measurements(value: Any) -> dict[str, float]:
     found = {}
     if isinstance(value, dict):
         for name, measurement in value.items():
-            number = measurement.get("value") if isinstance(measurement, dict) else measurement
-            if isinstance(number, (int, float)) and not isinstance(number, bool):
-                found[name] = float(number)
+            number = finite_number(measurement.get("value") if isinstance(measurement, dict)
+                                   else measurement)
+            if number is not None:
+                found[name] = number
     return found
 
 
@@ -267,17 +269,16 @@ def metrics_of_item(payload: Any, project_id: int, received: float, seq: int,
     found = []
     for point in _container(payload):
         timestamp = parse_timestamp(point.get("timestamp"))
-        name, kind, value = point.get("name"), point.get("type"), point.get("value")
-        if timestamp is None or not _text(name) or kind not in ("counter", "gauge",
-                                                                 "distribution"):
-            continue
-        if not isinstance(value, (int, float)) or isinstance(value, bool):
+        name, kind = point.get("name"), point.get("type")
+        value = finite_number(point.get("value"))
+        if timestamp is None or value is None or not _text(name) or \
+                kind not in ("counter", "gauge", "distribution"):
             continue
         attributes = typed_values(point.get("attributes"))
         ordinal = first + len(found)
         found.append(MetricPoint(
             id=entry_id(seq, ordinal), project_id=project_id, timestamp=timestamp,
-            received=received, name=name, type=kind, value=float(value),
+            received=received, name=name, type=kind, value=value,
             unit=_text(point.get("unit")), trace_id=trace_id_of(point.get("trace_id")),
             span_id=span_id_of(point.get("span_id")),
             environment=_text(attributes.get("sentry.environment")),
