@@ -1,8 +1,8 @@
 """
-Items that once broke the store after it accepted them: a number too big for a float in a
-metric, a measurement, a span's or an event's time.  Each is now read as Relay reads it (an
-invalid value is dropped), the record applies the same on every replay, and every read of what
-was kept answers.
+Trace, replay and profile items that once broke the store after it accepted them: a number
+too big for a float, a replay's time beyond any date, a profile of the wrong shape, a replay
+fed without end.  Each is now read as Relay reads it (what is invalid is dropped), the server
+keeps serving, and every read of what was kept answers.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import pytest_twisted
 from conftest import NOW
 from scenario import AUTH, Harness, envelope, state_of
 from test_explore_api import item, transaction
+from test_openapi_contract import CHUNK, PROFILE, PROFILE_ID, PROFILER_ID, REPLAY_EVENT, REPLAY_ID
 
 ORG = "/api/0/organizations/parlel"
 PROJECT = "/api/0/projects/parlel/parlel"
@@ -110,3 +111,100 @@ async def test_an_event_time_too_big_for_a_float_is_recorded_as_invalid(api, sto
                                                             "timestamp out of range")
     await reads_answer(api, f"{PROJECT}/events/{event.event_id}/",
                        f"/__parlel/events/{event.event_id}", f"{PROJECT}/events/?full=true")
+
+
+REPLAY_READS = [f"{ORG}/replays/", f"{ORG}/replays/{REPLAY_ID}/",
+                f"{PROJECT}/replays/{REPLAY_ID}/recording-segments/",
+                f"{ORG}/replay-count/?query=issue.id:[1]"]
+
+
+@pytest.mark.parametrize("times", [{"timestamp": 1e20}, {"replay_start_timestamp": 1e20},
+                                   {"timestamp": HUGE, "replay_start_timestamp": -HUGE},
+                                   {"timestamp": "9999999999999", "replay_start_timestamp": True}])
+@pytest_twisted.ensureDeferred
+async def test_a_replay_time_beyond_any_date_is_dropped(api, store, times):
+    await accepted(api, item("replay_event", dict(REPLAY_EVENT, **times)),
+                   header={"event_id": REPLAY_ID})
+    replay = store.traces.replay(REPLAY_ID)
+    # What cannot be a time is not read as one: the replay's times are the valid ones sent,
+    # or when it was received.
+    assert replay.started <= replay.finished and replay.finished in (
+        REPLAY_EVENT["timestamp"], NOW)
+    await reads_answer(api, *REPLAY_READS)
+
+
+@pytest_twisted.ensureDeferred
+async def test_a_replay_count_of_an_id_of_thousands_of_digits_names_nothing(api):
+    answer = await api.request("GET", f"{ORG}/replay-count/?query=issue.id:[{'9' * 5000}]")
+    assert (answer.code, answer.json()) == (200, {})
+
+
+BAD_PROFILES = [{"profile": "abc"}, {"profile": [1, 2]}, {"profile": {"samples": 5}},
+                {"profile": {"frames": [1]}}, {"profile": {"stacks": [["a"]]}},
+                {"profile": {"stacks": [[3]], "frames": [{}]}},
+                {"profile": {"samples": [{"stack_id": 2}], "stacks": [[0]], "frames": [{}]}},
+                {"profile": {"thread_metadata": [1]}}, {"profile": {"samples": [1]}}]
+
+
+@pytest.mark.parametrize("bad", BAD_PROFILES, ids=lambda bad: json.dumps(bad["profile"]))
+@pytest_twisted.ensureDeferred
+async def test_a_profile_of_the_wrong_shape_is_dropped(api, bad):
+    await accepted(api, item("profile", dict(PROFILE, event_id="1" * 32, **bad)),
+                   item("profile", PROFILE))
+    missing = await api.request("GET", f"{PROJECT}/profiling/profiles/{'1' * 32}/")
+    assert missing.code == 404 and missing.json()["detail"]
+    await reads_answer(api, f"{PROJECT}/profiling/profiles/{PROFILE_ID}/")
+
+
+@pytest.mark.parametrize("bad", BAD_PROFILES + [{"profile": None}],
+                         ids=lambda bad: json.dumps(bad["profile"]))
+@pytest_twisted.ensureDeferred
+async def test_a_profile_chunk_of_the_wrong_shape_is_dropped(api, bad):
+    await accepted(api, item("profile_chunk", dict(CHUNK, chunk_id="1" * 32, **bad)),
+                   item("profile_chunk", CHUNK))
+    path = f"{ORG}/profiling/chunks/?project=1&profiler_id={PROFILER_ID}"
+    await reads_answer(api, path)
+    chunk = (await api.request("GET", path)).json()["chunk"]
+    assert chunk["chunk_id"] == CHUNK["chunk_id"]
+    assert chunk["profile"]["frames"] == [{"function": "work", "in_app": True}]
+
+
+@pytest_twisted.ensureDeferred
+async def test_a_replay_keeps_a_bounded_summary_however_many_segments_say_more(api, store):
+    from sentry_fake.store.recordings import MAX_IDS, MAX_TAG_KEYS, MAX_TAG_VALUES, MAX_URLS
+
+    for segment in range(50):
+        await accepted(api, item("replay_event", dict(
+            REPLAY_EVENT, segment_id=segment,
+            urls=[f"https://shop/{segment}/{n}" for n in range(1000)],
+            error_ids=[f"{segment:08x}{n:024x}" for n in range(200)] + ["f" * 32],
+            trace_ids=["a" * 32, f"{segment:032x}"],
+            tags={**{f"k{segment}-{n}": "v" for n in range(10)}, "page": f"p{segment}"},
+            release=f"shop@{segment}")), header={"event_id": REPLAY_ID})
+    replay = store.traces.replay(REPLAY_ID)
+    assert len(replay.urls) == MAX_URLS and replay.urls[-1] == "https://shop/0/999"
+    # Kept in the order first seen, each once.
+    assert len(replay.error_ids) == len(set(replay.error_ids)) == MAX_IDS
+    assert replay.error_ids[199:202] == [f"{199:032x}", "f" * 32, f"{1:08x}{0:024x}"]
+    assert replay.trace_ids == ["a" * 32] + [f"{n:032x}" for n in range(50)]
+    assert len(replay.tags) == MAX_TAG_KEYS and replay.tags["page"][:2] == ["p0", "p1"]
+    assert len(replay.tags["page"]) == 50 <= MAX_TAG_VALUES
+    assert replay.releases == [f"shop@{n}" for n in range(50)]
+    listed = await api.request("GET", f"{ORG}/replays/")
+    assert listed.code == 200 and len(listed.content) < 200_000
+    await reads_answer(api, *REPLAY_READS)
+
+
+@pytest_twisted.ensureDeferred
+async def test_one_replay_is_found_without_listing_every_replay(api, store, monkeypatch):
+    await accepted(api, item("replay_event", REPLAY_EVENT), header={"event_id": REPLAY_ID})
+
+    def every_replay():
+        raise AssertionError("one replay read listed them all")
+
+    monkeypatch.setattr(store.traces, "replays", every_replay)
+    for path in (f"{ORG}/replays/{REPLAY_ID}/",
+                 f"{PROJECT}/replays/{REPLAY_ID}/recording-segments/"):
+        assert (await api.request("GET", path)).code == 200
+    other = await api.request("GET", f"/api/0/organizations/other/replays/{REPLAY_ID}/")
+    assert other.code == 404

@@ -6,6 +6,7 @@ many replays an issue has, a transaction profile and a continuous profiler's chu
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import datetime, timezone
 from typing import Any
@@ -38,8 +39,22 @@ def _context(replay: Replay, name: str, *fields: str) -> dict[str, Any]:
     return {field: context.get(field) for field in fields}
 
 
-def _iso(seconds: float) -> str:
-    return datetime.fromtimestamp(seconds, timezone.utc).isoformat(timespec="seconds")
+def _iso(seconds: float) -> str | None:
+    try:
+        return datetime.fromtimestamp(seconds, timezone.utc).isoformat(timespec="seconds")
+    except (OverflowError, OSError, ValueError):
+        return None
+
+
+def _duration(replay: Replay) -> int:
+    seconds = replay.finished - replay.started
+    return int(seconds) if math.isfinite(seconds) and seconds > 0 else 0
+
+
+#: What each sort of the replays list orders by.
+_SORT_KEYS = {"started_at": lambda replay: replay.started,
+              "finished_at": lambda replay: replay.finished, "duration": _duration,
+              "count_errors": lambda replay: len(replay.error_ids)}
 
 
 def replay_body(replay: Replay) -> dict[str, Any]:
@@ -58,7 +73,7 @@ def replay_body(replay: Replay) -> dict[str, Any]:
         "count_dead_clicks": 0, "count_rage_clicks": 0,
         "count_errors": len(replay.error_ids), "count_segments": len(replay.segments),
         "count_urls": len(replay.urls), "count_warnings": 0, "count_infos": 0,
-        "dist": replay.dist, "duration": int(max(replay.finished - replay.started, 0)),
+        "dist": replay.dist, "duration": _duration(replay),
         "started_at": _iso(replay.started), "finished_at": _iso(replay.finished),
         "platform": replay.platform, "releases": list(replay.releases),
         "replay_type": replay.replay_type or "session", "has_viewed": False,
@@ -90,18 +105,19 @@ class ReplayRoutes:
                  and (not environments or replay.environment in environments)]
         order = arg(request, "sort") or arg(request, "sortBy") or arg(request, "orderBy") \
             or "-started_at"
-        key = order.lstrip("-")
-        if key not in ("started_at", "finished_at", "duration", "count_errors"):
-            raise Invalid(f"Invalid sort field: {key}")
-        found.sort(key=lambda replay: replay_body(replay)[key] or 0,
-                   reverse=order.startswith("-"))
+        key = _SORT_KEYS.get(order.lstrip("-"))
+        if key is None:
+            raise Invalid(f"Invalid sort field: {order.lstrip('-')}")
+        found.sort(key=key, reverse=order.startswith("-"))
         page = paginate(request, found)
         return json_response(request, {"data": [replay_body(replay) for replay in page]})
 
     def _replay(self, org: str, replay_id: str) -> Replay:
         normalized = trace_id_of(replay_id)
         replay = self.store.traces.replay(normalized) if normalized else None
-        if replay is None or replay not in self._replays_of(org):
+        organization = self.store.directory.organization(org)
+        if replay is None or self.store.directory.project_by_id(
+                replay.project_id).organization_id != organization.id:
             raise NotFound()
         return replay
 
@@ -135,7 +151,9 @@ class ReplayRoutes:
         match = _ISSUE_IDS.search(arg(request, "query") or "")
         if match is None:
             return json_response(request, {})
-        wanted = {int(value) for value in re.split(r"[,\s]+", match.group(1)) if value}
+        # An id of more digits than any issue id has names none (and is not read as a number).
+        wanted = {int(value) for value in re.split(r"[,\s]+", match.group(1))
+                  if value and len(value) <= 19}
         counted: dict[str, list[str]] = {}
         for replay in replays:
             for event_id in replay.error_ids:
@@ -178,7 +196,7 @@ class ReplayRoutes:
         chunks = []
         for chunk in self.store.traces.profile_chunks(found.id, profiler):
             times = [parse_timestamp(sample.get("timestamp"))
-                     for sample in chunk.payload.get("profile", {}).get("samples", [])
+                     for sample in _listed(_profile_of(chunk.payload), "samples")
                      if isinstance(sample, dict)]
             times = [moment for moment in times if moment is not None] or [chunk.received]
             if (start is None or max(times) >= start) and (end is None or min(times) <= end):
@@ -188,8 +206,18 @@ class ReplayRoutes:
         return json_response(request, {"chunk": merged_chunk(chunks)})
 
 
+def _profile_of(payload: dict[str, Any]) -> dict[str, Any]:
+    profile = payload.get("profile")
+    return profile if isinstance(profile, dict) else {}
+
+
+def _listed(profile: dict[str, Any], field: str) -> list[Any]:
+    value = profile.get(field)
+    return value if isinstance(value, list) else []
+
+
 def _frames_in_app(profile: dict[str, Any]) -> None:
-    for frame in profile.get("frames", []) if isinstance(profile.get("frames"), list) else ():
+    for frame in _listed(profile, "frames"):
         if isinstance(frame, dict) and not isinstance(frame.get("in_app"), bool):
             frame["in_app"] = False
 
@@ -200,21 +228,25 @@ def processed_profile(payload: dict[str, Any]) -> dict[str, Any]:
     ids as numbers, every frame saying whether it is the application's.
     """
     body = dict(payload)
-    profile = dict(body.get("profile") or {})
+    profile = dict(_profile_of(body))
     samples = []
-    for sample in profile.get("samples", []) if isinstance(profile.get("samples"), list) else ():
+    for sample in _listed(profile, "samples"):
         if isinstance(sample, dict):
             sample = dict(sample)
             for field in ("elapsed_since_start_ns", "thread_id"):
                 try:
                     sample[field] = int(sample[field])
-                except (KeyError, TypeError, ValueError):
+                except (KeyError, TypeError, ValueError, OverflowError):
                     pass
             samples.append(sample)
     profile["samples"] = samples
     _frames_in_app(profile)
     body["profile"] = profile
     return body
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def merged_chunk(chunks: list[Any]) -> dict[str, Any]:
@@ -228,16 +260,19 @@ def merged_chunk(chunks: list[Any]) -> dict[str, Any]:
     samples: list[Any] = []
     threads: dict[str, Any] = {}
     for chunk in chunks:
-        profile = chunk.payload.get("profile") if isinstance(chunk.payload.get("profile"),
-                                                             dict) else {}
+        profile = _profile_of(chunk.payload)
         frame_base, stack_base = len(frames), len(stacks)
-        frames += [dict(frame) for frame in profile.get("frames", [])]
-        stacks += [[frame_base + index for index in stack] for stack in profile.get("stacks", [])]
-        for sample in profile.get("samples", []):
-            if isinstance(sample, dict) and isinstance(sample.get("stack_id"), int):
+        # Whatever is not a frame or a stack keeps its place, so that indexes still match.
+        frames += [dict(frame) if isinstance(frame, dict) else {}
+                   for frame in _listed(profile, "frames")]
+        stacks += [[frame_base + index for index in stack if _is_int(index)]
+                   if isinstance(stack, list) else [] for stack in _listed(profile, "stacks")]
+        for sample in _listed(profile, "samples"):
+            if isinstance(sample, dict) and _is_int(sample.get("stack_id")):
                 samples.append(dict(sample, stack_id=stack_base + sample["stack_id"],
                                     thread_id=str(sample.get("thread_id", ""))))
-        threads.update(profile.get("thread_metadata") or {})
+        metadata = profile.get("thread_metadata")
+        threads.update(metadata if isinstance(metadata, dict) else {})
     samples.sort(key=lambda sample: parse_timestamp(sample.get("timestamp")) or 0.0)
     merged = {"samples": samples, "stacks": stacks, "frames": frames,
               "thread_metadata": threads}

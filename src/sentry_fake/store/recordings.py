@@ -9,24 +9,43 @@ from __future__ import annotations
 
 import zlib
 from collections import OrderedDict
-from typing import Any
+from itertools import islice
+from typing import Any, Iterable, Iterator
 
 import attrs
 
 from ..jsoncodec import loads
+from ..timefmt import parse_timestamp
 from .trace_items import trace_id_of
 
 #: The most segments one replay keeps (a replay of hours has hundreds).
 MAX_SEGMENTS = 1000
+#: The most urls one replay keeps: a page every few seconds of a replay of an hour.
+MAX_URLS = 1000
+#: The most error ids and trace ids one replay keeps (each).
+MAX_IDS = 1000
+#: The most releases, tag keys and values of one tag key one replay keeps.
+MAX_RELEASES = MAX_TAG_KEYS = MAX_TAG_VALUES = 100
 
 
-def _ids(values: Any) -> list[str]:
-    found = []
+def _ids(values: Any) -> Iterator[str]:
     for value in values if isinstance(values, list) else ():
         normalized = trace_id_of(value)
-        if normalized is not None and normalized not in found:
-            found.append(normalized)
-    return found
+        if normalized is not None:
+            yield normalized
+
+
+def _add_new(kept: list[str], seen: set[str], values: Iterable[str], cap: int) -> None:
+    """
+    Append to C{kept} the C{values} it does not have yet (C{seen} is its set), in order, up
+    to C{cap} in all.
+    """
+    for value in values:
+        if len(kept) >= cap:
+            return
+        if value not in seen:
+            seen.add(value)
+            kept.append(value)
 
 
 @attrs.define(eq=False)
@@ -52,6 +71,14 @@ class Replay:
     segment_times: dict[int, float] = attrs.Factory(dict)
     #: The journal records it was gathered from.
     records: set[int] = attrs.Factory(set)
+    #: What each of its lists (by name, a tag's by C{tags:} and its key) has, to add new ones.
+    seen: dict[str, set[str]] = attrs.Factory(dict)
+
+    def add_new(self, name: str, kept: list[str], values: Iterable[str], cap: int) -> None:
+        seen = self.seen.get(name)
+        if seen is None:
+            seen = self.seen[name] = set(kept)
+        _add_new(kept, seen, values, cap)
 
 
 def recording_of(payload: bytes) -> tuple[int | None, Any]:
@@ -125,33 +152,34 @@ class ReplayBook:
         replay_id = trace_id_of(payload.get("replay_id") or payload.get("event_id"))
         if replay_id is None:
             return
-        timestamp = payload.get("timestamp")
-        started = payload.get("replay_start_timestamp")
-        when = float(timestamp) if isinstance(timestamp, (int, float)) else received
+        when = parse_timestamp(payload.get("timestamp"))
+        when = received if when is None else when
+        started = parse_timestamp(payload.get("replay_start_timestamp"))
         replay = self._replay(replay_id, project_id, when, seq)
-        if isinstance(started, (int, float)):
-            replay.started = min(replay.started, float(started))
+        if started is not None:
+            replay.started = min(replay.started, started)
         replay.finished = max(replay.finished, when)
         for field in ("platform", "environment", "dist", "replay_type"):
             if isinstance(payload.get(field), str):
                 setattr(replay, field, payload[field])
         release = payload.get("release")
-        if isinstance(release, str) and release not in replay.releases:
-            replay.releases.append(release)
-        for url in payload.get("urls") if isinstance(payload.get("urls"), list) else ():
-            if isinstance(url, str):
-                replay.urls.append(url)
-        replay.error_ids += [i for i in _ids(payload.get("error_ids"))
-                             if i not in replay.error_ids]
-        replay.trace_ids += [i for i in _ids(payload.get("trace_ids"))
-                             if i not in replay.trace_ids]
+        if isinstance(release, str):
+            replay.add_new("releases", replay.releases, [release], MAX_RELEASES)
+        urls = payload.get("urls")
+        room = MAX_URLS - len(replay.urls)
+        if isinstance(urls, list) and room > 0:
+            replay.urls += islice((url for url in urls if isinstance(url, str)), room)
+        replay.add_new("error_ids", replay.error_ids, _ids(payload.get("error_ids")), MAX_IDS)
+        replay.add_new("trace_ids", replay.trace_ids, _ids(payload.get("trace_ids")), MAX_IDS)
         for field, value in (("user", payload.get("user")), ("sdk", payload.get("sdk")),
                              ("contexts", payload.get("contexts"))):
             if isinstance(value, dict):
                 getattr(replay, field).update(value)
         for key, values in _tags(payload.get("tags")).items():
-            replay.tags.setdefault(key, [])
-            replay.tags[key] += [value for value in values if value not in replay.tags[key]]
+            if key not in replay.tags and len(replay.tags) >= MAX_TAG_KEYS:
+                continue
+            replay.add_new("tags:" + key, replay.tags.setdefault(key, []), values,
+                           MAX_TAG_VALUES)
 
     def add_recording(self, project_id: int, replay_id: str | None, payload: bytes,
                       received: float, seq: int) -> None:
@@ -166,6 +194,34 @@ class ReplayBook:
         if segment in replay.segments or len(replay.segments) < MAX_SEGMENTS:
             replay.segments[segment] = payload
             replay.segment_times[segment] = received
+
+
+def _index(value: Any, count: int) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value < count
+
+
+def readable_profile(profile: Any) -> bool:
+    """
+    Whether the C{profile} of a profile or chunk has the shape its readers need: samples
+    (objects, each on a stack it has), stacks (lists of its frames' indexes), frames
+    (objects) and thread metadata (an object), each where present.  Relay drops a profile
+    it cannot read as a whole.
+    """
+    if not isinstance(profile, dict):
+        return False
+    samples, stacks = profile.get("samples", []), profile.get("stacks", [])
+    frames, threads = profile.get("frames", []), profile.get("thread_metadata", {})
+    if not (isinstance(samples, list) and isinstance(stacks, list)
+            and isinstance(frames, list) and isinstance(threads, (dict, type(None)))):
+        return False
+    if not all(isinstance(frame, dict) for frame in frames):
+        return False
+    if not all(isinstance(stack, list) and all(_index(index, len(frames)) for index in stack)
+               for stack in stacks):
+        return False
+    return all(isinstance(sample, dict) and ("stack_id" not in sample
+                                             or _index(sample["stack_id"], len(stacks)))
+               for sample in samples)
 
 
 @attrs.define(eq=False)
@@ -204,7 +260,11 @@ class ProfileBook:
                 for profile in book.values()}
 
     def add_profile(self, project_id: int, payload: Any, received: float, seq: int) -> None:
-        if not isinstance(payload, dict):
+        """
+        Keep a transaction profile (one with no C{profile}, as Android's legacy format, too).
+        """
+        if not isinstance(payload, dict) or (
+                "profile" in payload and not readable_profile(payload["profile"])):
             return
         profile_id = trace_id_of(payload.get("event_id") or payload.get("profile_id"))
         if profile_id is not None and profile_id not in self._profiles:
@@ -212,7 +272,7 @@ class ProfileBook:
             self._bounded(self._profiles)
 
     def add_chunk(self, project_id: int, payload: Any, received: float, seq: int) -> None:
-        if not isinstance(payload, dict):
+        if not isinstance(payload, dict) or not readable_profile(payload.get("profile")):
             return
         profiler = trace_id_of(payload.get("profiler_id"))
         chunk = trace_id_of(payload.get("chunk_id"))
