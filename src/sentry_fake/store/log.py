@@ -110,14 +110,17 @@ class Log(Generic[T]):
         """
         self._records[self._key(record)] = record
         self._all._append(record)
+        facets = self._facets
         for name, facet_key in self._facet_keys.items():
             value = facet_key(record)
             if value is None:
                 continue
-            facet = self._facets.get((name, value))
+            facet = facets.get((name, value))
             if facet is None:
-                facet = self._facets[(name, value)] = Facet()
-            facet._append(record)
+                facet = facets[(name, value)] = Facet()
+            # Facet._append, inlined: this is the ingest path, once per facet of a record.
+            facet._records.append(record)
+            facet.appended += 1
         if len(self._records) <= self._capacity:
             return None
         oldest = self._all[0]
