@@ -208,3 +208,24 @@ async def test_one_replay_is_found_without_listing_every_replay(api, store, monk
         assert (await api.request("GET", path)).code == 200
     other = await api.request("GET", f"/api/0/organizations/other/replays/{REPLAY_ID}/")
     assert other.code == 404
+
+
+@pytest_twisted.ensureDeferred
+async def test_an_item_whose_reader_raises_is_dropped_and_logged(api, store, monkeypatch):
+    # A second line of defence: a reader with a bug drops its item, not the record's rest.
+    from twisted.logger import Logger
+
+    from sentry_fake.store import trace_writes
+
+    def broken(*args):
+        raise RuntimeError("a bug in a reader")
+
+    logged = []
+    monkeypatch.setattr(trace_writes, "metrics_of_item", broken)
+    monkeypatch.setattr(store, "log", Logger(observer=logged.append))
+    await accepted(api, item("trace_metric", {"version": 2, "items": [metric(1.0)]}),
+                   item("replay_event", REPLAY_EVENT), header={"event_id": REPLAY_ID})
+    assert list(store.traces.all("metrics")) == [] and store.traces.replay(REPLAY_ID)
+    [failure] = [event for event in logged if "log_failure" in event]
+    assert failure["kind"] == "trace_metric"
+    await reads_answer(api, *REPLAY_READS)

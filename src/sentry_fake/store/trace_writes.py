@@ -3,6 +3,10 @@ What an L{Ingested} record adds to the trace book, derived from the record alone
 replay, and a start from a checkpoint, derive the same): the spans of its transaction events
 and span items, its log entries and metric points, and for each segment of streamed spans the
 transaction event that clients of an older Sentry look for.
+
+Applying a record must not fail, and its readers are total (what cannot be read is left out).
+Should one still raise, a bug, the item it reads is dropped and the failure logged: the rest of
+the record is applied as on every replay of it.
 """
 
 from __future__ import annotations
@@ -51,7 +55,8 @@ class TraceWrites:
         for event in transactions:
             doc = _decoded(event.raw) if event.raw else None
             if isinstance(doc, dict):
-                for span in spans_of_transaction(doc, project.id, event.event_id, record.time):
+                for span in self._read_item("transaction", spans_of_transaction, doc,
+                                            project.id, event.event_id, record.time):
                     span.seq, span.ordinal = seq, ordinal
                     ordinal += 1
                     if book.add_span(span):
@@ -61,13 +66,14 @@ class TraceWrites:
             if sent.type not in TRACE_ITEMS:
                 continue
             if sent.type == "replay_recording":
-                book.replay_book.add_recording(project.id, sent.event_id, sent.payload,
-                                               record.time, seq)
+                self._read_item(sent.type, book.replay_book.add_recording, project.id,
+                                sent.event_id, sent.payload, record.time, seq)
                 continue
             payload = _decoded(sent.payload)
             if sent.type == "span":
                 segments = []
-                for span in spans_of_item(payload, project.id, record.time):
+                for span in self._read_item(sent.type, spans_of_item, payload, project.id,
+                                            record.time):
                     span.seq, span.ordinal = seq, ordinal
                     ordinal += 1
                     if book.add_span(span):
@@ -77,20 +83,36 @@ class TraceWrites:
                 for segment in segments:
                     keep_segment(self._segment_event(project, segment))
             elif sent.type == "replay_event":
-                book.replay_book.add_event(project.id, payload, record.time, seq)
+                self._read_item(sent.type, book.replay_book.add_event, project.id, payload,
+                                record.time, seq)
             elif sent.type == "profile":
-                book.profile_book.add_profile(project.id, payload, record.time, seq)
+                self._read_item(sent.type, book.profile_book.add_profile, project.id, payload,
+                                record.time, seq)
             elif sent.type == "profile_chunk":
-                book.profile_book.add_chunk(project.id, payload, record.time, seq)
+                self._read_item(sent.type, book.profile_book.add_chunk, project.id, payload,
+                                record.time, seq)
             elif sent.type == "log":
-                for entry in logs_of_item(payload, project.id, record.time, seq, logs):
+                for entry in self._read_item(sent.type, logs_of_item, payload, project.id,
+                                             record.time, seq, logs):
                     if book.add_log(entry):
                         self._announce(entry)
                     logs += 1
             elif sent.type == "trace_metric":
-                for point in metrics_of_item(payload, project.id, record.time, seq, metrics):
+                for point in self._read_item(sent.type, metrics_of_item, payload, project.id,
+                                             record.time, seq, metrics):
                     book.add_metric(point)
                     metrics += 1
+
+    def _read_item(self, kind: str, read: Callable[..., Any], *args: Any) -> Any:
+        """
+        What C{read(*args)} makes of an item of type C{kind}: nothing (an empty list), the
+        failure logged, when it raises.
+        """
+        try:
+            return read(*args)
+        except Exception:
+            self.log.failure("a {kind} item could not be read; it is dropped", kind=kind)
+            return []
 
     def _segment_event(self, project: Project, segment: Span) -> Event:
         children = [span for span in self.traces.spans_of_segment(segment.trace_id,
