@@ -1,8 +1,8 @@
 """
 Trace, replay and profile items that once broke the store after it accepted them: a number
 too big for a float, a replay's time beyond any date, a profile of the wrong shape, a replay
-fed without end.  Each is now read as Relay reads it (what is invalid is dropped), the server
-keeps serving, and every read of what was kept answers.
+fed without end, a User-Agent of megabytes.  Each is now read as Relay reads it (what is
+invalid is dropped), the server keeps serving, and every read of what was kept answers.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from conftest import NOW
 from scenario import AUTH, Harness, envelope, state_of
 from test_explore_api import item, transaction
 from test_openapi_contract import CHUNK, PROFILE, PROFILE_ID, PROFILER_ID, REPLAY_EVENT, REPLAY_ID
+from test_relay_parity import UA_WINDOWS
 
 ORG = "/api/0/organizations/parlel"
 PROJECT = "/api/0/projects/parlel/parlel"
@@ -229,3 +230,30 @@ async def test_an_item_whose_reader_raises_is_dropped_and_logged(api, store, mon
     [failure] = [event for event in logged if "log_failure" in event]
     assert failure["kind"] == "trace_metric"
     await reads_answer(api, *REPLAY_READS)
+
+
+@pytest_twisted.ensureDeferred
+async def test_a_user_agent_of_megabytes_is_read_by_its_start(api, store, monkeypatch):
+    from sentry_fake.store import user_agent
+
+    lengths = []
+    parse = user_agent.parse
+
+    def measured(text):
+        lengths.append(len(text))
+        return parse(text)
+
+    monkeypatch.setattr(user_agent, "parse", measured)
+    agent = UA_WINDOWS + " " + "x" * 880_000
+    answer = await api.request("POST", "/api/1/store/", headers=AUTH, token=None,
+                               body=json.dumps({"message": "ua", "request": {
+                                   "headers": {"User-Agent": agent}}}).encode())
+    assert answer.code == 200, answer
+    event_id = answer.json()["id"]
+    detail = await api.request("GET", f"{PROJECT}/events/{event_id}/")
+    assert detail.code == 200, detail
+    assert lengths and max(lengths) <= user_agent.MAX_USER_AGENT
+    browser = next(entry for entry in detail.json()["contexts"].items()
+                   if entry[0] == "browser")[1]
+    assert browser["name"] == "Chrome"
+    await reads_answer(api, f"/__parlel/events/{event_id}")

@@ -1,7 +1,9 @@
 """
 The browser, operating system and device a User-Agent header names, as Relay reads them (with
 the uap-core rules, through C{ua-parser}).  Parsing is slow and the same few agents come back
-event after event, so results are cached by the header's text.
+event after event, so results are cached by the header's text.  Only the header's first
+L{MAX_USER_AGENT} characters are read: the uap-core rules match what an agent starts with, and a
+header of megabytes would hold the reactor for seconds and the cache's memory for good.
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ from typing import Any
 from ua_parser import parse
 
 Context = dict[str, Any]
+#: How much of a User-Agent is read (real ones are a few hundred characters at most).
+MAX_USER_AGENT = 1024
 
 
 def _version(major: str | None, minor: str | None, patch: str | None) -> str | None:
@@ -29,12 +33,16 @@ def _known(family: str | None) -> bool:
     return bool(family) and family != "Other"
 
 
-@lru_cache(maxsize=512)
 def contexts_for(user_agent: str) -> tuple[Context | None, Context | None, Context | None]:
     """
     The C{browser}, C{os} and C{device} contexts of a User-Agent (each C{None} when unknown),
     without their computed fields; callers copy them before changing them.
     """
+    return _contexts_for(user_agent[:MAX_USER_AGENT])
+
+
+@lru_cache(maxsize=512)
+def _contexts_for(user_agent: str) -> tuple[Context | None, Context | None, Context | None]:
     found = parse(user_agent)
     browser = os = device = None
     agent = found.user_agent
