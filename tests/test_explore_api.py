@@ -364,3 +364,39 @@ async def test_attributes_of_any_shape_are_read_as_their_columns_type(api):
     [average] = (await query(api, dataset="spans",
                              field=["avg(tags[size,number])"])).json()["data"]
     assert average == {"avg(tags[size,number])": None}
+
+
+@pytest_twisted.ensureDeferred
+async def test_filters_on_aggregates_keep_the_groups_that_pass(api):
+    await checkout(api)
+    start = NOW - 30.0
+    await send(api, item("transaction", transaction(trace=OTHER_TRACE, start=start, spans=[
+        child("5" * 16, "db.query", "SELECT 1", start, 0.3, trace=OTHER_TRACE),
+        child("6" * 16, "cache.get", "GET cart", start + 0.3, 0.001, trace=OTHER_TRACE),
+    ])))
+
+    async def groups(text, **params):
+        answer = await query(api, dataset="spans", field=["span.op", "count()"],
+                             sort="-count()", query=text, **params)
+        return [(row["span.op"], row["count()"]) for row in answer.json()["data"]]
+
+    # Ties in the order of their newest span, the newest first.
+    assert await groups("") == [("db.query", 3), ("http.server", 2), ("cache.get", 1),
+                                ("http.client", 1)]
+    assert await groups("count():>1") == [("db.query", 3), ("http.server", 2)]
+    assert await groups("count():>=3") == [("db.query", 3)]
+    assert await groups("!count():>1") == [("cache.get", 1), ("http.client", 1)]
+    # On an aggregate not shown, with the duration's units, beside a filter on the rows.
+    assert await groups("p95(span.duration):>200ms !span.op:http.server") == [
+        ("db.query", 3), ("http.client", 1)]
+    assert await groups("avg(span.duration):<1ms") == [("cache.get", 1)]
+    for text, detail in (
+            ("count():>1 OR span.op:db", "Having an OR between aggregate filters"),
+            ("count():>many", "'many' is not a number"),
+            ("nope():>1", "nope is not a valid function"),
+            ("last_seen():>1", "last_seen() cannot be filtered on")):
+        answer = await query(api, 400, dataset="spans", field=["span.op", "count()"],
+                             query=text)
+        assert detail in answer.json()["detail"], text
+    answer = await query(api, 400, dataset="spans", field=["span.op"], query="count():>1")
+    assert "needs an aggregate field" in answer.json()["detail"]

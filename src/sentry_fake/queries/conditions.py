@@ -2,7 +2,8 @@
 A search query (Sentry's syntax, parsed by L{sentry_fake.store.search.parse}) as a predicate
 over the rows of an events query: C{span.op:db}, C{!severity:[debug, info]},
 C{span.duration:>100ms}, C{timestamp:-1h}, C{is_transaction:true}, C{has:trace},
-C{tags[shop]:eu}, free text, C{AND}, C{OR} and parentheses.
+C{tags[shop]:eu}, free text, C{AND}, C{OR} and parentheses; and the filters on aggregates
+(C{count():>5}, C{p95(span.duration):>100ms}) a grouped query applies to its groups.
 """
 
 from __future__ import annotations
@@ -169,3 +170,44 @@ def only_values(tree: Any) -> dict[str, str] | None:
             return None
         found[equality[0]] = equality[1]
     return found
+
+
+def _is_aggregate(tree: Any) -> bool:
+    return isinstance(tree, Filter) and tree.key.endswith(")")
+
+
+def _has_aggregate(tree: Any) -> bool:
+    if isinstance(tree, (And, Or)):
+        return any(_has_aggregate(part) for part in tree.parts)
+    return _is_aggregate(tree)
+
+
+def aggregate_filters(tree: Any) -> tuple[Any, list[Filter]]:
+    """
+    A query split into what rows must match and the filters on aggregates its groups must
+    pass (among the parts of its top conjunction, as Sentry's C{HAVING}).
+
+    @raise SearchError: a filter on an aggregate is inside an C{OR} or parentheses.
+    """
+    parts = tree.parts if isinstance(tree, And) else (tree,)
+    having = [part for part in parts if _is_aggregate(part)]
+    rest = tuple(part for part in parts if not _is_aggregate(part))
+    if any(_has_aggregate(part) for part in rest):
+        raise SearchError("Having an OR between aggregate filters and normal filters is "
+                          "invalid.")
+    if not having:
+        return tree, []
+    return (rest[0] if len(rest) == 1 else And(rest)), having
+
+
+def passes(f: Filter, value: Any, kind: str) -> bool:
+    """
+    Whether an aggregate's value (of meta type C{kind}) passes a filter on it.
+    """
+    if kind not in ("duration", "integer", "number", "size", "percentage", "rate"):
+        raise SearchError(f"{f.key} cannot be filtered on: it is not a number")
+    found = False
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        found = any(_OPS[f.op](value, _number(text, "number" if kind == "rate" else kind))
+                    for text in f.values)
+    return found != f.negated

@@ -26,7 +26,7 @@ import attrs
 from ..errors import Invalid
 from ..store.search import parse
 from .columns import Column, aggregate, parse_column, result_type
-from .conditions import Predicate, only_values, required_values
+from .conditions import Predicate, aggregate_filters, only_values, passes, required_values
 from .dataset import Dataset, TAG_TYPES, tag_column
 
 MAX_FIELDS = 20
@@ -79,7 +79,17 @@ class Plan:
                 self.columns.append(Column("project.name"))
         self.start, self.end = start, end
         self.environments = frozenset(environments)
-        tree = parse(query)
+        tree, having = aggregate_filters(parse(query))
+        self.having = [(parse_column(f.key), f) for f in having]
+        for column, f in self.having:
+            if not column.is_aggregate:
+                raise Invalid(f"Invalid field: {f.key!r}")
+            _check_type(column)
+            if not self.aggregated:
+                raise Invalid(f"A filter on {f.key} needs an aggregate field: a query that "
+                              "groups its rows")
+            # Refuse an operand that cannot be read now, not for each group.
+            passes(f, 0, result_type(column, dataset.kind))
         self.predicate = Predicate(tree, dataset.read, dataset.kind, dataset.text_columns, now)
         #: Field values every matching row has (what an index may narrow the rows to), and
         #: all the query asks for when it asks for nothing but such values (else C{None}).
@@ -251,6 +261,11 @@ class Plan:
         seconds = max(self.end - self.start, 1.0)
         answered = []
         for members in groups.values():
+            if not all(passes(f, aggregate(column, members, self.dataset.read,
+                                           self.dataset.timestamp, self.dataset.failed,
+                                           seconds), result_type(column, self.dataset.kind))
+                       for column, f in self.having):
+                continue
             shown: dict[str, Any] = {}
             for column in self.columns:
                 if column.is_aggregate:
