@@ -4,8 +4,8 @@ every other option at its default (so the pageload trace is streamed as span v2 
 transaction event is sent), reporting to a listening server.  What it sent is read back where
 Sentry's clients look: the errors as issues with their frames and the browser Relay derives
 from the User-Agent, the pageload trace through C{/trace/} and C{events/?dataset=spans} (and
-as the transaction an older client waits for), the feedback as an issue of the feedback
-category, the sessions in the release's health.
+as the transaction an older client waits for) and on the trace page, the feedback as an issue
+of the feedback category, the sessions in the release's health.
 
 The shop page (C{tests/clients/browser/app.js}) is served from an origin of its own, and loads
 the SDK's ES modules from the client's C{node_modules} through an import map: no bundler, and
@@ -111,6 +111,25 @@ def visit(url: str, fake: str, profile: str) -> dict:
         seen["sent"] = page.evaluate("window.__sent || null")
         seen["failure"] = page.evaluate("window.__failed || null")
         return seen
+
+
+def trace_page(url: str, profile: str) -> dict:
+    """
+    What the trace page of the fake shows: each span row's op, description, depth and the
+    events of the errors under it.
+    """
+    with browser_context(profile) as context:
+        page = context.new_page()
+        errors = []
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        page.goto(url)
+        shown = page.locator(".waterfall .span-row").evaluate_all("""rows => rows.map(row => ({
+            op: row.querySelector(".op").innerText,
+            description: row.querySelector(".desc").innerText,
+            depth: row.dataset.depth,
+            errors: [...row.querySelectorAll(".trace-error")].map(error => error.dataset.event),
+        }))""")
+        return {"rows": shown, "errors": errors}
 
 
 @pytest.fixture
@@ -245,3 +264,17 @@ async def test_the_sessions_count_in_the_release_health(shop, live_api):
     release = await get(live_api, f"{ORG}/releases/shop-web@3.1.0/", health="1")
     [project] = release["projects"]
     assert project["healthData"]["totalSessions"] >= 1
+
+
+@pytest_twisted.ensureDeferred
+async def test_the_pageload_on_the_trace_page(shop, server, tmp_path):
+    url = f"{server.url}/organizations/parlel/explore/traces/trace/{shop['trace']}/"
+    shown = await deferToThread(trace_page, url, str(tmp_path / "pages"))
+    assert shown["errors"] == []
+    rows = shown["rows"]
+    assert (rows[0]["op"], rows[0]["depth"]) == ("pageload", "0")
+    # Both errors happened while the page loaded: they hang under its span.
+    assert len(rows[0]["errors"]) == 2 and shop["error"] in rows[0]["errors"]
+    [fetch] = [row for row in rows if row["op"] == "http.client"]
+    assert (fetch["description"], fetch["depth"]) == ("GET 127.0.0.1", "1")
+    assert len(rows) > 100  # every module the page loaded is a span of its own
