@@ -20,7 +20,8 @@ from ..store import search
 from ..store.models import CapturedItem, Event, Issue
 from . import spotlight_wire
 from .app import app
-from .live import LiveHub, Stream, sse, start_stream
+from .live import (LatestBacklog, Later, LiveHub, Message, OrderedBacklog, Stream, sse,
+                   start_stream)
 from .stream_query import SearchFacts, admitted, search_context, stream_filters
 from .trace_feeds import TraceFeeds
 
@@ -74,15 +75,18 @@ class LiveRoutes(TraceFeeds):
         if hub is not None:
             hub.close()
 
-    def _open(self, request: Any, deliver: Callable[[list[Any]], Iterable[bytes]],
-              first: bytes = b"retry: 3000\n\n", backlog: Iterable[bytes] = ()) -> Any:
+    def _open(self, request: Any, deliver: Callable[[list[Any]], Iterable[Message]],
+              kept: OrderedBacklog | LatestBacklog, first: bytes = b"retry: 3000\n\n",
+              backlog: Iterable[Message] = ()) -> Any:
+        """
+        Stream to C{request}: C{backlog} (sent as the client reads), then what C{deliver}
+        makes of each delivery; C{kept} holds what comes while the client is not reading.
+        """
         if self.clock is None:
             return json_response(request, {"detail": "live streams need the server's clock"},
                                  503)
         start_stream(request, first)
-        stream = Stream(request, deliver)
-        for chunk in backlog:
-            stream.write(chunk)
+        stream = Stream(request, deliver, first=backlog, backlog=kept)
         self.live_hub.join(stream)
         return stream.done
 
@@ -207,7 +211,9 @@ class LiveRoutes(TraceFeeds):
         else:
             raise Invalid("view must be home, issues, issue, issue-events, traces, trace or "
                           "logs")
-        return self._open(request, deliver)
+        # A page's messages replace each other (a row, the counts, a region): while it is not
+        # reading, only the newest of each is kept.
+        return self._open(request, deliver, LatestBacklog())
 
     # Spotlight
 
@@ -247,12 +253,22 @@ class LiveRoutes(TraceFeeds):
             spotlight_wire.seq_of(last_id.decode("latin-1") if last_id else None))
         sent = [backlog[-1][0].seq if backlog else self.store.seq]
 
-        def deliver(records: list[Any]) -> Iterator[bytes]:
+        def later(group: list[CapturedItem]) -> Later:
+            # Made when the connection takes it: a client that is not reading holds the
+            # store's items, not their envelopes.
+            return Later(spotlight_wire.weight(group),
+                         lambda: spotlight_wire.message(group, encoded))
+
+        def deliver(records: list[Any]) -> Iterator[Message]:
             fresh = [r for r in records if isinstance(r, CapturedItem) and r.seq > sent[0]]
             for group in spotlight_wire.by_record(fresh):
                 sent[0] = group[0].seq
-                yield spotlight_wire.message(group, encoded)
+                yield later(group)
 
         # Spotlight writes an empty line first, so that every browser fires "open" at once.
-        return self._open(request, deliver, first=b"\n",
-                          backlog=(spotlight_wire.message(group, encoded) for group in backlog))
+        # Envelopes go in order, each once: while the client is not reading they wait; still
+        # over live.ORDERED_MAX_BACKLOG bytes at the next delivery, the stream is closed (a
+        # client that connects again is sent the latest envelopes, or those after its
+        # Last-Event-ID).
+        return self._open(request, deliver, OrderedBacklog(), first=b"\n",
+                          backlog=(later(group) for group in backlog))
