@@ -327,7 +327,7 @@ def test_a_paused_stream_writes_nothing_and_sends_in_order_when_resumed():
 
 
 def test_an_ordered_backlog_still_over_its_limit_at_the_next_delivery_closes_the_stream():
-    from sentry_fake.inspection.live import Later, OrderedBacklog
+    from sentry_fake.inspection.backlogs import Later, OrderedBacklog
 
     store, clock = NoStore(), Clock()
     hub = LiveHub(store, clock)
@@ -375,7 +375,8 @@ def test_a_stalled_stream_is_closed():
 
 
 def test_a_latest_backlog_keeps_the_newest_of_each_row_and_drops_the_oldest():
-    from sentry_fake.inspection.live import LatestBacklog, message_key, sse
+    from sentry_fake.inspection.backlogs import LatestBacklog, message_key
+    from sentry_fake.inspection.live import sse
 
     def row(kind, key, html="x"):
         return sse(kind, json.dumps({"id": key, "html": html}, separators=(",", ":")).encode())
@@ -462,7 +463,7 @@ async def health_time(server):
 
 @pytest_twisted.ensureDeferred
 async def test_a_spotlight_client_that_stops_reading_is_held_to_its_backlog(server, monkeypatch):
-    from sentry_fake.inspection.live import ORDERED_MAX_BACKLOG
+    from sentry_fake.inspection.backlogs import ORDERED_MAX_BACKLOG
 
     reactor = reactor_()
     opened = server_streams(monkeypatch)
@@ -512,9 +513,9 @@ async def test_a_spotlight_client_that_stops_reading_is_held_to_its_backlog(serv
 
 @pytest_twisted.ensureDeferred
 async def test_a_page_that_stops_reading_keeps_only_the_latest_rows(server, monkeypatch):
-    from sentry_fake.inspection import live
+    from sentry_fake.inspection import backlogs, live
 
-    monkeypatch.setattr(live, "LATEST_MAX_BACKLOG", 16 * 1024)
+    monkeypatch.setattr(backlogs, "LATEST_MAX_BACKLOG", 16 * 1024)
     monkeypatch.setattr(live, "STALLED_AFTER", 5.0)
     reactor = reactor_()
     opened = server_streams(monkeypatch)

@@ -20,8 +20,8 @@ from ..store import search
 from ..store.models import CapturedItem, Event, Issue
 from . import spotlight_wire
 from .app import app
-from .live import (LatestBacklog, Later, LiveHub, Message, OrderedBacklog, Stream, sse,
-                   start_stream)
+from .backlogs import LatestBacklog, Later, Message, OrderedBacklog
+from .live import LiveHub, Stream, sse, start_stream
 from .stream_query import SearchFacts, admitted, search_context, stream_filters
 from .trace_feeds import TraceFeeds
 
@@ -267,7 +267,7 @@ class LiveRoutes(TraceFeeds):
 
         # Spotlight writes an empty line first, so that every browser fires "open" at once.
         # Envelopes go in order, each once: while the client is not reading they wait; still
-        # over live.ORDERED_MAX_BACKLOG bytes at the next delivery, the stream is closed (a
+        # over backlogs.ORDERED_MAX_BACKLOG bytes at the next delivery, the stream is closed (a
         # client that connects again is sent the latest envelopes, or those after its
         # Last-Event-ID).
         return self._open(request, deliver, OrderedBacklog(), first=b"\n",
