@@ -349,3 +349,37 @@ async def test_a_repeated_transaction_brings_no_spans_after_a_checkpoint_either(
     for path in ("data", "crashed"):  # after a checkpoint, and replayed after a crash
         again = Harness(str(tmp_path / path), clock_at(1_796_000_000))
         assert spans(again.store, "b" * 32) == [] and state_of(again.store) == expected
+
+
+@pytest_twisted.ensureDeferred
+async def test_a_transaction_id_repeated_after_its_event_was_evicted_keeps_both_spans(tmp_path):
+    settings = Settings(max_events=5)
+
+    def transaction(trace: str, span_id: str) -> tuple[dict, bytes]:
+        start = 1_795_000_000 - 5.0
+        payload = {"type": "transaction", "event_id": "e" * 32, "transaction": "checkout",
+                   "start_timestamp": start, "timestamp": start + 1,
+                   "contexts": {"trace": {"trace_id": trace, "span_id": "1" * 16}},
+                   "spans": [{"trace_id": trace, "span_id": span_id, "parent_span_id": "1" * 16,
+                              "op": "db", "start_timestamp": start, "timestamp": start + 0.5}]}
+        return {"type": "transaction"}, json.dumps(payload).encode()
+
+    first = Harness(str(tmp_path / "data"), clock_at(1_795_000_000), settings)
+    sent = [envelope(transaction("a" * 32, "2" * 16))]
+    # Errors push the transaction out of the events; its spans stay in the trace book.
+    sent += [envelope(event_item({"message": f"error {n}"})) for n in range(6)]
+    sent += [envelope(transaction("b" * 32, "3" * 16))]
+    for body in sent:
+        first.clock.advance(1)
+        answer = await first.api.request("POST", "/api/1/envelope/", token=None, headers=AUTH,
+                                         body=body)
+        assert answer.code == 200
+    # The id is no longer kept: the second transaction is stored, spans and all.
+    kept = sorted((span.trace_id[0], span.span_id) for span in first.store.traces.all("spans"))
+    assert kept == [("a", "1" * 16), ("a", "2" * 16), ("b", "1" * 16), ("b", "3" * 16)]
+    expected = state_of(first.store)
+    shutil.copytree(tmp_path / "data", tmp_path / "crashed")
+    first.stop()
+    for path in ("data", "crashed"):
+        again = Harness(str(tmp_path / path), clock_at(1_796_000_000), settings)
+        assert state_of(again.store) == expected, path

@@ -84,7 +84,13 @@ def take(store: Any, everything: bool = False) -> Checkpoint:
         "outcomes": store.outcomes.dump(),
         "uploads": uploads,
         "content": {"events": events, "items": [[seq, last] for seq, last in items.items()],
-                    "oldest_item": oldest},
+                    "oldest_item": oldest,
+                    # The transaction events whose spans the trace book keeps, by record:
+                    # which of a record's transactions ingest took (a repeat of a kept
+                    # event's id brings none) is not in the record.
+                    "transactions": sorted({(span.seq, span.event_id)
+                                            for span in store.traces.all("spans")
+                                            if span.event_id})},
     }
     # Spans, logs and metrics are derived again from the records that brought them.
     live = {seq for _, seq, _ in events} | set(items) | store.traces.live_records()
@@ -115,9 +121,9 @@ class ContentIndex:
     oldest_item: int
     #: What the trace book had evicted (deriving its content again evicts some anew).
     evicted_traces: dict[str, int]
-    #: The transaction events whose spans were derived again so far (a later record with
-    #: the same event id was a repeat, whose spans ingest did not derive).
-    transactions: set[str] = attrs.Factory(set)
+    #: (record, event id) of the transaction events whose spans the trace book kept, or
+    #: C{None} (a checkpoint that did not say: every transaction's spans are derived).
+    transactions: set[tuple[int, str]] | None = None
 
 
 def load(store: Any, seq: int, parts: Mapping[str, Any], issues: Iterator[bytes],
@@ -145,7 +151,9 @@ def load(store: Any, seq: int, parts: Mapping[str, Any], issues: Iterator[bytes]
                 in content["events"]},
         items={item_seq: last for item_seq, last in content["items"]},
         oldest_item=content["oldest_item"],
-        evicted_traces=counters.get("evicted_traces", {}))
+        evicted_traces=counters.get("evicted_traces", {}),
+        transactions=({(seq, event_id) for seq, event_id in content["transactions"]}
+                      if "transactions" in content else None))
     return index
 
 
@@ -184,16 +192,8 @@ def _restore_traces(store: Any, seq: int, record: Ingested, index: ContentIndex)
         project = store.directory.project_by_id(record.project_id)
     except NotFound:
         return  # deleted since, with everything it had
-    transactions = []
-    for event in record.events:
-        if event.type != "transaction":
-            continue
-        kept = index.events.get(event.event_id)
-        # The event this record stored is kept, or was evicted since: a repeat of another
-        # record's event (kept, or derived again before this one) was not stored.
-        if kept[0] == seq if kept is not None else event.event_id not in index.transactions:
-            index.transactions.add(event.event_id)
-            transactions.append(event)
+    transactions = [event for event in record.events if event.type == "transaction" and (
+        index.transactions is None or (seq, event.event_id) in index.transactions)]
 
     def keep_segment(event: Any) -> None:
         found = index.events.get(event.event_id)
