@@ -15,6 +15,7 @@ import pytest_twisted
 
 from conftest import NOW
 from sentry_fake.application import Settings
+from scenario import AUTH, envelope
 from test_explore_api import child, item, log_entry, query, send, transaction
 
 #: The store keeps this many spans and log entries of each kind; more are sent.
@@ -154,3 +155,32 @@ async def test_pages_sorted_by_time_hold_rows_that_arrived_out_of_their_order(ap
         assert len({row[fields[0]] for row in seen}) == 60, dataset
         times = [row["timestamp"] for row in seen]
         assert times == sorted(times, reverse=True), dataset
+
+
+@pytest_twisted.ensureDeferred
+async def test_rows_of_several_projects_at_one_instant_come_in_one_order(api):
+    created = await api.request("POST", "/api/0/teams/parlel/parlel/projects/",
+                                json_body={"name": "two"})
+    assert created.code == 201
+    second = created.json()["id"]
+    [key] = (await api.request("GET", "/api/0/projects/parlel/two/keys/")).json()
+    trace = "ab" * 16
+    # The clock does not move: every span arrives at the same instant, ending at the same time.
+    for n in range(3):
+        for project, auth in (("1", None), (second, key["public"])):
+            span = child(f"{n:08x}{int(project):08x}", "rare", f"{project}/{n}", NOW - 10, 1.0,
+                         trace=trace)
+            headers = {"X-Sentry-Auth": f"Sentry sentry_key={auth}"} if auth else AUTH
+            answer = await api.request("POST", f"/api/{project}/envelope/", token=None,
+                                       body=envelope(item("span", span)), headers=headers)
+            assert answer.code == 200, answer
+
+    async def order(text):
+        answer = await query(api, dataset="spans", field=["span.description"], query=text,
+                             sort="-timestamp", project=["1", second])
+        return [row["span.description"] for row in answer.json()["data"]]
+
+    walked = await order("span.op:rare*")
+    assert walked == [f"{project}/{n}" for n in (2, 1, 0) for project in (second, "1")]
+    assert await order("span.op:rare") == walked
+    assert await order(f"trace:{trace}") == walked

@@ -28,5 +28,6 @@ class IStore(IEventLog, IIssues, IWrites):
 
     def now():
         """
-        @return: the time, from the clock the store was given (what new records carry).
+        @return: the time, from the clock the store was given (what new records carry), never
+            earlier than a time it answered before.
         """

@@ -37,7 +37,7 @@ def tag_column(name: str) -> tuple[str, str] | None:
     return match.group("tag").strip(), kind
 
 
-def merged_newest(facets: Iterable[Any], key: Callable[[Any], float]) -> Iterator[Any]:
+def merged_newest(facets: Iterable[Any], key: Callable[[Any], Any]) -> Iterator[Any]:
     """
     The entries of several facets (each oldest first), newest first.
     """

@@ -44,7 +44,7 @@ class Discover(Dataset):
 
     def rows(self) -> Iterator[Any]:
         facets = (self.store.events(project_id=pid) for pid in self.project_ids)
-        for event in merged_newest(facets, key=lambda event: event.received):
+        for event in merged_newest(facets, key=lambda event: (event.received, event.seq)):
             if self._holds(event):
                 yield event
 

@@ -50,7 +50,7 @@ class Spans(Dataset):
     def rows(self) -> Iterator[Any]:
         book = self.store.traces
         return merged_newest((book.of_project("spans", pid) for pid in self.project_ids),
-                             key=lambda span: span.received)
+                             key=_arrival)
 
     def rows_where(self, required: dict[str, str]) -> Iterator[Any] | None:
         trace = required.get("trace")
@@ -165,8 +165,10 @@ class _Joined(Sequence[Any]):
         return max(found, key=_arrival, default=None)
 
 
-def _arrival(span: Any) -> tuple[float, int, int]:
-    return span.received, span.seq, span.ordinal
+def _arrival(entry: Any) -> tuple[float, int, int]:
+    # When a span, log entry or metric point arrived, and its place in the record that
+    # brought it: the order the trace book keeps them in, across projects too.
+    return entry.received, entry.seq, entry.ordinal
 
 
 def _newest_received(spans: Any) -> tuple[float, int, int]:
@@ -176,10 +178,6 @@ def _newest_received(spans: Any) -> tuple[float, int, int]:
     """
     newest = spans.newest
     return _arrival(newest) if newest is not None else (float("-inf"), 0, 0)
-
-
-def _arrival(span: Any) -> tuple[float, int, int]:
-    return span.received, span.seq, span.ordinal
 
 
 def _newest_of(facet: Any, project_ids: list[int]) -> Iterator[Any]:
@@ -241,7 +239,7 @@ class Logs(Dataset):
     def rows(self) -> Iterator[Any]:
         book = self.store.traces
         return merged_newest((book.of_project("logs", pid) for pid in self.project_ids),
-                             key=lambda entry: entry.received)
+                             key=_arrival)
 
     def rows_where(self, required: dict[str, str]) -> Iterator[Any] | None:
         trace = required.get("trace")
@@ -253,7 +251,7 @@ class Logs(Dataset):
             return None
         book = self.store.traces
         return merged_newest((book.logs_of_severity(pid, severity.lower())
-                              for pid in self.project_ids), key=lambda entry: entry.received)
+                              for pid in self.project_ids), key=_arrival)
 
     def timestamp(self, entry: Any) -> float:
         return entry.timestamp
@@ -310,7 +308,7 @@ class TraceMetrics(Dataset):
     def rows(self) -> Iterator[Any]:
         book = self.store.traces
         return merged_newest((book.of_project("metrics", pid) for pid in self.project_ids),
-                             key=lambda point: point.received)
+                             key=_arrival)
 
     def timestamp(self, point: Any) -> float:
         return point.timestamp

@@ -101,6 +101,7 @@ class StoreService(Service, Writes):
         #: Whether a journal takes checkpoints of this store (see L{track_changes}).
         self._tracking = False
         self._watchers: list[Any] = []
+        self._latest = float("-inf")
         self._start_over(self.seed, clock.seconds())
 
     def _start_over(self, seed: Seed, now: float) -> None:
@@ -129,7 +130,13 @@ class StoreService(Service, Writes):
         self.outcomes = OutcomeBook()
 
     def now(self) -> float:
-        return self._clock.seconds()
+        # Never earlier than a time already handed out, should the wall clock step back:
+        # records arrive in the order of their times, which the newest-first reads rely on.
+        moment = self._clock.seconds()
+        if moment < self._latest:
+            return self._latest
+        self._latest = moment
+        return moment
 
     def startService(self) -> None:
         super().startService()
