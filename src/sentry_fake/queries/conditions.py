@@ -187,7 +187,7 @@ def aggregate_filters(tree: Any) -> tuple[Any, list[Filter]]:
     A query split into what rows must match and the filters on aggregates its groups must
     pass (among the parts of its top conjunction, as Sentry's C{HAVING}).
 
-    @raise SearchError: a filter on an aggregate is inside an C{OR} or parentheses.
+    @raise SearchError: a filter on an aggregate is part of an C{OR}.
     """
     parts = tree.parts if isinstance(tree, And) else (tree,)
     having = [part for part in parts if _is_aggregate(part)]
