@@ -12,15 +12,16 @@ from records import ingest, reset
 
 
 def test_freezes_only_after_a_batch_of_stores(monkeypatch):
-    frozen = []
+    frozen, collected = [], []
     monkeypatch.setattr(gc, "freeze", lambda: frozen.append(True))
+    monkeypatch.setattr(gc, "collect", lambda: collected.append(len(frozen)))
     clock = Clock()
     store = StoreService(clock)
     freezer = HeapFreezer(store, interval=1, batch=3, clock=clock)
     freezer.startService()
     try:
-        # At start: whatever a data directory loaded.
-        assert frozen == [True]
+        # At start: whatever a data directory loaded, frozen without walking it first.
+        assert frozen == [True] and collected == []
         project = store.directory.project_by_id(1)
         for n in range(2):
             ingest(store, {"message": f"m{n}"}, project.id, b"{}")
@@ -28,7 +29,7 @@ def test_freezes_only_after_a_batch_of_stores(monkeypatch):
         assert frozen == [True]
         ingest(store, {"message": "m3"}, project.id, b"{}")
         clock.advance(1)
-        assert frozen == [True, True]
+        assert frozen == [True, True] and collected == [1]
         clock.advance(1)
         assert frozen == [True, True]
         reset(store)

@@ -22,7 +22,8 @@ class HeapFreezer(TimerService):
     """
     Every C{interval} seconds, if the store grew by at least C{batch} records since the last
     time, collect what is garbage now and freeze the rest.  The first time is at start, so what
-    a data directory loaded is frozen before the first request.
+    a data directory loaded is frozen before the first request (without a collection first:
+    loading makes next to no garbage).
     """
 
     log = Logger()
@@ -40,7 +41,10 @@ class HeapFreezer(TimerService):
         stored = self._store.stored_total
         if self._seen is not None and stored - self._seen < self._batch:
             return False
-        self._seen = stored
-        gc.collect()
+        first, self._seen = self._seen is None, stored
+        if not first:
+            # At start (what a data directory loaded, with the collector off) there is next to
+            # no garbage, and a full collection would walk every loaded record once for it.
+            gc.collect()
         gc.freeze()
         return True

@@ -94,6 +94,7 @@ class JournalService(Service):
             upto, parts, issues, blobs = found
             index = checkpoint.load(store, upto, parts, issues, blobs)
         kept = replayed = refused = 0
+        restoring = index is not None
         for seq, kind, data, content in database.records():
             record = decode(kind, data, content)
             if seq <= upto:
@@ -101,6 +102,9 @@ class JournalService(Service):
                     checkpoint.restore_content(store, seq, record, index)
                     kept += 1
                 continue
+            if restoring:
+                checkpoint.restored(store, index)
+                restoring = False
             try:
                 store.replay(seq, record)
             except SentryFakeError as error:
@@ -115,6 +119,8 @@ class JournalService(Service):
                                  seq=seq, kind=kind)
             replayed += 1
             store.seq = seq
+        if restoring:
+            checkpoint.restored(store, index)
         if found is not None:
             store.seq = max(store.seq, upto)
         self.log.info(

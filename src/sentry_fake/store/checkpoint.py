@@ -25,8 +25,9 @@ from .monitors import MonitorBook
 from .outcomes import OutcomeBook
 from .records import Ingested
 from .releases import ReleaseBook
+from .trace_writes import TRACE_ITEMS
 
-__all__ = ["Checkpoint", "take", "load", "restore_content"]
+__all__ = ["Checkpoint", "take", "load", "restore_content", "restored"]
 
 
 @attrs.frozen
@@ -194,6 +195,8 @@ def _restore_traces(store: Any, seq: int, record: Ingested, index: ContentIndex)
         return  # deleted since, with everything it had
     transactions = [event for event in record.events if event.type == "transaction" and (
         index.transactions is None or (seq, event.event_id) in index.transactions)]
+    if not transactions and not any(sent.type in TRACE_ITEMS for sent in record.items):
+        return  # nothing for the trace book (most records: an error event)
 
     def keep_segment(event: Any) -> None:
         found = index.events.get(event.event_id)
@@ -202,4 +205,11 @@ def _restore_traces(store: Any, seq: int, record: Ingested, index: ContentIndex)
             store._keep_event(event)
 
     store._derive_traces(project, record, seq, transactions, keep_segment)
+
+
+def restored(store: Any, index: ContentIndex) -> None:
+    """
+    After the last record older than the checkpoint is taken back: the trace book's evictions
+    are the checkpoint's again (deriving its content again evicted some anew).
+    """
     store.traces.restore_counters(index.evicted_traces)
