@@ -41,27 +41,57 @@ _BAGS = frozenset({"transaction_info", "extra", "data", "env", "vars", "geo", "m
                    "query_string", "tags"})
 
 
+def _empty(value: Any) -> bool:
+    return value is None or (isinstance(value, (dict, list)) and not value)
+
+
 def _pruned(value: Any, meta: Any) -> Any:
     """
     C{value} without null or empty fields (where C{_meta} has nothing to say of them).
     """
+    if not isinstance(meta, dict):
+        return _pruned_plain(value)
     if isinstance(value, dict):
         kept = {}
         for key, item in value.items():
-            below = meta.get(key) if isinstance(meta, dict) else None
+            below = meta.get(key)
             if key in _BAGS:
-                if item not in (None, {}, []) or below or (key == "transaction_info"
-                                                           and item is not None):
+                if not _empty(item) or below or (key == "transaction_info"
+                                                 and item is not None):
                     kept[key] = item
                 continue
             item = _pruned(item, below)
-            if item in (None, {}, []) and not below:
+            if _empty(item) and not below:
                 continue
             kept[key] = item
         return kept
     if isinstance(value, list):
-        return [_pruned(item, meta.get(str(index)) if isinstance(meta, dict) else None)
-                for index, item in enumerate(value)]
+        return [_pruned(item, meta.get(str(index))) for index, item in enumerate(value)]
+    return value
+
+
+def _pruned_plain(value: Any) -> Any:
+    """
+    L{_pruned} where C{_meta} says nothing (most of a document): the same, without asking it.
+    """
+    if isinstance(value, dict):
+        kept = {}
+        for key, item in value.items():
+            if key in _BAGS:
+                if not _empty(item) or (key == "transaction_info" and item is not None):
+                    kept[key] = item
+                continue
+            if isinstance(item, (dict, list)):
+                item = _pruned_plain(item)
+                if not item:
+                    continue
+            elif item is None:
+                continue
+            kept[key] = item
+        return kept
+    if isinstance(value, list):
+        return [_pruned_plain(item) if isinstance(item, (dict, list)) else item
+                for item in value]
     return value
 
 
