@@ -254,7 +254,8 @@ def _frames(stacktrace: Any) -> None:
     for index, frame in enumerate(frames):
         if not isinstance(frame, dict):
             continue
-        frame = {key: item for key, item in frame.items() if item not in (None, [], {})}
+        frame = {key: item for key, item in frame.items()
+                 if item is not None and (item or not isinstance(item, (list, dict)))}
         if "abs_path" not in frame and isinstance(frame.get("filename"), str):
             frame["abs_path"] = frame["filename"]
         if frame.get("function") == "?":
