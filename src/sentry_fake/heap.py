@@ -28,7 +28,7 @@ class HeapFreezer(TimerService):
 
     log = Logger()
 
-    def __init__(self, store: Any, interval: float = 2.0, batch: int = 2000,
+    def __init__(self, store: Any, interval: float = 0.5, batch: int = 500,
                  clock: Any = None) -> None:
         super().__init__(interval, self.tick)
         if clock is not None:
