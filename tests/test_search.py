@@ -121,3 +121,10 @@ def test_assignment_and_status_forms():
     assert matches("is:ignored", ignored) and matches("is:archived", ignored)
     assert not matches("is:unresolved", ignored)
     assert matches("bookmarks:me", issue(is_bookmarked=True))
+
+
+def test_an_issue_search_has_no_filters_on_aggregates():
+    with pytest.raises(search.SearchError, match="count\\(\\) is not a filter of issues"):
+        search.parse("count():>5 is:unresolved")
+    tree = search.parse("count():>5 level:error", aggregates=True)
+    assert [f.key for f in search.filters(tree)] == ["count()", "level"]

@@ -160,7 +160,7 @@ class ExploreRoutes:
                 seen.add(field)
                 answer["field"].append(self._check_column(dataset, field, known))
         try:
-            tree = parse(arg(request, "query"))
+            tree = parse(arg(request, "query"), aggregates=True)
         except SearchError as error:
             answer["query"] = {"valid": False, "error": error.detail, "fields": []}
         else:

@@ -79,7 +79,7 @@ class Plan:
                 self.columns.append(Column("project.name"))
         self.start, self.end = start, end
         self.environments = frozenset(environments)
-        tree, having = aggregate_filters(parse(query))
+        tree, having = aggregate_filters(parse(query, aggregates=True))
         self.having = [(parse_column(f.key), f) for f in having]
         for column, f in self.having:
             if not column.is_aggregate:

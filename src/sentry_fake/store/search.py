@@ -108,13 +108,20 @@ def _tokens(query: str) -> list[Any]:
     return tokens
 
 
-def parse(query: str | None) -> Any:
+def parse(query: str | None, aggregates: bool = False) -> Any:
     """
     Parse a search query into an expression (C{And}, C{Or}, C{Filter}, C{Text}).
 
+    @param aggregates: whether filters on aggregates (C{count():>5}) may be in it, as in an
+        events query (an issue search has none).
     @raise SearchError: the query is not valid search syntax.
     """
     tokens = _tokens(query or "")
+    if not aggregates:
+        for token in tokens:
+            if isinstance(token, Filter) and token.key.endswith(")"):
+                raise SearchError(f"{token.key} is not a filter of issues (filters on "
+                                  "aggregates are for the events query)")
     depth = deepest = 0
     for token in tokens:
         if token == "(":
