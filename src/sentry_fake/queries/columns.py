@@ -13,6 +13,7 @@ from typing import Any, Callable, Iterable
 import attrs
 
 from ..errors import Invalid
+from ..jsoncodec import finite_number
 
 _FUNCTION = re.compile(r"^(?P<name>[a-z_0-9]+)\((?P<args>[^()]*)\)$")
 _PERCENTILES = {"p50": 0.5, "p75": 0.75, "p90": 0.9, "p95": 0.95, "p99": 0.99, "p100": 1.0}
@@ -23,18 +24,8 @@ _NUMERIC_RESULT = {"count": "integer", "count_unique": "integer", "epm": "rate",
                    "last_seen": "date", "first_seen": "date"}
 
 
-def _finite(value: Any) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return None
-    try:
-        number = float(value)
-    except OverflowError:
-        return None
-    return number if math.isfinite(number) else None
-
-
 def _numbers(values: Iterable[Any]) -> list[float]:
-    return [number for number in map(_finite, values) if number is not None]
+    return [number for number in map(finite_number, values) if number is not None]
 
 
 def _percentile(values: list[float], fraction: float) -> float | None:
