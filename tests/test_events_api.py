@@ -388,3 +388,32 @@ async def test_an_events_attachments_are_listed_and_downloaded(api):
     assert (await api.request("GET", f"{base}999/")).code == 404
     assert (await api.request("GET", f"/api/0/projects/parlel/parlel/events/{'e' * 32}"
                                      "/attachments/")).json() == []
+
+
+@pytest_twisted.ensureDeferred
+async def test_latest_and_oldest_are_by_the_events_own_times(api, clock):
+    """
+    Events that arrive out of the order they happened in (an SDK sending what it cached, a
+    test sending events with their times): the latest is the one that happened last.
+    """
+    sent, now = {}, clock.seconds()
+    for name, ago, environment in (("middle", 600, "prod"), ("first", 3600, "prod"),
+                                   ("last", 60, "staging"), ("again", 3600, "prod")):
+        clock.advance(1)
+        sent[name] = await send(api, {"message": "out of order", "timestamp": now - ago,
+                                      "environment": environment})
+    [issue] = (await api.request("GET", "/api/0/projects/parlel/parlel/issues/")).json()
+    base = f"/api/0/organizations/parlel/issues/{issue['id']}/events/"
+
+    async def event_id(which, **params):
+        answer = await api.request("GET", base + which + "/" + (
+            "?" + "&".join(f"{k}={v}" for k, v in params.items()) if params else ""))
+        assert answer.code == 200, answer
+        return answer.json()["eventID"]
+
+    assert await event_id("latest") == sent["last"] == await event_id("recommended")
+    # Of the two that happened first, at one time, the first to arrive.
+    assert await event_id("oldest") == sent["first"]
+    assert await event_id("latest", environment="prod") == sent["middle"]
+    hashes = (await api.request("GET", base.replace("/events/", "/hashes/"))).json()
+    assert hashes[0]["latestEvent"]["eventID"] == sent["last"]

@@ -172,7 +172,8 @@ class IssuePages(PageBase):
     # One issue
 
     def _choice(self, event: Event) -> EventChoice:
-        events = self.store.events(issue_id=event.issue_id)
+        latest = self.store.latest_event(event.issue_id)
+        oldest = self.store.oldest_event(event.issue_id)
         previous, following = self.store.adjacent_events(event)
         shape = full_event(event, document(event),
                            following.event_id if following is not None else None,
@@ -182,8 +183,8 @@ class IssuePages(PageBase):
         traced = event.trace_id and len(self.store.traces.spans_of_trace(event.trace_id))
         return EventChoice(shape=shape, received=event.received, attachments=attachments,
                            previous_id=shape["previousEventID"], next_id=shape["nextEventID"],
-                           oldest_id=events[0].event_id if len(events) else None,
-                           latest_id=events[-1].event_id if len(events) else None,
+                           oldest_id=oldest.event_id if oldest is not None else None,
+                           latest_id=latest.event_id if latest is not None else None,
                            trace_id=event.trace_id if traced else None)
 
     def _issue_page(self, request: Any, organization: Organization, issue: Issue,
@@ -207,20 +208,19 @@ class IssuePages(PageBase):
     def issue_detail(self, request: Any, org: str, issue_ref: str) -> bytes:
         organization = self.organization_named(org)
         issue, project = self._issue_in(organization, issue_ref)
-        events = self.store.events(issue_id=issue.id)
         return self._issue_page(request, organization, issue, project,
-                                events[-1] if len(events) else None)
+                                self.store.latest_event(issue.id))
 
     @app.route("/organizations/<org>/issues/<issue_ref>/events/<event_ref>/", methods=["GET"])
     @page
     def issue_event(self, request: Any, org: str, issue_ref: str, event_ref: str) -> bytes:
         organization = self.organization_named(org)
         issue, project = self._issue_in(organization, issue_ref)
-        events = self.store.events(issue_id=issue.id)
         if event_ref in ("latest", "recommended", "oldest"):
-            if not len(events):
+            event = (self.store.oldest_event(issue.id) if event_ref == "oldest"
+                     else self.store.latest_event(issue.id))
+            if event is None:
                 raise NotFound("None of this issue's events is stored any more.")
-            event = events[0] if event_ref == "oldest" else events[-1]
         else:
             event = self.store.event(event_ref)
             if event.issue_id != issue.id:

@@ -124,6 +124,18 @@ class IEventLog(Interface):
         @raise sentry_fake.errors.NotFound: no such event.
         """
 
+    def latest_event(issue_id, keep=None):
+        """
+        @return: the issue's stored event of the latest time (its own, not when it arrived)
+            that C{keep(event)} keeps, or C{None}; of events of one time, the last to arrive.
+        """
+
+    def oldest_event(issue_id, keep=None):
+        """
+        @return: the issue's stored event of the earliest time that C{keep(event)} keeps, or
+            C{None}; of events of one time, the first to arrive.
+        """
+
     def adjacent_events(event):
         """
         @return: the events stored just before and after C{event} in its issue.

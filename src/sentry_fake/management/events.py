@@ -14,7 +14,7 @@ import re
 import shlex
 from datetime import datetime, timezone
 from itertools import islice
-from typing import Any, Callable, Iterable
+from typing import Any, Callable
 
 from ..errors import Invalid, NotFound
 from ..http import arg, arg_list, json_response
@@ -165,10 +165,6 @@ def newest_pages(facet: Any, keep: Callable[[Event], bool] | None):
     return page
 
 
-def _first(events: Iterable[Event], keep: Callable[[Event], bool] | None) -> Event | None:
-    return next((event for event in events if keep is None or keep(event)), None)
-
-
 class EventRoutes:
     """
     The event routes of the management surface.
@@ -195,11 +191,12 @@ class EventRoutes:
 
     def _issue_event(self, request: Any, org: str | None, issue_id: str, event_id: str) -> bytes:
         issue, _ = self._issue_in(org, issue_id)
-        facet = self.store.events(issue_id=issue.id)
         if event_id in ("latest", "recommended"):
-            event = _first(reversed(facet), _event_filter(request, self.store.now(), False))
+            event = self.store.latest_event(issue.id,
+                                            _event_filter(request, self.store.now(), False))
         elif event_id == "oldest":
-            event = _first(facet, _event_filter(request, self.store.now(), False))
+            event = self.store.oldest_event(issue.id,
+                                            _event_filter(request, self.store.now(), False))
         else:
             try:
                 event = self.store.event(event_id)

@@ -171,8 +171,8 @@ class IssueDetailRoutes:
     @authenticated
     def issue_hashes(self, request: Any, issue_id: str, org: str | None = None) -> bytes:
         issue, _ = self._issue_in(org, issue_id)
-        latest = self.store.events(issue_id=issue.id)
-        latest_id = latest[-1].event_id if len(latest) else None
+        latest = self.store.latest_event(issue.id)
+        latest_id = latest.event_id if latest is not None else None
         hashes = [{"id": hash_, "latestEvent": {"eventID": latest_id} if latest_id else None,
                    "mergedBySeer": False, "seerMatchDistance": None} for hash_ in issue.hashes]
         return json_response(request, paginate(request, hashes))

@@ -24,9 +24,9 @@ class IssueLookup:
         """
         An issue as Sentry shows it, with what its project, assignee and latest event say.
         """
-        events = self.store.events(issue_id=issue.id)
-        latest_has_attachments = bool(events) and any(
-            item.type == "attachment" for item in self.store.items_of_event(events[-1].event_id))
+        latest = self.store.latest_event(issue.id)
+        latest_has_attachments = latest is not None and any(
+            item.type == "attachment" for item in self.store.items_of_event(latest.event_id))
         return serializers.issue(
             issue, self.store.directory.project_by_id(issue.project_id), org, base_url(request),
             self.store.now(), stats_period, self.store.directory.actor(issue.assigned_to),

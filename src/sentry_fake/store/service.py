@@ -19,6 +19,7 @@ from zope.interface import implementer
 from ..errors import NotFound
 from ..interfaces import IJournal, IStore
 from .directory import Directory
+from .event_times import latest_event, oldest_event
 from .facts import FactCache, IssueFacts
 from .issues import IssueBook
 from .limits import Limits
@@ -220,6 +221,18 @@ class StoreService(Service, Writes):
         if event is None:
             raise NotFound()
         return event
+
+    def latest_event(self, issue_id: int, keep: Any = None) -> Event | None:
+        """
+        The issue's event of the latest time (that C{keep} keeps), as Sentry's C{latest}.
+        """
+        return latest_event(self._events.facet("issue", issue_id), keep)
+
+    def oldest_event(self, issue_id: int, keep: Any = None) -> Event | None:
+        """
+        The issue's event of the earliest time (that C{keep} keeps), as Sentry's C{oldest}.
+        """
+        return oldest_event(self._events.facet("issue", issue_id), keep)
 
     def adjacent_events(self, event: Event) -> tuple[Event | None, Event | None]:
         """
