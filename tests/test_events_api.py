@@ -417,3 +417,11 @@ async def test_latest_and_oldest_are_by_the_events_own_times(api, clock):
     assert await event_id("latest", environment="prod") == sent["middle"]
     hashes = (await api.request("GET", base.replace("/events/", "/hashes/"))).json()
     assert hashes[0]["latestEvent"]["eventID"] == sent["last"]
+    # Lists too, a page at a time: the latest first, as sentry-cli and the MCP server read them.
+    order = [sent[name] for name in ("last", "middle", "again", "first")]
+    for path in (base, "/api/0/projects/parlel/parlel/events/"):
+        listed = (await api.request("GET", path)).json()
+        assert [event["eventID"] for event in listed] == order, path
+        first = await api.request("GET", path + "?per_page=3")
+        second = await api.request("GET", path + "?per_page=3&cursor=0:3:0")
+        assert [event["eventID"] for event in first.json() + second.json()] == order

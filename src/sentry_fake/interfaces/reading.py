@@ -136,6 +136,19 @@ class IEventLog(Interface):
             C{None}; of events of one time, the first to arrive.
         """
 
+    def latest_events(count, keep=None, project_id=None, issue_id=None):
+        """
+        @return: the C{count} stored events of the latest times that C{keep(event)} keeps, of
+            one project, one issue or all, latest first (of events of one time, the last to
+            arrive first): Sentry's order of an events list.
+        """
+
+    def event_time_bounds():
+        """
+        @return: (ahead, behind): the most that the time of any event kept so far was after its
+            arrival, and before it, in seconds (C{-inf} before the first event).
+        """
+
     def adjacent_events(event):
         """
         @return: the events stored just before and after C{event} in its issue.

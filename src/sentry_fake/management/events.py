@@ -13,7 +13,6 @@ import fnmatch
 import re
 import shlex
 from datetime import datetime, timezone
-from itertools import islice
 from typing import Any, Callable
 
 from ..errors import Invalid, NotFound
@@ -149,17 +148,14 @@ def _event_filter(request: Any, now: float, errors_only: bool) -> Callable[[Even
     return keep
 
 
-def newest_pages(facet: Any, keep: Callable[[Event], bool] | None):
+def newest_pages(store: Any, keep: Callable[[Event], bool] | None, **which: int):
     """
-    A C{paginate} page function over an index of events, newest first.
+    A C{paginate} page function over a project's or an issue's events (C{which}: its
+    C{project_id} or C{issue_id}), the latest first by their own times (as Sentry lists them).
     """
 
     def page(offset: int, count: int) -> tuple[list[Event], bool]:
-        if keep is None:
-            found = facet.newest(offset, count + 1)
-        else:
-            kept = (event for event in reversed(facet) if keep(event))
-            found = list(islice(kept, offset, offset + count + 1))
+        found = store.latest_events(offset + count + 1, keep=keep, **which)[offset:]
         return found[:count], len(found) > count
 
     return page
@@ -180,9 +176,9 @@ class EventRoutes:
             next_id=following.event_id if following else None,
             previous_id=previous.event_id if previous else None)
 
-    def _event_list(self, request: Any, facet: Any, errors_only: bool) -> bytes:
+    def _event_list(self, request: Any, errors_only: bool, **which: int) -> bytes:
         keep = _event_filter(request, self.store.now(), errors_only)
-        page = paginate(request, newest_pages(facet, keep))
+        page = paginate(request, newest_pages(self.store, keep, **which))
         if _is_true(arg(request, "full")):
             body = [event_shapes.full_event(event, document(event)) for event in page]
         else:
@@ -215,7 +211,7 @@ class EventRoutes:
     def list_project_events(self, request: Any, org: str, project: str) -> bytes:
         found = self.store.directory.project(self.store.directory.organization(org), project)
         # Sentry lists a project's error and default events here; transactions live elsewhere.
-        return self._event_list(request, self.store.events(project_id=found.id), errors_only=True)
+        return self._event_list(request, errors_only=True, project_id=found.id)
 
     @app.route("/api/0/projects/<org>/<project>/events/<event_id>/", methods=["GET"])
     @authenticated
@@ -270,14 +266,14 @@ class EventRoutes:
     @authenticated
     def list_org_issue_events(self, request: Any, org: str, issue_id: str) -> bytes:
         issue, _ = self._issue_in(org, issue_id)
-        return self._event_list(request, self.store.events(issue_id=issue.id), errors_only=False)
+        return self._event_list(request, errors_only=False, issue_id=issue.id)
 
     @app.route("/api/0/issues/<issue_id>/events/", methods=["GET"])
     @app.route("/api/0/groups/<issue_id>/events/", methods=["GET"])
     @authenticated
     def list_issue_events(self, request: Any, issue_id: str) -> bytes:
         issue, _ = self._issue_in(None, issue_id)
-        return self._event_list(request, self.store.events(issue_id=issue.id), errors_only=False)
+        return self._event_list(request, errors_only=False, issue_id=issue.id)
 
     @app.route("/api/0/organizations/<org>/issues/<issue_id>/events/<event_id>/", methods=["GET"])
     @authenticated

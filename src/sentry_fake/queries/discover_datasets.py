@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Iterator
 
-from ..store.normalize import MAX_SECS_IN_FUTURE, event_tags
+from ..store.normalize import event_tags
 from ..short_ids import short_id
 from .dataset import Dataset, merged_newest
 
@@ -42,6 +42,10 @@ class Discover(Dataset):
     #: Which event types the dataset holds (C{None}: all).
     types: frozenset[str] | None = None
 
+    def __init__(self, store: Any, project_ids: list[int]) -> None:
+        super().__init__(store, project_ids)
+        self._ahead = store.event_time_bounds()[0]
+
     def rows(self) -> Iterator[Any]:
         facets = (self.store.events(project_id=pid) for pid in self.project_ids)
         for event in merged_newest(facets, key=lambda event: (event.received, event.seq)):
@@ -57,8 +61,9 @@ class Discover(Dataset):
         return event.timestamp
 
     def horizon(self, event: Any) -> float:
-        # An event's time is never later than a minute after it arrived (Relay's clamp).
-        return event.received + MAX_SECS_IN_FUTURE
+        # An event's time is never further ahead of its arrival than the store has seen one be
+        # (and never more than a minute: Relay's clamp).
+        return event.received + self._ahead
 
     def failed(self, event: Any) -> bool:
         return event.type == "transaction" and self._segment_status(event) not in _NOT_FAILED

@@ -9,6 +9,8 @@ methods (L{sentry_fake.store.writes}), one per change record.
 from __future__ import annotations
 
 import bisect
+import math
+from itertools import islice
 from typing import Any, Iterable, Iterator
 
 from twisted.application.service import Service
@@ -19,7 +21,7 @@ from zope.interface import implementer
 from ..errors import NotFound
 from ..interfaces import IJournal, IStore
 from .directory import Directory
-from .event_times import latest_event, oldest_event
+from .event_times import latest_event, latest_events, oldest_event
 from .facts import FactCache, IssueFacts
 from .issues import IssueBook
 from .limits import Limits
@@ -128,6 +130,12 @@ class StoreService(Service, Writes):
         self.uploads = UploadBook()
         self.monitors = MonitorBook()
         self.traces = TraceBook(self.max_events)
+        #: The most any event kept so far was ahead of its arrival (its time later than it),
+        #: and behind it: an event's time is within these of when it arrived.
+        self._ahead = self._behind = -math.inf
+        #: Whether every event kept so far happened no earlier than those before it (then the
+        #: order they arrived in is the order of their times), and the latest time yet.
+        self._in_order, self._latest_time = True, -math.inf
         self.outcomes = OutcomeBook()
 
     def now(self) -> float:
@@ -171,6 +179,15 @@ class StoreService(Service, Writes):
         go with their events at the end of Sentry's retention.
         """
         oldest = self._events.add(event)
+        offset = event.timestamp - event.received
+        if offset > self._ahead:
+            self._ahead = offset
+        if -offset > self._behind:
+            self._behind = -offset
+        if event.timestamp < self._latest_time:
+            self._in_order = False
+        else:
+            self._latest_time = event.timestamp
         if oldest is not None and oldest.issue_id is not None and \
                 not len(self._events.facet("issue", oldest.issue_id)):
             issue = self.issue_book.find(oldest.issue_id)
@@ -226,13 +243,34 @@ class StoreService(Service, Writes):
         """
         The issue's event of the latest time (that C{keep} keeps), as Sentry's C{latest}.
         """
-        return latest_event(self._events.facet("issue", issue_id), keep)
+        return latest_event(self._events.facet("issue", issue_id), keep, self._ahead)
 
     def oldest_event(self, issue_id: int, keep: Any = None) -> Event | None:
         """
         The issue's event of the earliest time (that C{keep} keeps), as Sentry's C{oldest}.
         """
-        return oldest_event(self._events.facet("issue", issue_id), keep)
+        return oldest_event(self._events.facet("issue", issue_id), keep, self._behind)
+
+    def latest_events(self, count: int, keep: Any = None, project_id: int | None = None,
+                      issue_id: int | None = None) -> list[Event]:
+        """
+        The C{count} stored events of the latest times (that C{keep} keeps), of one project or
+        issue or of all, latest first, as Sentry lists events.
+        """
+        events = self.events(project_id, issue_id)
+        if self._in_order:
+            # Arrival order is time order: the newest arrivals are the latest.
+            if keep is None:
+                return events.newest(0, count)
+            return list(islice(filter(keep, reversed(events)), count))
+        return latest_events(events, keep, count, self._ahead)
+
+    def event_time_bounds(self) -> tuple[float, float]:
+        """
+        How far ahead of its arrival, and how far behind it, the time of any event kept so far
+        was, in seconds (C{-inf} before the first): each event's time is within them.
+        """
+        return self._ahead, self._behind
 
     def adjacent_events(self, event: Event) -> tuple[Event | None, Event | None]:
         """
