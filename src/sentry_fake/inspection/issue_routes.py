@@ -236,7 +236,8 @@ class IssuePages(PageBase):
         _, offset, _ = parse_cursor(request.args.get(b"cursor", [b""])[0].decode("ascii",
                                                                                 "replace"))
         now = self.store.now()
-        shown = events.newest(offset, EVENTS_PER_PAGE)
+        # The latest first by the events' own times, as the API lists them.
+        shown = self.store.latest_events(offset + EVENTS_PER_PAGE, issue_id=issue.id)[offset:]
         rows = [event_row(event, organization.slug, now) for event in shown]
         base = links.issue_events_url(organization.slug, issue.id)
         previous = (links.with_cursor(base, [], max(0, offset - EVENTS_PER_PAGE))
