@@ -400,3 +400,71 @@ async def test_filters_on_aggregates_keep_the_groups_that_pass(api):
         assert detail in answer.json()["detail"], text
     answer = await query(api, 400, dataset="spans", field=["span.op"], query="count():>1")
     assert "needs an aggregate field" in answer.json()["detail"]
+
+
+STATS = "/api/0/organizations/parlel/events-stats/"
+
+
+async def stats(api, expected=200, **params):
+    answer = await api.request("GET", STATS + "?" + urlencode(params, doseq=True))
+    assert answer.code == expected, answer
+    return answer.json()
+
+
+@pytest_twisted.ensureDeferred
+async def test_events_stats_are_the_same_queries_as_time_series(api, clock):
+    # Three transactions an hour apart, the last one failing, each with its spans.
+    for hours, status in ((2, "ok"), (1, "ok"), (0, "internal_error")):
+        start = NOW - hours * 3600 - 120
+        await send(api, item("transaction", transaction(
+            trace=f"{hours + 1:x}" * 32, start=start, status=status, spans=[
+                child(f"{hours + 5:x}" * 16, "db.query", "SELECT 1", start + 0.1, 0.05,
+                      parent="1" * 16, trace=f"{hours + 1:x}" * 32)])))
+    body = await stats(api, dataset="spans", yAxis="count()", interval="1h",
+                       statsPeriod="4h", query="span.op:db.query", partial="1")
+    points = body["data"]
+    hour = int(NOW) // 3600 * 3600
+    # Every hour of the period, the one under way too (partial), empty ones counted 0.
+    assert [start for start, _ in points] == [hour - n * 3600 for n in (4, 3, 2, 1, 0)]
+    assert [values[0]["count"] for _, values in points] == [0.0, 0.0, 1.0, 1.0, 1.0]
+    assert (body["start"], body["end"]) == (hour - 4 * 3600, hour)
+    # Without partial, as Sentry, the hour under way is left out.
+    whole = await stats(api, dataset="spans", yAxis="count()", interval="1h",
+                        statsPeriod="4h", query="span.op:db.query")
+    assert [start for start, _ in whole["data"]] == [hour - n * 3600 for n in (4, 3, 2, 1)]
+    assert body["meta"]["fields"]["count()"] == "integer"
+    assert body["isMetricsData"] is False
+
+    # Several axes: one series each, keyed by its axis, in order.
+    both = await stats(api, dataset="transactions", yAxis=["count()", "failure_rate()"],
+                       interval="1h", statsPeriod="4h", partial="1")
+    assert list(both) == ["count()", "failure_rate()"]
+    assert [both[axis]["order"] for axis in both] == [0, 1]
+    assert sum(values[0]["count"] for _, values in both["count()"]["data"]) == 3
+    assert max(values[0]["count"] for _, values in both["failure_rate()"]["data"]) == 1.0
+
+    # The top groups of the plain fields, and the rest as Other.
+    top = await stats(api, dataset="spans", yAxis="count()", field=["span.op", "count()"],
+                      orderby="-count()", topEvents="1", interval="1h", statsPeriod="4h",
+                      partial="1")
+    assert list(top) == ["db.query", "Other"]
+    assert top["db.query"]["order"] == 0 and top["Other"]["order"] == 1
+    assert sum(values[0]["count"] for _, values in top["db.query"]["data"]) == 3
+    assert sum(values[0]["count"] for _, values in top["Other"]["data"]) == 3
+    only = await stats(api, dataset="spans", yAxis="count()", field=["span.op", "count()"],
+                       orderby="-count()", topEvents="1", excludeOther="1", statsPeriod="4h")
+    assert list(only) == ["db.query"]
+
+
+@pytest.mark.parametrize("params, detail", [
+    ({"yAxis": "span.op", "dataset": "spans"}, "span.op is not an aggregate"),
+    ({"yAxis": "nope()", "dataset": "spans"}, "nope is not a valid function"),
+    ({"topEvents": "11", "field": "span.op", "dataset": "spans"},
+     "Can only get up to 10 top events."),
+    ({"topEvents": "x", "dataset": "spans"}, "topEvents needs to be an integer."),
+    ({"interval": "1s", "statsPeriod": "90d", "dataset": "spans"},
+     "Your interval and date range would create too many results."),
+])
+@pytest_twisted.ensureDeferred
+async def test_events_stats_refusals(api, params, detail):
+    assert detail in (await stats(api, 400, **params))["detail"]

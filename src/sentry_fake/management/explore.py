@@ -1,7 +1,8 @@
 """
 Sentry's events query API: C{GET /api/0/organizations/{org}/events/} over every dataset
-(errors, transactions, spans, logs, trace metrics), C{events/validate/} as Sentry's MCP server
-calls it before each search, and C{trace-items/attributes/}.
+(errors, transactions, spans, logs, trace metrics), C{events-stats/} (the same queries as time
+series), C{events/validate/} as Sentry's MCP server calls it before each search, and
+C{trace-items/attributes/}.
 """
 
 from __future__ import annotations
@@ -16,10 +17,13 @@ from ..queries.catalog import (EAP_DATASETS, ITEM_TYPES, attribute_key, coarse_t
 from ..queries.columns import parse_column
 from ..queries.dataset import Dataset, tag_column
 from ..queries.engine import Plan, function_alias
+from ..queries.series import (MAX_BUCKETS, MAX_TOP_EVENTS, buckets_of, bucketed, merged,
+                              series, time_frame)
 from ..store.models import Organization
 from ..store.search import SearchError, filters, parse
 from .app import app, authenticated
 from .events import time_window
+from .outcome_query import parse_stats_period
 from .pagination import link_header, parse_cursor
 
 #: Sentry's default period for events queries.
@@ -41,6 +45,68 @@ def _per_page(request: Any, maximum: int) -> int:
         raise Invalid(f"Invalid per_page value. Cannot exceed {maximum}.")
     return size
 
+
+
+def _unique(names: list[str]) -> list[str]:
+    return list(dict.fromkeys(names))
+
+
+def _is_true(value: str | None) -> bool:
+    return (value or "").lower() in ("1", "true", "yes")
+
+
+def _top_events(request: Any) -> int:
+    raw = arg(request, "topEvents")
+    if not raw:
+        return 0
+    try:
+        top = int(raw)
+    except ValueError:
+        raise Invalid("topEvents needs to be an integer.")
+    if not 0 < top <= MAX_TOP_EVENTS:
+        raise Invalid(f"Can only get up to {MAX_TOP_EVENTS} top events.")
+    if not [name for name in arg_list(request, "field") if name]:
+        raise Invalid("No columns selected")
+    return top
+
+
+def _default_interval(seconds: float) -> int:
+    # Sentry's interval for a period when none is asked for (sentry.utils.dates).
+    day = 86400
+    if seconds >= 60 * day:
+        return day
+    if seconds >= 30 * day:
+        return 4 * 3600
+    if seconds > day:
+        return 3600
+    if seconds > 3600:
+        return 300
+    return 60
+
+
+def _rollup(request: Any, seconds: float) -> int:
+    """
+    The bucket of a series, in seconds: C{interval} (C{1h}, C{5m}, C{30s}, plain seconds), or
+    Sentry's default for the period when it is missing or cannot be read.
+    """
+    parsed = parse_stats_period(arg(request, "interval") or "")
+    if parsed is None or not 0 < parsed.total_seconds() < 10 ** 10:
+        return _default_interval(seconds)
+    return max(1, int(parsed.total_seconds()))
+
+
+def _frozen(value: Any) -> Any:
+    return tuple(_frozen(item) for item in value) if isinstance(value, list) else value
+
+
+def _series_key(values: tuple[Any, ...]) -> str:
+    # Sentry names a top group by its fields' values (a list by its last value), joined.
+    shown = []
+    for value in values:
+        if isinstance(value, (list, tuple)):
+            value = value[-1] if value else ""
+        shown.append(str(value))
+    return ",".join(shown)
 
 class ExploreRoutes:
     #: The roles of the store these routes use (checked by tests/test_interfaces.py).
@@ -67,12 +133,13 @@ class ExploreRoutes:
             chosen.append(found)
         return chosen
 
-    def _plan(self, request: Any, dataset: Dataset) -> Plan:
+    def _plan(self, request: Any, dataset: Dataset, fields: list[str] | None = None) -> Plan:
         now = self.store.now()
         start, end = time_window(request, now)
         sorts = arg_list(request, "sort") or arg_list(request, "orderby")
         try:
-            return Plan(dataset, arg_list(request, "field"), arg(request, "query"), sorts,
+            return Plan(dataset, arg_list(request, "field") if fields is None else fields,
+                        arg(request, "query"), sorts,
                         start if start is not None else now - DEFAULT_PERIOD,
                         end if end is not None else now,
                         [value for value in arg_list(request, "environment") if value], now)
@@ -102,6 +169,63 @@ class ExploreRoutes:
                           for _ in rows]
             body["confidence"] = confidence
             body["meta"]["accuracy"] = {"confidence": confidence}
+        return json_response(request, body)
+
+    @app.route("/api/0/organizations/<org>/events-stats/", methods=["GET"])
+    @authenticated
+    def events_stats(self, request: Any, org: str) -> bytes:
+        organization = self.store.directory.organization(org)
+        dataset_type = dataset_class(arg(request, "dataset"))
+        project_ids = self._project_ids(request, organization)
+        if not project_ids:
+            return json_response(request, {"data": []})
+        axes = _unique([axis for axis in arg_list(request, "yAxis") if axis] or ["count()"])
+        columns = [parse_column(axis) for axis in axes]
+        for axis, column in zip(axes, columns):
+            if not column.is_aggregate:
+                raise Invalid(f"{axis} is not an aggregate: yAxis takes functions")
+        top = _top_events(request)
+        plain = [name for name in arg_list(request, "field")
+                 if name and not parse_column(name).is_aggregate] if top else []
+        dataset = dataset_type(self.store, project_ids)
+        plan = self._plan(request, dataset, plain + [axis for axis in axes if axis not in plain])
+        rollup = _rollup(request, plan.end - plan.start)
+        if (plan.end - plan.start) / rollup > MAX_BUCKETS:
+            raise Invalid("Your interval and date range would create too many results. Use a "
+                          "larger interval, or a smaller date range.")
+        starts = buckets_of(plan.start, plan.end, rollup, _is_true(arg(request, "partial")))
+        meta = plan.meta()
+        first, last = time_frame(plan.start, plan.end, rollup)
+        frame = {"start": first, "end": last}
+
+        def answer(buckets: Any, order: int | None = None) -> dict[str, Any]:
+            shaped = {}
+            for index, (axis, column) in enumerate(zip(axes, columns)):
+                shaped[axis] = {"data": series(plan, column, buckets, starts, rollup),
+                                "order": index if order is None else order,
+                                "isMetricsData": False, **frame, "meta": meta}
+            if len(axes) == 1:
+                single = shaped[axes[0]]
+                if order is None:
+                    del single["order"]
+                return single
+            if order is not None:
+                shaped["order"] = order
+            return shaped
+
+        if not top:
+            return json_response(request, answer(bucketed(plan, plan.newest_rows(), rollup)
+                                                 .get(None, {})))
+        ranked, more = plan.page(0, top)
+        keys = [tuple(_frozen(row.get(name)) for name in plain) for row in ranked]
+        grouped = bucketed(plan, plan.newest_rows(), rollup,
+                           key=lambda row: tuple(plan.value_of(row, name) for name in plain))
+        body = {_series_key(key): answer(grouped.get(key, {}), order)
+                for order, key in enumerate(keys)}
+        if more and not _is_true(arg(request, "excludeOther")):
+            wanted = set(keys)
+            body["Other"] = answer(merged(buckets for key, buckets in grouped.items()
+                                          if key not in wanted), len(keys))
         return json_response(request, body)
 
     def _check_column(self, dataset: Dataset, name: str,

@@ -221,6 +221,13 @@ class Plan:
             rows = [row for _, row in present] + [row for value, row in values if value is None]
         return rows
 
+    def value_of(self, row: Any, name: str) -> Any:
+        """
+        A plain column of a row as a page shows it.
+        """
+        value = self._value(row, Column(name))
+        return tuple(value) if isinstance(value, list) else value
+
     def _value(self, row: Any, column: Column) -> Any:
         value = self.dataset.read(row, column.name)
         return self._shown(column.name, value)
