@@ -182,3 +182,18 @@ async def test_an_impossible_protocol_version_is_refused(api, version):
                                headers={"X-Sentry-Auth": f"Sentry sentry_key=parlel, "
                                                          f"sentry_version={version}"})
     assert answer.code == 400 and answer.json()["detail"]
+
+
+@pytest.mark.parametrize("method, path, body", [
+    ("POST", "/api/0/teams/parlel/parlel/projects/", {"name": "web", "slug": "web\n"}),
+    ("POST", "/api/0/organizations/parlel/teams/", {"slug": "ops\n"}),
+    ("PUT", "/api/0/projects/parlel/parlel/", {"slug": "renamed\n"}),
+])
+@pytest_twisted.ensureDeferred
+async def test_a_slug_with_a_line_break_at_its_end_is_refused(api, method, path, body):
+    answer = await api.request(method, path, json_body=body)
+    assert answer.code == 400, answer
+    assert "slug" in json.dumps(answer.json()).lower()
+    slugs = {project["slug"] for project in
+             (await api.request("GET", "/api/0/organizations/parlel/projects/")).json()}
+    assert not any("\n" in slug for slug in slugs) and "parlel" in slugs

@@ -22,7 +22,7 @@ from .store.seed import Seed, load_seed_file
 from .store.service import DEFAULT_MAX_EVENTS
 from .tls import TLSUnavailable, server_endpoint
 
-_SLUG = re.compile(r"^[a-z0-9_-]{1,50}$")
+_SLUG = re.compile(r"^[a-z0-9_-]{1,50}\Z")
 _TRUE = {"1", "true", "yes", "on"}
 
 

@@ -28,6 +28,14 @@ def parse_timestamp(value: object) -> float | None:
 
     @return: epoch seconds, or C{None} when the value cannot be read.
     """
+    if type(value) is str and value[-1:] == "Z" and value[4:5] == "-" and value[:4].isdigit():
+        # What SDKs send (2026-11-22T10:00:00.123456Z), read at once where Python can.
+        try:
+            seconds = datetime.fromisoformat(value).timestamp()
+        except ValueError:
+            pass
+        else:
+            return seconds if 0 <= seconds <= _LATEST else None
     if value is None or isinstance(value, bool):
         return None
     if isinstance(value, (int, float)):
@@ -35,12 +43,6 @@ def parse_timestamp(value: object) -> float | None:
         return _plausible(number) if number is not None else None
     if not isinstance(value, str) or not value:
         return None
-    if value[-1] == "Z" and value[4:5] == "-" and value[:4].isdigit():
-        # What SDKs send (2026-11-22T10:00:00.123456Z), read at once where Python can.
-        try:
-            return _plausible(datetime.fromisoformat(value).timestamp())
-        except ValueError:
-            pass
     if not _ISO_START.match(value):
         # Not a date (2026-11-22...): epoch seconds as text, or nothing.
         try:

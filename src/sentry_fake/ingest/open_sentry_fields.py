@@ -18,7 +18,7 @@ from ..timefmt import parse_timestamp
 
 _STRINGS = ("release", "environment", "dist", "server_name", "logger")
 _OBJECTS = ("user", "extra", "contexts", "request")
-_SPAN_ID = re.compile(r"^[0-9a-f]{16}$")
+_SPAN_ID = re.compile(r"[0-9a-f]{16}")
 
 
 class InvalidItem(ValueError):
@@ -112,7 +112,7 @@ def span_id(item: dict[str, Any], *names: str, required: bool = False,
     given = _given_id(item, names, required)
     if given is None:
         return default or ids.uuid_hex()[:16]
-    if _SPAN_ID.match(given.lower()):
+    if _SPAN_ID.fullmatch(given.lower()):
         return given.lower()
     return hashlib.md5(given.encode()).hexdigest()[:16]
 

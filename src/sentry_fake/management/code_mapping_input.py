@@ -25,8 +25,8 @@ BAD_BRANCH = ("Branch name may only have letters, numbers, underscores, forward 
               "and periods. Branch name may not start or end with a forward slash.")
 NO_MAPPINGS = "At least one mapping is required."
 TOO_MANY = f"A maximum of {MAX_MAPPINGS} mappings can be submitted at once."
-_PATH = re.compile(r"^[^\s'\"]+$")
-_BRANCH = re.compile(r"^(^(?![\/]))([\w\.\/-]+)(?<![\/])$")
+_PATH = re.compile(r"^[^\s'\"]+\Z")
+_BRANCH = re.compile(r"^(^(?![\/]))([\w\.\/-]+)(?<![\/])\Z")
 _MISSING = object()
 
 

@@ -24,7 +24,7 @@ from . import event_shapes
 from .app import app, authenticated
 from .pagination import paginate
 
-_PERIOD = re.compile(r"^(\d+)([smhdw]?)$")
+_PERIOD = re.compile(r"^(\d+)([smhdw]?)\Z")
 _UNIT_SECONDS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 _TRUE = frozenset({"1", "true", "yes"})
 _EVENT_NOT_FOUND = ("Event not found. The event ID may be incorrect, or it's age exceeded the "

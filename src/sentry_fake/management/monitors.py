@@ -21,7 +21,7 @@ from .app import app, authenticated
 from .pagination import paginate
 from .stats import stats_window
 
-_SLUG = re.compile(r"^(?![0-9]+$)[a-z0-9_\-]{1,50}$")
+_SLUG = re.compile(r"^(?![0-9]+\Z)[a-z0-9_\-]{1,50}\Z")
 _STATUSES = ("active", "disabled")
 
 

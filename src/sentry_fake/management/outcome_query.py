@@ -30,7 +30,7 @@ ONE_HOUR = 3600
 MAX_POINTS = 1000
 #: The range of a query that names none (C{sentry.api.utils.MAX_STATS_PERIOD}).
 MAX_STATS_PERIOD = timedelta(days=90)
-_PERIOD = re.compile(r"^(\d+)([hdmsw]?)$")
+_PERIOD = re.compile(r"^(\d+)([hdmsw]?)\Z")
 _UNITS = {"h": "hours", "d": "days", "m": "minutes", "s": "seconds", "w": "weeks"}
 #: Sentry's name for Relay's C{smart_rate_limit} reason.
 SPIKE_PROTECTION = ("spike_protection", "smart_rate_limit")

@@ -19,7 +19,7 @@ from .app import app, authenticated
 from .pagination import paginate
 
 
-_SLUG = re.compile(r"^(?![0-9]+$)[a-z0-9_\-]{1,50}$")
+_SLUG = re.compile(r"^(?![0-9]+\Z)[a-z0-9_\-]{1,50}\Z")
 _SLUG_MESSAGE = ("Enter a valid slug consisting of lowercase letters, numbers, underscores or "
                  "hyphens. It cannot be entirely numeric.")
 

@@ -15,7 +15,7 @@ from ..store.release_models import PROVIDER_NAMES, Commit, Deploy, Release, Repo
 from ..timefmt import isoformat
 
 # The release and version grammar of Sentry's release parser.
-_RELEASE = re.compile(r"^(@?[^@]+)@(.+?)$")
+_RELEASE = re.compile(r"^(@?[^@]+)@(.+?)\Z")
 _VERSION = re.compile(
     r"""^(?P<major>[0-9][0-9]*)
         (?:\.(?P<minor>[0-9][0-9]*))?
@@ -27,7 +27,7 @@ _VERSION = re.compile(
         (?:\+(?P<build>[0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$""",
     re.VERBOSE,
 )
-_HEX = re.compile(r"^[a-fA-F0-9]+$")
+_HEX = re.compile(r"^[a-fA-F0-9]+\Z")
 
 
 def _is_build_hash(text: str | None) -> bool:

@@ -16,7 +16,7 @@ from ..interfaces import IDirectory, IEventLog
 from ..store.models import Event
 from .app import app, authenticated
 
-_RESOLUTION = re.compile(r"^(\d+)([smhd])$")
+_RESOLUTION = re.compile(r"^(\d+)([smhd])\Z")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 _STATS = {"received", "rejected", "blacklisted", "generated"}
 MAX_POINTS = 10_000

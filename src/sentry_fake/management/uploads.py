@@ -44,7 +44,7 @@ SENTRY_MAX_REQUEST_SIZE = 32 * MiB
 #: Room left under the site's body limit for the multipart framing of up to 64 parts and
 #: gzip's worst case on incompressible data (some 0.03 %): at most 1 MiB, less for small limits.
 REQUEST_HEADROOM = 1 * MiB
-_CHECKSUM = re.compile(r"^[0-9a-f]{40}$")
+_CHECKSUM = re.compile(r"^[0-9a-f]{40}\Z")
 log = Logger()
 _EXTENSIONS = {"breakpad": ".sym", "pdb": ".pdb", "portablepdb": ".pdb",
                "sourcebundle": ".src.zip", "wasm": ".wasm", "proguard": ".txt",

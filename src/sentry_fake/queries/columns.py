@@ -15,7 +15,7 @@ import attrs
 from ..errors import Invalid
 from ..jsoncodec import finite_number
 
-_FUNCTION = re.compile(r"^(?P<name>[a-z_0-9]+)\((?P<args>[^()]*)\)$")
+_FUNCTION = re.compile(r"^(?P<name>[a-z_0-9]+)\((?P<args>[^()]*)\)\Z")
 _PERCENTILES = {"p50": 0.5, "p75": 0.75, "p90": 0.9, "p95": 0.95, "p99": 0.99, "p100": 1.0}
 #: Aggregates whose result has the type of the column they read (a duration stays one).
 _SAME_TYPE = {"avg", "sum", "min", "max", "percentile", *_PERCENTILES}

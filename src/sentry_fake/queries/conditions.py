@@ -14,7 +14,7 @@ from typing import Any, Callable
 
 from ..store.search import And, Filter, Or, SearchError, Text, _time_bound
 
-_DURATION = re.compile(r"^(-?\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|min|h|hr|d|w)?$")
+_DURATION = re.compile(r"^(-?\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|min|h|hr|d|w)?\Z")
 _TO_MS = {"ns": 1e-6, "us": 1e-3, "µs": 1e-3, "ms": 1.0, "s": 1000.0, "m": 60_000.0,
           "min": 60_000.0, "h": 3_600_000.0, "hr": 3_600_000.0, "d": 86_400_000.0,
           "w": 604_800_000.0}

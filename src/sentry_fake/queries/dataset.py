@@ -12,7 +12,7 @@ from typing import Any, Callable, Iterable, Iterator
 
 from ..errors import Invalid
 
-TYPED_TAG = re.compile(r"^(?:sentry_tags|tags)\[(?P<tag>.{0,200}?)(?:,\s{0,200}(?P<type>.{0,200}))?\]$")
+TYPED_TAG = re.compile(r"^(?:sentry_tags|tags)\[(?P<tag>.{0,200}?)(?:,\s{0,200}(?P<type>.{0,200}))?\]\Z")
 #: The types a C{tags[name,type]} column may name, and the meta type each gives.
 TAG_TYPES = {"string": "string", "number": "number", "integer": "integer",
              "boolean": "boolean", "percentage": "percentage", "duration": "duration",

@@ -30,7 +30,7 @@ _TOKEN = re.compile(r"""
         )
       )
     )""", re.VERBOSE)
-_RELATIVE = re.compile(r"^([+-])(\d+)([smhdw])$")
+_RELATIVE = re.compile(r"^([+-])(\d+)([smhdw])\Z")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 _SUBSTATUS_VALUES = {"new", "ongoing", "regressed", "escalating", "archived_until_escalating",
                      "archived_until_condition_met", "archived_forever"}

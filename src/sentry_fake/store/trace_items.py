@@ -18,8 +18,8 @@ from ..jsoncodec import finite_number
 from ..timefmt import parse_timestamp
 from .trace_models import LogEntry, MetricPoint, Span
 
-_TRACE_ID = re.compile(r"^[0-9a-f]{32}$")
-_SPAN_ID = re.compile(r"^[0-9a-f]{16}$")
+_TRACE_ID = re.compile(r"[0-9a-f]{32}")
+_SPAN_ID = re.compile(r"[0-9a-f]{16}")
 #: OpenTelemetry's severity numbers of each level (the lowest of its range).
 SEVERITY_NUMBERS = {"trace": 1, "debug": 5, "info": 9, "warn": 13, "warning": 13,
                     "error": 17, "fatal": 21}
@@ -31,14 +31,16 @@ def trace_id_of(value: Any) -> str | None:
     if not isinstance(value, str):
         return None
     value = value.replace("-", "").lower()
-    return value if _TRACE_ID.match(value) else None
+    return value if _TRACE_ID.fullmatch(value) else None
 
 
 def span_id_of(value: Any) -> str | None:
     if not isinstance(value, str):
         return None
+    if _SPAN_ID.fullmatch(value):
+        return value  # as SDKs write them: lower case already
     value = value.lower()
-    return value if _SPAN_ID.match(value) else None
+    return value if _SPAN_ID.fullmatch(value) else None
 
 
 def _text(value: Any) -> str | None:

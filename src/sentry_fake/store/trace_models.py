@@ -50,7 +50,8 @@ class Span:
 
     @property
     def duration_ms(self) -> float:
-        return max(self.end - self.start, 0.0) * 1000.0
+        seconds = self.end - self.start
+        return seconds * 1000.0 if seconds > 0 else 0.0
 
 
 @attrs.define(eq=False, slots=True)
