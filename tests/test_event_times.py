@@ -7,7 +7,7 @@ import random
 
 import pytest
 
-from sentry_fake.store.event_times import latest_event, latest_events, oldest_event
+from sentry_fake.store.event_times import latest_event, latest_events, neighbours, oldest_event
 from sentry_fake.store.models import Event
 
 
@@ -36,6 +36,12 @@ def test_the_walks_answer_what_sorting_answers(seed):
     assert latest_event(events, keep, ahead) is latest_first[0]
     oldest_first = sorted(kept, key=lambda e: (e.timestamp, order[id(e)]))
     assert oldest_event(events, keep, behind) is oldest_first[0]
+    in_time = sorted(events, key=lambda e: (e.timestamp, order[id(e)]))
+    for position in (0, 1, 150, 299):
+        place = in_time.index(events[position])
+        older, newer = neighbours(events, position)
+        assert older is (in_time[place - 1] if place else None)
+        assert newer is (in_time[place + 1] if place + 1 < len(in_time) else None)
 
 
 def test_nothing_kept_is_none():

@@ -417,8 +417,13 @@ async def test_latest_and_oldest_are_by_the_events_own_times(api, clock):
     assert await event_id("latest", environment="prod") == sent["middle"]
     hashes = (await api.request("GET", base.replace("/events/", "/hashes/"))).json()
     assert hashes[0]["latestEvent"]["eventID"] == sent["last"]
-    # Lists too, a page at a time: the latest first, as sentry-cli and the MCP server read them.
     order = [sent[name] for name in ("last", "middle", "again", "first")]
+    # An event's previous and next are its neighbours in that order too.
+    for older, newer in zip(reversed(order), list(reversed(order))[1:]):
+        event = (await api.request("GET", base + newer + "/")).json()
+        assert event["previousEventID"] == older
+        assert (await api.request("GET", base + older + "/")).json()["nextEventID"] == newer
+    # Lists too, a page at a time: the latest first, as sentry-cli and the MCP server read them.
     for path in (base, "/api/0/projects/parlel/parlel/events/"):
         listed = (await api.request("GET", path)).json()
         assert [event["eventID"] for event in listed] == order, path

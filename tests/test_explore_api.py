@@ -468,3 +468,27 @@ async def test_events_stats_are_the_same_queries_as_time_series(api, clock):
 @pytest_twisted.ensureDeferred
 async def test_events_stats_refusals(api, params, detail):
     assert detail in (await stats(api, 400, **params))["detail"]
+
+
+@pytest_twisted.ensureDeferred
+async def test_events_stats_top_groups_edge_cases(api):
+    for title in ("Other", "Other", "x", "zzz"):
+        await send(api, event_item({"message": title, "level": "error"}))
+    base = {"dataset": "errors", "field": ["message", "count()"], "orderby": "-count()",
+            "statsPeriod": "1h", "interval": "10m", "partial": "1"}
+    # A group named as the rest is is told apart by its field.
+    top = await stats(api, yAxis="count()", topEvents="1", **base)
+    assert list(top) == ["Other (message)", "Other"]
+    assert [sum(v[0]["count"] for _, v in top[key]["data"]) for key in top] == [2, 2]
+    # Several axes: each its own place, the group's order beside them.
+    both = await stats(api, yAxis=["count()", "count_unique(user)"], topEvents="2", **base)
+    first = both["Other (message)"]
+    assert (first["order"], first["count()"]["order"], first["count_unique(user)"]["order"]) \
+        == (0, 0, 1)
+    # Nothing matches: one empty series, as Sentry answers.
+    none = await stats(api, yAxis="count()", topEvents="3", query="message:nomatch", **base)
+    assert none["data"] and all(v == [{"count": 0}] for _, v in none["data"])
+    several = await stats(api, yAxis=["count()", "p50(transaction.duration)"], topEvents="3",
+                          query="message:nomatch", **base)
+    assert list(several) == [""] and list(several[""]) == ["count()",
+                                                          "p50(transaction.duration)"]

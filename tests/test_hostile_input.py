@@ -184,16 +184,17 @@ async def test_an_impossible_protocol_version_is_refused(api, version):
     assert answer.code == 400 and answer.json()["detail"]
 
 
-@pytest.mark.parametrize("method, path, body", [
-    ("POST", "/api/0/teams/parlel/parlel/projects/", {"name": "web", "slug": "web\n"}),
-    ("POST", "/api/0/organizations/parlel/teams/", {"slug": "ops\n"}),
-    ("PUT", "/api/0/projects/parlel/parlel/", {"slug": "renamed\n"}),
+@pytest.mark.parametrize("method, path, body, slug", [
+    ("POST", "/api/0/teams/parlel/parlel/projects/", {"name": "web", "slug": "web\n"}, "web"),
+    ("POST", "/api/0/organizations/parlel/teams/", {"slug": " ops\n"}, "ops"),
+    ("PUT", "/api/0/projects/parlel/parlel/", {"slug": "renamed\n"}, "renamed"),
 ])
 @pytest_twisted.ensureDeferred
-async def test_a_slug_with_a_line_break_at_its_end_is_refused(api, method, path, body):
+async def test_a_slug_is_trimmed_before_it_is_checked(api, method, path, body, slug):
+    # Sentry's serializers trim what they are sent: a line break at the end is no part of it.
     answer = await api.request(method, path, json_body=body)
-    assert answer.code == 400, answer
-    assert "slug" in json.dumps(answer.json()).lower()
-    slugs = {project["slug"] for project in
-             (await api.request("GET", "/api/0/organizations/parlel/projects/")).json()}
-    assert not any("\n" in slug for slug in slugs) and "parlel" in slugs
+    assert answer.code in (200, 201), answer
+    assert answer.json()["slug"] == slug
+    again = f"/api/0/projects/parlel/{slug}/" if method == "PUT" else path
+    refused = await api.request(method, again, json_body={**body, "slug": "a\nb"})
+    assert refused.code == 400 and "slug" in refused.json()

@@ -383,3 +383,20 @@ async def test_a_transaction_id_repeated_after_its_event_was_evicted_keeps_both_
     for path in ("data", "crashed"):
         again = Harness(str(tmp_path / path), clock_at(1_796_000_000), settings)
         assert state_of(again.store) == expected, path
+
+
+@pytest_twisted.ensureDeferred
+async def test_a_start_with_the_clock_behind_the_journal_hands_out_no_earlier_time(tmp_path):
+    first = Harness(str(tmp_path), clock_at(1_795_000_000))
+    answer = await first.api.request("POST", "/api/1/envelope/", token=None, headers=AUTH,
+                                     body=envelope(event_item({"message": "before"})))
+    assert answer.code == 200
+    first.stop()
+    # The machine's clock went back an hour across the restart.
+    again = Harness(str(tmp_path), clock_at(1_795_000_000 - 3600))
+    assert again.store.now() == 1_795_000_000
+    answer = await again.api.request("POST", "/api/1/envelope/", token=None, headers=AUTH,
+                                     body=envelope(event_item({"message": "after"})))
+    assert answer.code == 200
+    received = [event.received for event in again.store.events()]
+    assert received == sorted(received)

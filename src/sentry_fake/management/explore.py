@@ -99,14 +99,16 @@ def _frozen(value: Any) -> Any:
     return tuple(_frozen(item) for item in value) if isinstance(value, list) else value
 
 
-def _series_key(values: tuple[Any, ...]) -> str:
-    # Sentry names a top group by its fields' values (a list by its last value), joined.
+def _series_key(values: tuple[Any, ...], fields: list[str]) -> str:
+    # Sentry names a top group by its fields' values (a list by its last value), joined; a
+    # group named as the rest is is told apart by its field.
     shown = []
     for value in values:
         if isinstance(value, (list, tuple)):
             value = value[-1] if value else ""
         shown.append(str(value))
-    return ",".join(shown)
+    key = ",".join(shown)
+    return f"{key} ({fields[0]})" if key == "Other" else key
 
 class ExploreRoutes:
     #: The roles of the store these routes use (checked by tests/test_interfaces.py).
@@ -199,15 +201,17 @@ class ExploreRoutes:
         frame = {"start": first, "end": last}
 
         def answer(buckets: Any, order: int | None = None) -> dict[str, Any]:
-            shaped = {}
-            for index, (axis, column) in enumerate(zip(axes, columns)):
-                shaped[axis] = {"data": series(plan, column, buckets, starts, rollup),
-                                "order": index if order is None else order,
-                                "isMetricsData": False, **frame, "meta": meta}
+            # One axis: its series (with the group's order among the top groups); several:
+            # one series per axis, each with its own place, the group's order beside them.
+            shaped = {axis: {"data": series(plan, column, buckets, starts, rollup),
+                             "order": index, "isMetricsData": False, **frame, "meta": meta}
+                      for index, (axis, column) in enumerate(zip(axes, columns))}
             if len(axes) == 1:
                 single = shaped[axes[0]]
                 if order is None:
                     del single["order"]
+                else:
+                    single["order"] = order
                 return single
             if order is not None:
                 shaped["order"] = order
@@ -217,10 +221,14 @@ class ExploreRoutes:
             return json_response(request, answer(bucketed(plan, plan.newest_rows(), rollup)
                                                  .get(None, {})))
         ranked, more = plan.page(0, top)
+        if not ranked:
+            # No group at all: one empty series, as Sentry answers (keyed "" for several axes).
+            empty = answer({})
+            return json_response(request, empty if len(axes) == 1 else {"": empty})
         keys = [tuple(_frozen(row.get(name)) for name in plain) for row in ranked]
         grouped = bucketed(plan, plan.newest_rows(), rollup,
                            key=lambda row: tuple(plan.value_of(row, name) for name in plain))
-        body = {_series_key(key): answer(grouped.get(key, {}), order)
+        body = {_series_key(key, plain): answer(grouped.get(key, {}), order)
                 for order, key in enumerate(keys)}
         if more and not _is_true(arg(request, "excludeOther")):
             wanted = set(keys)

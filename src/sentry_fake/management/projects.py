@@ -24,10 +24,15 @@ _SLUG_MESSAGE = ("Enter a valid slug consisting of lowercase letters, numbers, u
                  "hyphens. It cannot be entirely numeric.")
 
 
+def _trimmed(value: Any) -> Any:
+    # Sentry's serializers trim what they are sent before they validate it.
+    return value.strip() if isinstance(value, str) else value
+
+
 def _project_fields(body: Any) -> tuple[str, str | None, str | None]:
     if not isinstance(body, dict):
         raise Invalid(fields={"name": ["This field is required."]})
-    name, slug, platform = body.get("name"), body.get("slug"), body.get("platform")
+    name, slug, platform = body.get("name"), _trimmed(body.get("slug")), body.get("platform")
     errors: dict[str, list[str]] = {}
     if not isinstance(name, str) or not name.strip():
         errors["name"] = ["This field is required."]
@@ -124,7 +129,7 @@ class ProjectRoutes:
         errors: dict[str, list[str]] = {}
         if "name" in body and (not isinstance(body["name"], str) or not body["name"].strip()):
             errors["name"] = ["This field may not be blank."]
-        slug = body.get("slug")
+        slug = _trimmed(body.get("slug"))
         if slug is not None and (not isinstance(slug, str) or not _SLUG.match(slug)):
             errors["slug"] = [_SLUG_MESSAGE]
         if "platform" in body and body["platform"] is not None and not isinstance(body["platform"], str):

@@ -48,6 +48,8 @@ class TeamRoutes:
         if not isinstance(body, dict):
             raise Invalid(fields={"non_field_errors": ["Invalid data. Expected a dictionary."]})
         slug, name = body.get("slug"), body.get("name")
+        if isinstance(slug, str):
+            slug = slug.strip()  # Sentry's serializers trim what they are sent
         if not slug and isinstance(name, str) and name.strip():
             slug = slugify(name)
         if not slug:
@@ -77,9 +79,10 @@ class TeamRoutes:
             raise Invalid(fields={"non_field_errors": ["Invalid data. Expected a dictionary."]})
         slug = name = UNSET
         if "slug" in body:
-            if not isinstance(body["slug"], str) or not _SLUG.match(body["slug"]):
+            given = body["slug"].strip() if isinstance(body["slug"], str) else body["slug"]
+            if not isinstance(given, str) or not _SLUG.match(given):
                 raise Invalid(fields={"slug": [_SLUG_MESSAGE]})
-            slug = body["slug"]
+            slug = given
         if isinstance(body.get("name"), str) and body["name"].strip():
             name = body["name"].strip()
         changed = self.store.change_team(TeamChanged(time=self.store.now(), team_id=found.id,

@@ -95,8 +95,12 @@ class JournalService(Service):
             index = checkpoint.load(store, upto, parts, issues, blobs)
         kept = replayed = refused = 0
         restoring = index is not None
+        latest = float("-inf")
         for seq, kind, data, content in database.records():
             record = decode(kind, data, content)
+            moment = getattr(record, "time", None)
+            if isinstance(moment, (int, float)) and moment > latest:
+                latest = moment
             if seq <= upto:
                 if index is not None and isinstance(record, Ingested):
                     checkpoint.restore_content(store, seq, record, index)
@@ -121,6 +125,8 @@ class JournalService(Service):
             store.seq = seq
         if restoring:
             checkpoint.restored(store, index)
+        # New records come after these, even if the clock is behind them now.
+        store.resume_time(latest)
         if found is not None:
             store.seq = max(store.seq, upto)
         self.log.info(

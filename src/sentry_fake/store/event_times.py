@@ -72,3 +72,22 @@ def latest_events(events: Any, keep: Keep, count: int,
             heapq.heapreplace(found, entry)
     found.sort(key=lambda entry: entry[:2], reverse=True)
     return [event for _, _, event in found]
+
+
+def neighbours(events: Any, position: int) -> tuple[Event | None, Event | None]:
+    """
+    The events just before and just after C{events[position]} in the order of their times
+    (of events of one time, the order they arrived in): read whole, for a sequence whose
+    events did not arrive in the order of their times.
+    """
+    key = (events[position].timestamp, position)
+    older = newer = None
+    older_key = newer_key = None
+    for index, other in enumerate(events):
+        candidate = (other.timestamp, index)
+        if candidate < key:
+            if older_key is None or candidate > older_key:
+                older, older_key = other, candidate
+        elif candidate > key and (newer_key is None or candidate < newer_key):
+            newer, newer_key = other, candidate
+    return older, newer

@@ -21,7 +21,7 @@ from zope.interface import implementer
 from ..errors import NotFound
 from ..interfaces import IJournal, IStore
 from .directory import Directory
-from .event_times import latest_event, latest_events, oldest_event
+from .event_times import latest_event, latest_events, neighbours, oldest_event
 from .facts import FactCache, IssueFacts
 from .issues import IssueBook
 from .limits import Limits
@@ -137,6 +137,13 @@ class StoreService(Service, Writes):
         #: order they arrived in is the order of their times), and the latest time yet.
         self._in_order, self._latest_time = True, -math.inf
         self.outcomes = OutcomeBook()
+
+    def resume_time(self, moment: float) -> None:
+        """
+        Hand out no time earlier than C{moment} (the last a data directory's records carry),
+        should the wall clock be behind it at a start.
+        """
+        self._latest = max(self._latest, moment)
 
     def now(self) -> float:
         # Never earlier than a time already handed out, should the wall clock step back:
@@ -274,10 +281,12 @@ class StoreService(Service, Writes):
 
     def adjacent_events(self, event: Event) -> tuple[Event | None, Event | None]:
         """
-        The events stored just before and just after C{event} in its issue (Sentry's
-        C{previousEventID} and C{nextEventID}); C{(None, None)} for an event without an issue.
+        The events just before and just after C{event} in its issue by their own times
+        (Sentry's C{previousEventID} and C{nextEventID}); C{(None, None)} for an event without
+        an issue.
 
-        Found by bisecting the issue's events on their receive time, so it costs O(log n).
+        While events arrive in the order of their times, found by bisecting the issue's events
+        on their receive time (O(log n)); else by reading them.
         """
         if event.issue_id is None:
             return None, None
@@ -291,6 +300,8 @@ class StoreService(Service, Writes):
             index += 1
         if index >= len(facet):
             return None, None
+        if not self._in_order:
+            return neighbours(facet, index)
         previous = facet[index - 1] if index > 0 else None
         following = facet[index + 1] if index + 1 < len(facet) else None
         return previous, following
