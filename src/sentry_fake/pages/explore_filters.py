@@ -11,6 +11,9 @@ from typing import Any, Sequence
 import attrs
 from twisted.web.template import Tag, tags
 
+from . import links
+from .issue_rows import pager
+
 
 #: The severities a log may have, most severe first.
 SEVERITIES = ("fatal", "error", "warn", "info", "debug", "trace")
@@ -67,3 +70,16 @@ def filter_form(action: str, filters: ExploreFilters, projects: Sequence[Any],
                               + [(name, name) for name in SEVERITIES], filters.severity))
     fields.append(tags.button("Search", type="submit", class_="button primary"))
     return tags.form(*fields, method="get", action=action, class_="filters")
+
+
+def explore_pager(path: str, filters: ExploreFilters, shown: int, has_next: bool,
+                  page_size: int) -> Tag:
+    """
+    The links to a traces or logs list's previous and next pages, and which rows it shows.
+    """
+    params = filters.params()
+    previous = (links.with_cursor(path, params, max(0, filters.offset - page_size))
+                if filters.offset else None)
+    following = links.with_cursor(path, params, filters.offset + page_size) if has_next else None
+    text = f"{filters.offset + 1}–{filters.offset + shown}" if shown else "none"
+    return pager(previous, following, text)

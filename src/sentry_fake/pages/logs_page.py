@@ -14,9 +14,8 @@ from twisted.web.template import Tag, tags
 from ..store.trace_models import LogEntry
 from . import links
 from .event_view import kv_table
-from .explore_filters import ExploreFilters, filter_form
+from .explore_filters import ExploreFilters, explore_pager, filter_form
 from .format import severity_badge, when
-from .issue_rows import pager
 
 HEADINGS = ("Severity", "Message", "Project", "Trace", "Time")
 
@@ -52,11 +51,6 @@ def log_table(rows: list[Tag], live: bool, empty: str) -> Tag:
 def logs_content(org: str, filters: ExploreFilters, projects: Sequence[Any], rows: list[Tag],
                  has_next: bool, error: str | None, page_size: int) -> Tag:
     path = links.logs_url(org)
-    params = filters.params()
-    previous = (links.with_cursor(path, params, max(0, filters.offset - page_size))
-                if filters.offset else None)
-    following = links.with_cursor(path, params, filters.offset + page_size) if has_next else None
-    shown = f"{filters.offset + 1}–{filters.offset + len(rows)}" if rows else "none"
     empty = ("No logs match this search." if filters.search
              else "No logs yet: set enable_logs in an SDK pointed at the DSN.")
     return tags.div(
@@ -67,5 +61,5 @@ def logs_content(org: str, filters: ExploreFilters, projects: Sequence[Any], row
                     with_severity=True),
         tags.div(error, class_="alert error", role="alert") if error else "",
         tags.div(log_table(rows, filters.offset == 0, empty), class_="panel flush"),
-        pager(previous, following, shown),
+        explore_pager(path, filters, len(rows), has_next, page_size),
         class_="explore logs-page")

@@ -12,9 +12,8 @@ from twisted.web.template import Tag, tags
 
 from ..queries.traces import TraceSummary
 from . import links
-from .explore_filters import ExploreFilters, filter_form
+from .explore_filters import ExploreFilters, explore_pager, filter_form
 from .format import count, duration, when
-from .issue_rows import pager
 
 HEADINGS = ("Trace", "Project", "Spans", "Errors", "Duration", "Started")
 
@@ -57,11 +56,6 @@ def traces_content(org: str, filters: ExploreFilters, projects: Sequence[Any],
                    rows: list[Tag], has_next: bool, error: str | None,
                    page_size: int) -> Tag:
     path = links.traces_url(org)
-    params = filters.params()
-    previous = (links.with_cursor(path, params, max(0, filters.offset - page_size))
-                if filters.offset else None)
-    following = links.with_cursor(path, params, filters.offset + page_size) if has_next else None
-    shown = f"{filters.offset + 1}–{filters.offset + len(rows)}" if rows else "none"
     empty = ("No trace has a span that matches this search." if filters.search
              else "No traces yet: set traces_sample_rate in an SDK pointed at the DSN.")
     return tags.div(
@@ -73,5 +67,5 @@ def traces_content(org: str, filters: ExploreFilters, projects: Sequence[Any],
                     "free text", with_severity=False),
         tags.div(error, class_="alert error", role="alert") if error else "",
         tags.div(trace_table(rows, filters.offset == 0, empty), class_="panel flush"),
-        pager(previous, following, shown),
+        explore_pager(path, filters, len(rows), has_next, page_size),
         class_="explore traces-page")
