@@ -39,3 +39,16 @@ def test_freezes_only_after_a_batch_of_stores(monkeypatch):
         assert frozen == [True, True, True]
     finally:
         freezer.stopService()
+
+
+def test_collects_the_youngest_generation_less_often_while_running():
+    before = gc.get_threshold()
+    freezer = HeapFreezer(StoreService(Clock()), clock=Clock())
+    freezer.startService()
+    try:
+        running = gc.get_threshold()
+        assert running[0] == max(HeapFreezer.young, before[0]) and running[0] > 700
+        assert running[1:] == before[1:]
+    finally:
+        freezer.stopService()
+    assert gc.get_threshold() == before

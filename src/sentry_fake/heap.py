@@ -7,6 +7,11 @@ reference cycles (they are freed by reference counting when evicted or reset), s
 batch of stores they are moved to the collector's permanent generation with C{gc.freeze()} and
 never walked again.  Only a daemon built by C{twistd} runs this; an embedding process keeps its
 own collector settings.
+
+The youngest generation is also collected less often than Python's default (every 700 more
+tracked objects than were freed): decoding one event's JSON makes a few hundred objects that
+live until its request is answered, and a collection in the middle of one walks them for
+nothing.  With a higher threshold a collection rarely meets one in flight.
 """
 
 from __future__ import annotations
@@ -27,6 +32,8 @@ class HeapFreezer(TimerService):
     """
 
     log = Logger()
+    #: The youngest generation's threshold while running (the older ones are left as they are).
+    young = 20_000
 
     def __init__(self, store: Any, interval: float = 0.5, batch: int = 500,
                  clock: Any = None) -> None:
@@ -36,6 +43,18 @@ class HeapFreezer(TimerService):
         self._store = store
         self._batch = batch
         self._seen: int | None = None
+        self._thresholds: tuple[int, ...] | None = None
+
+    def startService(self) -> None:
+        self._thresholds = gc.get_threshold()
+        gc.set_threshold(max(self.young, self._thresholds[0]), *self._thresholds[1:])
+        super().startService()
+
+    def stopService(self) -> Any:
+        if self._thresholds is not None:
+            gc.set_threshold(*self._thresholds)
+            self._thresholds = None
+        return super().stopService()
 
     def tick(self) -> bool:
         stored = self._store.stored_total

@@ -266,6 +266,24 @@ class Root(Resource):
             request.notifyFinish().addBoth(self._finished)
         return result
 
+    def answer_now(self, request: Any) -> bytes | None:
+        """
+        The answer to a whole, plain request (L{sentry_fake.plain_requests.PlainRequest}) when
+        it can be given at once just as L{render} would give it: a request of the ingest hot
+        path while the server is serving.  C{None}, having done nothing, for any other.
+        """
+        if self._closed:
+            return None
+        path = request.path
+        if b"%" in path or not path.startswith(b"/api/") or path.startswith(b"/api/0/") \
+                or path == b"/api/0":
+            return None
+        if not self._hosts.allows(request.getHeader(b"host")):
+            return None
+        if self._public_url:
+            request.public_url = self._public_url
+        return self.ingest.answer_hot(request)
+
     # Stopping
 
     def close(self) -> None:

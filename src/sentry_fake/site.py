@@ -12,10 +12,15 @@ server takes, and a slow one is cut off rather than allowed to hold a connection
   body must keep coming at C{min_rate} bytes a second or more (measured over windows of
   C{rate_window} seconds), or the client is answered C{408} and disconnected; an idle
   connection is closed after the site's C{timeout}.
+
+A request that arrives whole and plain in one read (an SDK's envelope, usually) is answered
+through L{sentry_fake.plain_requests} when the site's resource can answer it at once, and by
+twisted.web otherwise; a connection that once needs twisted.web keeps it from then on.
 """
 
 from __future__ import annotations
 
+import time
 from io import BytesIO
 from typing import Any
 
@@ -24,6 +29,7 @@ from twisted.web.resource import IResource
 from twisted.web.server import Request, Site
 
 from .jsoncodec import dumps
+from .plain_requests import read_plain, response
 
 JSON = b"application/json"
 #: The longest request line (method, target and version) taken.
@@ -93,6 +99,8 @@ class SentryChannel(HTTPChannel):
     _head_deadline: Any = None
     _body_check: Any = None
     _body_bytes = 0
+    #: Whether this connection has had only whole, plain requests answered at once so far.
+    _plain = True
 
     def _settings(self) -> tuple[float, float, float, int]:
         site = self.site
@@ -121,7 +129,31 @@ class SentryChannel(HTTPChannel):
     def dataReceived(self, data: bytes) -> None:
         if self._refused:
             return
+        if self._plain:
+            if self._answer_plain(data):
+                return
+            # From now on twisted.web reads this connection, starting with these bytes.
+            self._plain = False
         super().dataReceived(data)
+
+    def _answer_plain(self, data: bytes) -> bool:
+        """
+        Answer C{data} at once if it is one whole, plain request the site's resource can
+        answer at once; C{False} (nothing done) otherwise.
+        """
+        answer_now = getattr(self.site.resource, "answer_now", None)
+        if answer_now is None:
+            return False
+        request = read_plain(self, data, self.site.max_request_body, MAX_REQUEST_LINE,
+                             self.totalHeadersSize, self.maxHeaders)
+        if request is None:
+            return False
+        body = answer_now(request)
+        if body is None:
+            return False
+        self.resetTimeout()
+        self.transport.write(response(request, body, time.time()))
+        return True
 
     def connectionLost(self, reason: Any) -> None:
         self._stop_clocks()

@@ -13,7 +13,7 @@ from ..errors import IngestRejected, NotFound
 from ..interfaces import IDirectory, IStore
 from ..jsoncodec import dumps
 from ..store.feedback import feedback_event, report_payload
-from ..store.grouping import grouping_hashes
+from ..store.grouping import exceptions, grouping_hashes
 from ..store.limits import Limits
 from ..store.models import Event
 from ..store.normalize import build_event, normalize_event_id
@@ -99,11 +99,12 @@ class IngestBatch:
 
         @raise sentry_fake.errors.Invalid: it is not an event (a bad event id, say).
         """
+        values = exceptions(payload) if isinstance(payload, dict) else None
         event = build_event(self.project_id, payload, raw, item_type, self.time, header_id,
-                            self.client_ip)
+                            self.client_ip, values)
         event.trace_id, event.span_id = trace_of(payload)
         if event.type != "transaction":
-            event.hashes.extend(grouping_hashes(payload))
+            event.hashes.extend(grouping_hashes(payload, values))
         self._events.append(event)
         return event
 

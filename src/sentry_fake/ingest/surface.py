@@ -159,14 +159,30 @@ class Ingest(EnvelopeRoutes, CronRoutes, OpenSentryRoutes, NativeRoutes, ReportR
                 return self._faulted(request, fault)
         return self._route(request)
 
+    def answer_hot(self, request: Any) -> bytes | None:
+        """
+        Answer a request of the hot path (an envelope or a legacy store event) at once;
+        C{None}, having done nothing, for any other request, or while a fault plan is set.
+        """
+        if self.faults.plan is not None:
+            return None
+        return self._hot_answer(request)
+
+    def _hot_answer(self, request: Any) -> bytes | None:
+        if request.method != b"POST":
+            return None
+        match = _HOT.match(request.path)
+        if match is None:
+            return None
+        try:
+            return self._hot[match.group(2)](request, int(match.group(1)))
+        except Exception as error:
+            return self.answer_error(request, error)
+
     def _route(self, request: Any) -> Any:
-        if request.method == b"POST":
-            match = _HOT.match(request.path)
-            if match is not None:
-                try:
-                    return self._hot[match.group(2)](request, int(match.group(1)))
-                except Exception as error:
-                    return self.answer_error(request, error)
+        answer = self._hot_answer(request)
+        if answer is not None:
+            return answer
         return self._resource.render(request)
 
     def _faulted(self, request: Any, fault: Fault) -> Any:

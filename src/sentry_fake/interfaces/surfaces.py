@@ -45,6 +45,15 @@ class IIngestSurface(ISurface):
         @return: the response body, or C{NOT_DONE_YET}.
         """
 
+    def answer_hot(request):
+        """
+        Answer a request of the hot path (C{POST} to an envelope or store endpoint) at once,
+        as L{answer} would: C{None}, having done nothing, for any other request and while a
+        fault plan is set.
+
+        @return: the response body, or C{None}.
+        """
+
 
 class IManagementSurface(ISurface):
     """

@@ -10,6 +10,11 @@ itself, so a power cut or a kernel crash can lose the last moments, never the co
 the file; with C{durable} (C{--fsync}) every commit is flushed (C{synchronous=FULL}) and
 survives those too, at the cost of a disk flush per write.
 
+SQLite copies the WAL into the database file now and then (a checkpoint of its own, which
+flushes the file to the disk and can wait on it for a long while).  A server copies it in a
+thread of its own (L{copy_wal}, with C{copy_wal_in_background}) so that the reactor never
+waits for the disk; a commit only writes to the WAL.
+
 A full or failing disk makes a commit fail: the transaction is rolled back, the record is not
 applied, and the caller is told (L{StorageFull}, L{StorageUnavailable}); the next commit is
 tried afresh, so writes work again once there is room.
@@ -141,6 +146,31 @@ class Database:
         self._kept: list[int] | None = None
         self.last_seq = self._count("SELECT coalesce(max(seq), 0) FROM journal")
         self._blobs = {key for (key,) in self._db.execute("SELECT key FROM blobs")}
+        #: The connection L{copy_wal} uses (in the thread that calls it).
+        self._copier: sqlite3.Connection | None = None
+        self._durable = durable
+
+    def copy_wal_in_background(self) -> None:
+        """
+        Leave copying the WAL into the database file to L{copy_wal} (called in another thread),
+        instead of doing it in the middle of a commit now and then.
+        """
+        self._connection().execute("PRAGMA wal_autocheckpoint=0")
+
+    def copy_wal(self) -> int:
+        """
+        Copy what the WAL holds into the database file, without keeping writers waiting (SQLite's
+        passive checkpoint), on a connection of its own: this is called in a thread, and
+        returns once the disk has the copy.
+
+        @return: how many pages the WAL holds that are not in the database file yet.
+        """
+        if self._copier is None:
+            self._copier = sqlite3.connect(self.path, isolation_level=None,
+                                           check_same_thread=False)
+            self._copier.execute(f"PRAGMA synchronous={'FULL' if self._durable else 'NORMAL'}")
+        _, pages, copied = self._copier.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+        return max(pages - copied, 0)
 
     def _count(self, query: str, *args: Any) -> int:
         return self._connection().execute(query, args).fetchone()[0]
@@ -265,6 +295,12 @@ class Database:
                 self._db.execute("PRAGMA mmap_size=0")
 
     def close(self) -> None:
+        """
+        Close the database (the last connection to close copies the WAL into the file).
+        """
+        if self._copier is not None:
+            self._copier.close()
+            self._copier = None
         if self._db is not None:
             self._db.close()
             self._db = None

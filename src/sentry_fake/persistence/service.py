@@ -7,6 +7,10 @@ is applied, so before its request is answered) and takes a new checkpoint whenev
 has grown past twice what the state needs; on a clean stop it takes a last checkpoint and
 closes the database.  Records carry their own ids and times, so a replay is deterministic by
 construction, and the options of today's start never judge yesterday's writes again.
+
+Under a reactor, SQLite's own copying of its write-ahead log into the database file (which waits
+on the disk) runs in a thread of the service's, every L{WAL_INTERVAL} seconds, so that no request
+waits for the disk.
 """
 
 from __future__ import annotations
@@ -16,7 +20,13 @@ import time
 from typing import Any
 
 from twisted.application.service import Service
+from twisted.internet.defer import Deferred, succeed
+from twisted.internet.interfaces import IReactorThreads
+from twisted.internet.task import LoopingCall
+from twisted.internet.threads import deferToThreadPool
 from twisted.logger import Logger
+from twisted.python.failure import Failure
+from twisted.python.threadpool import ThreadPool
 from zope.interface import implementer
 
 from ..errors import SentryFakeError, StorageUnavailable
@@ -28,6 +38,8 @@ from .database import Database
 
 #: A journal is compacted once it holds more than twice this many rows, at the least.
 FLOOR = 10_000
+#: How often, in seconds, the WAL is copied into the database file in the background.
+WAL_INTERVAL = 0.5
 
 
 @implementer(IJournal)
@@ -59,6 +71,10 @@ class JournalService(Service):
         self.database: Database | None = None
         self._compaction: Any = None
         self._next_try = 0
+        #: The thread that copies the WAL (under a reactor only), its timer and its copy.
+        self._wal_pool: ThreadPool | None = None
+        self._wal_timer: LoopingCall | None = None
+        self._wal_copy: Deferred[Any] | None = None
 
     # Start: load, then journal
 
@@ -73,6 +89,31 @@ class JournalService(Service):
             self.store.reset(Reset(time=self.store.now(), seed=self.store.seed))
         elif self._due():
             self.compact()
+        if IReactorThreads.providedBy(self.clock):
+            self._copy_wal_in_background()
+
+    def _copy_wal_in_background(self) -> None:
+        assert self.database is not None
+        self.database.copy_wal_in_background()
+        self._wal_pool = ThreadPool(1, 1, name="sentry-fake-wal")
+        self._wal_pool.start()
+        self._wal_timer = LoopingCall(self._copy_wal)
+        self._wal_timer.clock = self.clock
+        self._wal_timer.start(WAL_INTERVAL, now=False)
+
+    def _copy_wal(self) -> None:
+        database, pool = self.database, self._wal_pool
+        if self._wal_copy is not None or database is None or pool is None:
+            return
+
+        def copied(result: Any) -> None:
+            self._wal_copy = None
+            if isinstance(result, Failure):
+                self.log.failure("could not copy the WAL of {path} into it", result,
+                                 path=database.path)
+
+        self._wal_copy = deferToThreadPool(self.clock, pool, database.copy_wal)
+        self._wal_copy.addBoth(copied)
 
     def _load(self, database: Database) -> None:
         # Loading makes millions of objects and frees none: the cyclic collector would walk
@@ -199,10 +240,20 @@ class JournalService(Service):
             self._compaction.cancel()
         self._compaction = None
         self.store.journal = Closed()
+        if self._wal_timer is not None and self._wal_timer.running:
+            self._wal_timer.stop()
+        self._wal_timer = None
+        # A copy of the WAL under way finishes first: the database closes after it.
+        copying = self._wal_copy if self._wal_copy is not None else succeed(None)
+        return copying.addBoth(lambda _: self._close())
+
+    def _close(self) -> None:
         database = self.database
         if database is not None:
             if database.since_checkpoint:
                 self.compact()
             database.close()
             self.database = None
-        return None
+        if self._wal_pool is not None:
+            self._wal_pool.stop()
+            self._wal_pool = None

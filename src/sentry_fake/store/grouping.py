@@ -202,13 +202,22 @@ def _group_selection(payload: dict[str, Any], values: list[dict[str, Any]],
     return distinct + [root], None
 
 
-def _exception_values(payload: dict[str, Any], values: list[dict[str, Any]]) -> list[str] | None:
+def _chain(payload: dict[str, Any], values: list[dict[str, Any]]) -> list[_Exception]:
+    """
+    The exceptions of a chain that grouping reads (Sentry's exception group rules may leave
+    some out), each read once for both variants.
+    """
     if not values:
-        return None
+        return []
     platform = platform_of(payload)
     read = [_Exception(value, platform) for value in values]
     selected, _ = _group_selection(payload, values, read)
-    chosen = [read[index] for index in selected]
+    return [read[index] for index in selected]
+
+
+def _exception_values(chosen: list[_Exception]) -> list[str] | None:
+    if not chosen:
+        return None
     if any(one.app_stack is not None for one in chosen):
         return [part for one in chosen for part in one.values(one.app_stack)]
     if any(one.system_stack is not None for one in chosen):
@@ -217,18 +226,14 @@ def _exception_values(payload: dict[str, Any], values: list[dict[str, Any]]) -> 
     return [part for one in chosen for part in one.values(None)] or None
 
 
-def _app_variant(payload: dict[str, Any], values: list[dict[str, Any]]) -> list[str] | None:
+def _app_variant(chosen: list[_Exception]) -> list[str] | None:
     """
     What Sentry's app variant hashes for an exception whose stack traces have no in-app
     frame (types and values alone), when its system variant is the stack traces; else
     C{None} (the two variants are one).
     """
-    if not values:
+    if not chosen:
         return None
-    platform = platform_of(payload)
-    read = [_Exception(value, platform) for value in values]
-    selected, _ = _group_selection(payload, values, read)
-    chosen = [read[index] for index in selected]
     if any(one.app_stack is not None for one in chosen) or \
             not any(one.system_stack is not None for one in chosen):
         return None
@@ -278,11 +283,12 @@ def default_components(payload: dict[str, Any]) -> list[str]:
     The components Sentry's default grouping would hash for this event: the name of the strategy
     that applies, then the values it contributes.
     """
-    return _default_components(payload, exceptions(payload))
+    values = exceptions(payload)
+    return _default_components(payload, _chain(payload, values))
 
 
-def _default_components(payload: dict[str, Any], values: list[dict[str, Any]]) -> list[str]:
-    found = _exception_values(payload, values)
+def _default_components(payload: dict[str, Any], chosen: list[_Exception]) -> list[str]:
+    found = _exception_values(chosen)
     if found:
         return ["exception", *found]
     found = _thread_values(payload)
@@ -306,14 +312,19 @@ def components(payload: dict[str, Any]) -> list[str]:
     The grouping components of an event: C{["checksum", value]}, its fingerprint resolved
     (C{["fingerprint", ...]}), or the default components.
     """
+    values = exceptions(payload)
+    return _components(payload, values, _chain(payload, values))
+
+
+def _components(payload: dict[str, Any], values: list[dict[str, Any]],
+                chosen: list[_Exception]) -> list[str]:
     checksum = payload.get("checksum")
     if isinstance(checksum, str) and checksum:
         return ["checksum", checksum]
-    values = exceptions(payload)
     fingerprint = fp.builtin(payload, values) or fp.entries(payload.get("fingerprint"))
     kind = fp.kind(fingerprint)
     if kind is None or kind == "default":
-        return _default_components(payload, values)
+        return _default_components(payload, chosen)
 
     def last_frames() -> list[dict[str, Any]]:
         return frames_of(values[-1]) if values else []
@@ -321,7 +332,7 @@ def components(payload: dict[str, Any]) -> list[str]:
     if kind == "custom":
         return ["fingerprint", *(fp.resolve(entry, payload, values, last_frames)
                                  for entry in fingerprint)]
-    default = _default_components(payload, values)
+    default = _default_components(payload, chosen)
     if default[0] == "fallback":
         # Salting a grouping that has no values leaves nothing to salt: the fallback group.
         return default
@@ -334,17 +345,22 @@ def components(payload: dict[str, Any]) -> list[str]:
     return parts
 
 
-def grouping_hashes(payload: dict[str, Any]) -> list[str]:
+def grouping_hashes(payload: dict[str, Any],
+                    values: list[dict[str, Any]] | None = None) -> list[str]:
     """
     The hashes Sentry files an event under: its grouping hash, and, for an exception with no
     in-app frame, first the hash of its types and values (Sentry's app variant), so that such
     errors group by type and value whatever library frames they pass through.
+
+    C{values} are the event's L{exceptions}, if already at hand.
     """
-    parts = components(payload)
+    values = exceptions(payload) if values is None else values
+    chosen = _chain(payload, values)
+    parts = _components(payload, values, chosen)
     primary = _hash_of(parts)
     if parts[0] != "exception":
         return [primary]
-    app = _app_variant(payload, exceptions(payload))
+    app = _app_variant(chosen)
     if app is None:
         return [primary]
     return [_md5(app), primary]

@@ -144,9 +144,12 @@ def event_time(value: Any, received: float) -> float:
 
 def build_event(project_id: int, payload: dict[str, Any], raw: bytes, item_type: str,
                 received: float, header_event_id: object = None,
-                client_ip: str | None = None) -> Event:
+                client_ip: str | None = None,
+                values: list[dict[str, Any]] | None = None) -> Event:
     """
     Normalize one event payload into the record the store keeps.
+
+    C{values} are the payload's L{exceptions}, if already at hand.
 
     @raise Invalid: the payload is not an event (not an object, or a bad event id).
     """
@@ -158,7 +161,7 @@ def build_event(project_id: int, payload: dict[str, Any], raw: bytes, item_type:
     level = normalize_level(payload.get("level"), kind)
     platform = fields.platform(payload.get("platform"), SILENT)
     user = normalize_user(payload.get("user"), client_ip)
-    values = exceptions(payload)
+    values = exceptions(payload) if values is None else values
     primary = values[-1] if values else None
     title, culprit, metadata, location = describe(payload, kind, values)
     release = fields.release(payload.get("release"), SILENT)

@@ -1,0 +1,170 @@
+"""
+The hot path's HTTP: a request that arrives whole and plain is answered without building
+twisted.web's request machinery for it.
+
+An SDK sends an envelope as one small keep-alive C{POST} with a C{Content-Length}, usually in
+one read.  For such a request, twisted.web's parser (a callback per header line, a L{Headers}
+object, a request with its producers, timers and notifications) costs more than storing the
+event.  L{read_plain} recognises a request that is exactly one complete C{POST} in HTTP/1.1
+whose every line is well formed by a grammar stricter than twisted.web's own; L{PlainRequest}
+offers the few request methods the ingest routes use; L{response} writes the answer as
+twisted.web would (the same status line, the same headers in the same order).
+
+Anything else (another method, a partial or pipelined request, a chunked body, C{Expect},
+C{Connection: close}, a body or head over its limit, a line the grammar does not take, an
+answer that is not ready at once) goes to twisted.web, which answers as it always has.
+"""
+
+from __future__ import annotations
+
+import re
+from io import BytesIO
+from typing import Any
+from urllib.parse import parse_qs
+
+from twisted.internet.interfaces import ISSLTransport
+from twisted.web.http import RESPONSES, datetimeToString
+from twisted.web.server import version as _SERVER
+
+#: The request line taken: C{POST}, a target of visible ASCII, HTTP/1.1.
+_REQUEST_LINE = re.compile(rb"POST ([!-~]+) HTTP/1\.1")
+#: A header field: a token, a colon, and a value of visible characters, spaces and tabs.
+_FIELD = re.compile(rb"([!#$%&'*+\-.^_`|~0-9A-Za-z]+):[ \t]*([^\x00-\x08\x0a-\x1f\x7f]*?)[ \t]*")
+#: Fields that ask for more than a whole, plain request (twisted.web handles them).
+_DECLINED = frozenset({b"transfer-encoding", b"expect", b"upgrade", b"te", b"trailer"})
+
+
+class PlainRequest:
+    """
+    One whole, plain request: what the ingest routes read of a request and set on its answer.
+    """
+
+    __slots__ = ("channel", "method", "uri", "path", "clientproto", "content", "code",
+                 "code_message", "public_url", "finished", "_headers", "_query", "_args",
+                 "_answer_headers")
+
+    def __init__(self, channel: Any, target: bytes, headers: dict[bytes, bytes],
+                 body: bytes) -> None:
+        self.channel = channel
+        self.method = b"POST"
+        self.uri = target
+        self.path, _, self._query = target.partition(b"?")
+        self.clientproto = b"HTTP/1.1"
+        self.content = BytesIO(body)
+        self.code = 200
+        self.code_message: bytes | None = None
+        self.public_url: str | None = None
+        self.finished = False
+        self._headers = headers
+        self._args: dict[bytes, list[bytes]] | None = None
+        self._answer_headers: dict[bytes, bytes] = {}
+
+    @property
+    def args(self) -> dict[bytes, list[bytes]]:
+        if self._args is None:
+            self._args = parse_qs(self._query, keep_blank_values=True) if self._query else {}
+        return self._args
+
+    def getHeader(self, name: bytes | str) -> bytes | None:
+        if isinstance(name, str):
+            name = name.encode("latin-1")
+        return self._headers.get(name.lower())
+
+    def setHeader(self, name: bytes | str, value: bytes | str) -> None:
+        if isinstance(name, str):
+            name = name.encode("latin-1")
+        if isinstance(value, str):
+            value = value.encode("utf-8")
+        self._answer_headers[name.lower()] = value
+
+    def setResponseCode(self, code: int, message: bytes | None = None) -> None:
+        self.code = code
+        self.code_message = message
+
+    def getClientAddress(self) -> Any:
+        return self.channel.transport.getPeer()
+
+    def getHost(self) -> Any:
+        return self.channel.transport.getHost()
+
+    def isSecure(self) -> bool:
+        return ISSLTransport(self.channel.transport, None) is not None
+
+
+def read_plain(channel: Any, data: bytes, max_body: int, max_line: int, max_head: int,
+               max_fields: int) -> PlainRequest | None:
+    """
+    The request C{data} is, when it is exactly one whole, plain request within the limits of
+    the site (its body, request line, header section and number of fields), else C{None}.
+    """
+    end = data.find(b"\r\n\r\n")
+    if end < 0 or end > max_line + 2 + max_head + 2 * max_fields:
+        return None
+    lines = data[:end].split(b"\r\n")
+    first = lines[0]
+    if len(first) > max_line or len(lines) - 1 > max_fields:
+        return None
+    line = _REQUEST_LINE.fullmatch(first)
+    if line is None:
+        return None
+    headers: dict[bytes, bytes] = {}
+    length = None
+    size = len(first)  # twisted.web counts the request line in the header section too
+    for field in lines[1:]:
+        size += len(field)
+        match = _FIELD.fullmatch(field)
+        if match is None:
+            return None
+        name = match.group(1).lower()
+        value = match.group(2)
+        if name == b"content-length":
+            if length is not None or not value.isdigit():
+                return None
+            length = int(value)
+        elif name in _DECLINED:
+            return None
+        elif name == b"connection" and value.lower() != b"keep-alive":
+            return None
+        headers[name] = value
+    if length is None or length > max_body or size > max_head:
+        return None
+    if len(data) != end + 4 + length:
+        return None  # part of a request, or more than one
+    return PlainRequest(channel, line.group(1), headers, data[end + 4:])
+
+
+_CAPITALIZED: dict[bytes, bytes] = {}
+_DATE: list[Any] = [None, b""]
+
+
+def _capitalized(name: bytes) -> bytes:
+    found = _CAPITALIZED.get(name)
+    if found is None:
+        found = b"-".join(part.capitalize() for part in name.split(b"-"))
+        if len(_CAPITALIZED) < 256:
+            _CAPITALIZED[name] = found
+    return found
+
+
+def _date(now: float) -> bytes:
+    second = int(now)
+    if _DATE[0] != second:
+        _DATE[0], _DATE[1] = second, datetimeToString(second)
+    return _DATE[1]
+
+
+def response(request: PlainRequest, body: bytes, now: float) -> bytes:
+    """
+    The whole answer to C{request}: its status line, C{Server} and C{Date} first as
+    twisted.web writes them, the headers the route set, and C{Content-Length}.
+    """
+    code = request.code
+    message = request.code_message or RESPONSES.get(code, b"Unknown Status")
+    parts = [b"HTTP/1.1 %d %s\r\nServer: %s\r\nDate: %s\r\n"
+             % (code, message, _SERVER, _date(now))]
+    for name, value in request._answer_headers.items():
+        if name != b"content-length":
+            parts.append(b"%s: %s\r\n" % (_capitalized(name), value))
+    parts.append(b"Content-Length: %d\r\n\r\n" % len(body))
+    parts.append(body)
+    return b"".join(parts)

@@ -1,0 +1,209 @@
+"""
+The hot path's HTTP: a whole, plain request in one read is answered without twisted.web's
+request machinery, with the very answer twisted.web gives it; anything else is left to
+twisted.web.
+"""
+
+import gzip
+import json
+import socket
+import time
+
+import pytest
+import pytest_twisted
+from twisted.internet.threads import deferToThread
+
+from sentry_fake import site
+from sentry_fake.application import Settings
+from sentry_fake.plain_requests import read_plain
+from sentry_fake.testing import start_server
+
+EVENT_ID = "9ec79c33ec9942ab8353589fcb2e04dc"
+ENVELOPE = (b'{"event_id":"%s"}\n{"type":"event"}\n{"message":"plain","level":"info"}'
+            % EVENT_ID.encode())
+LIMITS = dict(max_body=1 << 20, max_line=site.MAX_REQUEST_LINE, max_head=site.MAX_HEADERS_SIZE,
+              max_fields=site.MAX_HEADER_FIELDS)
+
+
+def post(target: bytes = b"/api/1/envelope/", body: bytes = ENVELOPE,
+         extra: bytes = b"X-Sentry-Auth: Sentry sentry_key=parlel, sentry_version=7\r\n",
+         host: bytes = b"127.0.0.1") -> bytes:
+    return (b"POST %s HTTP/1.1\r\nHost: %s\r\nContent-Type: application/x-sentry-envelope\r\n"
+            b"%sContent-Length: %d\r\n\r\n" % (target, host, extra, len(body)) + body)
+
+
+def read(data: bytes):
+    return read_plain(None, data, **LIMITS)
+
+
+def test_an_sdk_request_is_read_whole():
+    request = read(post(b"/api/1/envelope/?sentry_key=parlel&sentry_version=7",
+                        extra=b"User-Agent:   sentry.python/2.75.0 \t\r\n"))
+    assert request is not None
+    assert request.path == b"/api/1/envelope/"
+    assert request.args == {b"sentry_key": [b"parlel"], b"sentry_version": [b"7"]}
+    assert request.getHeader(b"user-agent") == b"sentry.python/2.75.0"
+    assert request.getHeader("Host") == b"127.0.0.1"
+    assert request.content.getvalue() == ENVELOPE
+
+
+@pytest.mark.parametrize("name, data", [
+    ("a GET", b"GET /api/1/envelope/ HTTP/1.1\r\nHost: x\r\n\r\n"),
+    ("HTTP/1.0", post().replace(b"HTTP/1.1", b"HTTP/1.0", 1)),
+    ("a part of the body", post()[:-5]),
+    ("a part of the head", post()[:40]),
+    ("two requests", post() + post()),
+    ("a chunked body", post(extra=b"Transfer-Encoding: chunked\r\n")),
+    ("Expect", post(extra=b"Expect: 100-continue\r\n")),
+    ("Connection: close", post(extra=b"Connection: close\r\n")),
+    ("no Content-Length", b"POST /api/1/envelope/ HTTP/1.1\r\nHost: x\r\n\r\n"),
+    ("two Content-Lengths", post(extra=b"Content-Length: %d\r\n" % len(ENVELOPE))),
+    ("a signed Content-Length", post().replace(b"Content-Length: ", b"Content-Length: +")),
+    ("a folded header", post(extra=b"X-Long: a\r\n b\r\n")),
+    ("a control character", post(extra=b"X-Odd: a\x01b\r\n")),
+    ("a header without a colon", post(extra=b"X-Odd\r\n")),
+    ("a space before the colon", post(extra=b"X-Odd : v\r\n")),
+    ("too many fields", post(extra=b"".join(b"X-%d: v\r\n" % n for n in range(101)))),
+    ("a long request line", post(b"/api/1/envelope/?" + b"a" * 9000)),
+    ("a large head", post(b"/api/1/envelope/?" + b"a" * 8000,
+                          extra=b"X-Big: " + b"b" * 8500 + b"\r\n")),
+    ("a body over the limit", post(body=b"x" * ((1 << 20) + 1))),
+    ("a blank line first", b"\r\n" + post()),
+])
+def test_anything_else_is_left_to_twisted_web(name, data):
+    assert read(data) is None
+
+
+def exchange(port: int, data: bytes, split: bool) -> bytes:
+    """
+    Send one request, whole or in two writes (which twisted.web reads), and read the answer.
+    """
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        if split:
+            sock.sendall(data[:20])
+            time.sleep(0.05)
+            sock.sendall(data[20:])
+        else:
+            sock.sendall(data)
+        return read_answer(sock)
+
+
+def read_answer(sock: socket.socket) -> bytes:
+    data = b""
+    while b"\r\n\r\n" not in data:
+        data += sock.recv(65536)
+    head, _, body = data.partition(b"\r\n\r\n")
+    lengths = [int(line.split(b":")[1]) for line in head.split(b"\r\n")
+               if line.lower().startswith(b"content-length:")]
+    if not lengths:  # chunked
+        while not body.endswith(b"0\r\n\r\n"):
+            body += sock.recv(65536)
+        return head + b"\r\n\r\n" + body
+    while len(body) < lengths[0]:
+        body += sock.recv(65536)
+    return head + b"\r\n\r\n" + body
+
+
+def without_date(answer: bytes) -> bytes:
+    return b"\r\n".join(line for line in answer.split(b"\r\n") if not line.startswith(b"Date: "))
+
+
+@pytest_twisted.async_yield_fixture
+async def counted(monkeypatch):
+    """
+    A server, and the requests its channels answered on the plain path.
+    """
+    from twisted.internet import reactor
+
+    answered = []
+    plain = site.SentryChannel._answer_plain
+
+    def counting(self, data):
+        done = plain(self, data)
+        answered.append(done)
+        return done
+
+    monkeypatch.setattr(site.SentryChannel, "_answer_plain", counting)
+    running = await start_server(reactor, Settings())
+    yield running, answered
+    await running.stop()
+
+
+ANSWERED_ALIKE = [
+    ("an event", post()),
+    ("the same event again", post()),
+    ("a bad envelope", post(body=b"not an envelope")),
+    ("an event compressed", post(body=gzip.compress(ENVELOPE),
+                                 extra=b"Content-Encoding: gzip\r\nX-Sentry-Auth: Sentry "
+                                       b"sentry_key=parlel, sentry_version=7\r\n")),
+    ("the key in the query", post(b"/api/1/envelope/?sentry_key=parlel&sentry_version=7",
+                                  extra=b"")),
+    ("a new project", post(b"/api/77/envelope/")),
+    ("the store endpoint", post(b"/api/1/store/", body=b'{"event_id": "%s", "message": "stored"}' % ("7" * 32).encode())),
+    ("an unknown key", post(extra=b"X-Sentry-Auth: Sentry sentry_key=nobody\r\n")),
+]
+
+
+@pytest.mark.parametrize("name, data", ANSWERED_ALIKE)
+@pytest_twisted.ensureDeferred
+async def test_the_plain_path_answers_as_twisted_web_does(counted, name, data):
+    server, answered = counted
+    slow = await deferToThread(exchange, server.port, data, True)
+    fast = await deferToThread(exchange, server.port, data, False)
+    # The whole request was answered on the plain path; the split one by twisted.web.
+    assert answered == [False, True]
+    assert without_date(fast) == without_date(slow)
+    assert fast.startswith(b"HTTP/1.1 ")
+
+
+@pytest.mark.parametrize("name, data", [
+    ("another Host name", post(host=b"evil.example")),
+    ("a management route", post(b"/api/0/organizations/")),
+    ("a page", post(b"/organizations/parlel/issues/")),
+])
+@pytest_twisted.ensureDeferred
+async def test_what_the_hot_path_does_not_answer_is_left_to_twisted_web(counted, name, data):
+    server, answered = counted
+    slow = await deferToThread(exchange, server.port, data, True)
+    whole = await deferToThread(exchange, server.port, data, False)
+    assert answered == [False, False]
+    assert without_date(whole) == without_date(slow)
+
+
+def keep_alive(port: int, parts: list[bytes]) -> list[bytes]:
+    answers = []
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+        for part in parts:
+            if part.endswith(b"SPLIT"):
+                part = part[:-5]
+                sock.sendall(part[:30])
+                time.sleep(0.05)
+                sock.sendall(part[30:])
+            else:
+                sock.sendall(part)
+            answers.append(read_answer(sock))
+    return answers
+
+
+@pytest_twisted.ensureDeferred
+async def test_a_connection_that_needs_twisted_web_keeps_it(counted):
+    server, answered = counted
+    events = [post(body=ENVELOPE.replace(EVENT_ID.encode(), b"%032x" % n)) for n in range(4)]
+    answers = await deferToThread(keep_alive, server.port,
+                                  [events[0], events[1], events[2] + b"SPLIT", events[3]])
+    assert [answer.split(b"\r\n")[0] for answer in answers] == [b"HTTP/1.1 200 OK"] * 4
+    assert [json.loads(answer.partition(b"\r\n\r\n")[2])["id"] for answer in answers] == [
+        "%032x" % n for n in range(4)]
+    # Two answered at once, then the split one (and all after it) by twisted.web.
+    assert answered == [True, True, False]
+    assert {"%032x" % n for n in range(4)} <= {event.event_id for event in server.store.events()}
+
+
+@pytest_twisted.ensureDeferred
+async def test_while_stopping_every_request_is_answered_503_by_twisted_web(counted):
+    server, answered = counted
+    server.service.getServiceNamed("gate")._root.close()
+    answer = await deferToThread(exchange, server.port, post(), False)
+    assert answer.startswith(b"HTTP/1.1 503 ") and b"Connection: close" in answer
+    assert answered == [False]
