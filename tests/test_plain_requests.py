@@ -74,6 +74,24 @@ def test_anything_else_is_left_to_twisted_web(name, data):
     assert read(data) is None
 
 
+def test_a_value_of_many_spaces_is_read_in_linear_time():
+    # A lazy value before optional spaces, matched whole, backtracks quadratically.
+    data = post(extra=b"X-Spaces: a" + b" " * 7000 + b"b\r\n")
+    started = time.process_time()
+    request = read(data)
+    assert time.process_time() - started < 0.05
+    assert request is not None and request.getHeader(b"x-spaces") == b"a" + b" " * 7000 + b"b"
+    # Past the header section's limit nothing is looked at.
+    started = time.process_time()
+    assert read(post(extra=b"X-Spaces: a" + b" " * 24700 + b"b\r\n")) is None
+    assert time.process_time() - started < 0.05
+
+
+def test_the_query_is_read_as_twisted_web_reads_it():
+    request = read(post(b"/api/1/envelope/?sentry_key=abc;sentry_version=7&flag&x=%FF"))
+    assert request.args == {b"sentry_key": [b"abc"], b"sentry_version": [b"7"], b"x": [b"\xff"]}
+
+
 def exchange(port: int, data: bytes, split: bool) -> bytes:
     """
     Send one request, whole or in two writes (which twisted.web reads), and read the answer.
@@ -142,6 +160,10 @@ ANSWERED_ALIKE = [
     ("a new project", post(b"/api/77/envelope/")),
     ("the store endpoint", post(b"/api/1/store/", body=b'{"event_id": "%s", "message": "stored"}' % ("7" * 32).encode())),
     ("an unknown key", post(extra=b"X-Sentry-Auth: Sentry sentry_key=nobody\r\n")),
+    ("a key not in UTF-8", post(b"/api/1/envelope/?sentry_key=%FF", extra=b"")),
+    ("a query separated by ;", post(b"/api/1/envelope/?sentry_key=parlel;sentry_version=7",
+                                    extra=b"")),
+    ("a query item without =", post(b"/api/1/envelope/?sentry_key", extra=b"")),
 ]
 
 
@@ -207,3 +229,22 @@ async def test_while_stopping_every_request_is_answered_503_by_twisted_web(count
     answer = await deferToThread(exchange, server.port, post(), False)
     assert answer.startswith(b"HTTP/1.1 503 ") and b"Connection: close" in answer
     assert answered == [False]
+
+
+@pytest_twisted.ensureDeferred
+async def test_with_an_access_log_every_request_is_left_to_twisted_web(monkeypatch):
+    from twisted.internet import reactor
+
+    answered = []
+    plain = site.SentryChannel._answer_plain
+    monkeypatch.setattr(site.SentryChannel, "_answer_plain",
+                        lambda self, data: answered.append(plain(self, data)) or answered[-1])
+    logged = []
+    monkeypatch.setattr(site.Site, "log", lambda self, request: logged.append(request.path))
+    running = await start_server(reactor, Settings(access_log=True))
+    try:
+        answer = await deferToThread(exchange, running.port, post(), False)
+    finally:
+        await running.stop()
+    assert answer.startswith(b"HTTP/1.1 200 ")
+    assert answered == [False] and logged == [b"/api/1/envelope/"]

@@ -18,18 +18,20 @@ answer that is not ready at once) goes to twisted.web, which answers as it alway
 from __future__ import annotations
 
 import re
+import time
 from io import BytesIO
 from typing import Any
-from urllib.parse import parse_qs
-
 from twisted.internet.interfaces import ISSLTransport
-from twisted.web.http import RESPONSES, datetimeToString
+from twisted.web.http import RESPONSES, datetimeToString, parse_qs
+from twisted.web.http_headers import Headers
 from twisted.web.server import version as _SERVER
 
 #: The request line taken: C{POST}, a target of visible ASCII, HTTP/1.1.
 _REQUEST_LINE = re.compile(rb"POST ([!-~]+) HTTP/1\.1")
-#: A header field: a token, a colon, and a value of visible characters, spaces and tabs.
-_FIELD = re.compile(rb"([!#$%&'*+\-.^_`|~0-9A-Za-z]+):[ \t]*([^\x00-\x08\x0a-\x1f\x7f]*?)[ \t]*")
+#: A header field: a token, a colon, and its value (checked apart: linear, whatever it holds).
+_FIELD = re.compile(rb"([!#$%&'*+\-.^_`|~0-9A-Za-z]+):(.*)", re.DOTALL)
+#: What a header value must not hold: control characters other than a tab.
+_CONTROL = re.compile(rb"[\x00-\x08\x0a-\x1f\x7f]")
 #: Fields that ask for more than a whole, plain request (twisted.web handles them).
 _DECLINED = frozenset({b"transfer-encoding", b"expect", b"upgrade", b"te", b"trailer"})
 
@@ -40,8 +42,8 @@ class PlainRequest:
     """
 
     __slots__ = ("channel", "method", "uri", "path", "clientproto", "content", "code",
-                 "code_message", "public_url", "finished", "_headers", "_query", "_args",
-                 "_answer_headers")
+                 "code_message", "public_url", "finished", "responseHeaders", "_headers",
+                 "_query", "_args")
 
     def __init__(self, channel: Any, target: bytes, headers: dict[bytes, bytes],
                  body: bytes) -> None:
@@ -57,12 +59,14 @@ class PlainRequest:
         self.finished = False
         self._headers = headers
         self._args: dict[bytes, list[bytes]] | None = None
-        self._answer_headers: dict[bytes, bytes] = {}
+        # As twisted.web's request starts its answer: Server and Date first.
+        self.responseHeaders = Headers({b"server": [_SERVER], b"date": [_date(time.time())]})
 
     @property
     def args(self) -> dict[bytes, list[bytes]]:
         if self._args is None:
-            self._args = parse_qs(self._query, keep_blank_values=True) if self._query else {}
+            # twisted.web's own reading of the query (C{&} and C{;} separate, bytes kept).
+            self._args = parse_qs(self._query, 1) if self._query else {}
         return self._args
 
     def getHeader(self, name: bytes | str) -> bytes | None:
@@ -71,11 +75,7 @@ class PlainRequest:
         return self._headers.get(name.lower())
 
     def setHeader(self, name: bytes | str, value: bytes | str) -> None:
-        if isinstance(name, str):
-            name = name.encode("latin-1")
-        if isinstance(value, str):
-            value = value.encode("utf-8")
-        self._answer_headers[name.lower()] = value
+        self.responseHeaders.setRawHeaders(name, [value])
 
     def setResponseCode(self, code: int, message: bytes | None = None) -> None:
         self.code = code
@@ -98,25 +98,28 @@ def read_plain(channel: Any, data: bytes, max_body: int, max_line: int, max_head
     the site (its body, request line, header section and number of fields), else C{None}.
     """
     end = data.find(b"\r\n\r\n")
-    if end < 0 or end > max_line + 2 + max_head + 2 * max_fields:
+    # Every line of the head, the request line too, counts against max_head (as twisted.web
+    # counts them): nothing longer is looked at.
+    if end < 0 or end > max_head + 2 * max_fields:
         return None
     lines = data[:end].split(b"\r\n")
     first = lines[0]
-    if len(first) > max_line or len(lines) - 1 > max_fields:
+    if len(first) > max_line or len(lines) - 1 > max_fields or \
+            end - 2 * (len(lines) - 1) > max_head:
         return None
     line = _REQUEST_LINE.fullmatch(first)
     if line is None:
         return None
     headers: dict[bytes, bytes] = {}
     length = None
-    size = len(first)  # twisted.web counts the request line in the header section too
     for field in lines[1:]:
-        size += len(field)
         match = _FIELD.fullmatch(field)
         if match is None:
             return None
         name = match.group(1).lower()
-        value = match.group(2)
+        value = match.group(2).strip(b" \t")
+        if _CONTROL.search(value) is not None:
+            return None
         if name == b"content-length":
             if length is not None or not value.isdigit():
                 return None
@@ -126,24 +129,14 @@ def read_plain(channel: Any, data: bytes, max_body: int, max_line: int, max_head
         elif name == b"connection" and value.lower() != b"keep-alive":
             return None
         headers[name] = value
-    if length is None or length > max_body or size > max_head:
+    if length is None or length > max_body:
         return None
     if len(data) != end + 4 + length:
         return None  # part of a request, or more than one
     return PlainRequest(channel, line.group(1), headers, data[end + 4:])
 
 
-_CAPITALIZED: dict[bytes, bytes] = {}
 _DATE: list[Any] = [None, b""]
-
-
-def _capitalized(name: bytes) -> bytes:
-    found = _CAPITALIZED.get(name)
-    if found is None:
-        found = b"-".join(part.capitalize() for part in name.split(b"-"))
-        if len(_CAPITALIZED) < 256:
-            _CAPITALIZED[name] = found
-    return found
 
 
 def _date(now: float) -> bytes:
@@ -153,18 +146,20 @@ def _date(now: float) -> bytes:
     return _DATE[1]
 
 
-def response(request: PlainRequest, body: bytes, now: float) -> bytes:
+def response(request: PlainRequest, body: bytes) -> bytes:
     """
-    The whole answer to C{request}: its status line, C{Server} and C{Date} first as
-    twisted.web writes them, the headers the route set, and C{Content-Length}.
+    The whole answer to C{request}, as twisted.web writes it: the status line, then its headers
+    in the order they were first set (C{Server} and C{Date} first, C{Content-Length} last
+    unless the route set it), canonically capitalized.
     """
     code = request.code
     message = request.code_message or RESPONSES.get(code, b"Unknown Status")
-    parts = [b"HTTP/1.1 %d %s\r\nServer: %s\r\nDate: %s\r\n"
-             % (code, message, _SERVER, _date(now))]
-    for name, value in request._answer_headers.items():
-        if name != b"content-length":
-            parts.append(b"%s: %s\r\n" % (_capitalized(name), value))
-    parts.append(b"Content-Length: %d\r\n\r\n" % len(body))
+    headers = request.responseHeaders
+    headers.setRawHeaders(b"content-length", [b"%d" % len(body)])
+    parts = [b"HTTP/1.1 %d %s\r\n" % (code, message)]
+    for name, values in headers.getAllRawHeaders():
+        for value in values:
+            parts.append(b"%s: %s\r\n" % (name, value))
+    parts.append(b"\r\n")
     parts.append(body)
     return b"".join(parts)

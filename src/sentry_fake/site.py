@@ -20,7 +20,6 @@ twisted.web otherwise; a connection that once needs twisted.web keeps it from th
 
 from __future__ import annotations
 
-import time
 from io import BytesIO
 from typing import Any
 
@@ -142,7 +141,7 @@ class SentryChannel(HTTPChannel):
         answer at once; C{False} (nothing done) otherwise.
         """
         answer_now = getattr(self.site.resource, "answer_now", None)
-        if answer_now is None:
+        if answer_now is None or self.site._access_log or self.transport.disconnecting:
             return False
         request = read_plain(self, data, self.site.max_request_body, MAX_REQUEST_LINE,
                              self.totalHeadersSize, self.maxHeaders)
@@ -152,7 +151,7 @@ class SentryChannel(HTTPChannel):
         if body is None:
             return False
         self.resetTimeout()
-        self.transport.write(response(request, body, time.time()))
+        self.transport.write(response(request, body))
         return True
 
     def connectionLost(self, reason: Any) -> None:

@@ -89,6 +89,8 @@ class IngestBatch:
         self._project, self._key = ingest_target(store.directory, project_id, public_key,
                                                  strict, self.time, store.limits)
         self._events: list[Event] = []
+        #: The payload of each event, as decoded (C{None} where the event was built otherwise).
+        self._decoded: list[Any] = []
         self._check_ins: list[CheckInSent] = []
         self._items: list[ItemSent] = []
 
@@ -106,6 +108,7 @@ class IngestBatch:
         if event.type != "transaction":
             event.hashes.extend(grouping_hashes(payload, values))
         self._events.append(event)
+        self._decoded.append(payload)
         return event
 
     def feedback(self, payload: dict[str, Any], raw: bytes,
@@ -118,6 +121,7 @@ class IngestBatch:
         if event is not None:
             event.trace_id, event.span_id = trace_of(payload)
             self._events.append(event)
+            self._decoded.append(None)
         return event
 
     def user_report(self, report: dict[str, Any]) -> None:
@@ -161,7 +165,8 @@ class IngestBatch:
     def record(self) -> Ingested:
         return Ingested(time=self.time, project_id=self.project_id, events=tuple(self._events),
                         check_ins=tuple(self._check_ins), items=tuple(self._items),
-                        project_created=self._project, key_created=self._key)
+                        project_created=self._project, key_created=self._key,
+                        decoded=tuple(self._decoded))
 
     def commit(self) -> Accepted:
         """

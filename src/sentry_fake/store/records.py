@@ -112,6 +112,9 @@ class Ingested:
     items: tuple[ItemSent, ...] = ()
     project_created: ProjectCreated | None = None
     key_created: KeyCreated | None = None
+    #: Its events' payloads as ingest decoded them, by position, where they are at hand: a
+    #: pure function of each event's C{raw}, so never journaled (a replay decodes C{raw}).
+    decoded: tuple[Any, ...] = attrs.field(default=(), eq=False, repr=False)
 
 
 @attrs.frozen

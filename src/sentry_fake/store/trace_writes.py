@@ -52,8 +52,13 @@ class TraceWrites:
         """
         book = self.traces
         ordinal = 0
+        # What ingest decoded already is not decoded again (it is what decoding raw gives).
+        decoded = {id(event): doc for event, doc in zip(record.events, record.decoded)
+                   if doc is not None and event.type == "transaction"}
         for event in transactions:
-            doc = _decoded(event.raw) if event.raw else None
+            doc = decoded.get(id(event))
+            if doc is None:
+                doc = _decoded(event.raw) if event.raw else None
             if isinstance(doc, dict):
                 for span in self._read_item("transaction", spans_of_transaction, doc,
                                             project.id, event.event_id, record.time):
