@@ -5,6 +5,7 @@ refused writes that change nothing, checkpoints that keep the journal bounded, a
 """
 
 import json
+import os
 import shutil
 
 import pytest
@@ -120,6 +121,32 @@ async def test_checkpoints_keep_the_journal_bounded_and_drop_evicted_events(tmp_
     shutil.copytree(tmp_path / "data", tmp_path / "crashed")
     assert state_of(Harness(str(tmp_path / "crashed"), clock_at(2e9),
                             Settings(max_events=100)).store) == expected
+
+
+@pytest_twisted.ensureDeferred
+async def test_a_crash_leaves_at_most_half_the_state_to_replay(tmp_path):
+    # Events that are all kept never make the journal twice the state: checkpoints still come,
+    # as what follows the last one passes half the state, so a start after a kill applies at
+    # most that many records one by one and takes the rest back from the checkpoint.
+    clock = clock_at(1_795_000_000)
+    harness = Harness(str(tmp_path / "data"), clock)
+    harness.journal.floor = 20
+    checkpoints = []
+    for n in range(300):
+        answer = await harness.api.request("POST", "/api/1/envelope/", token=None, headers=AUTH,
+                                           body=envelope(event_item({"message": f"m{n}"})))
+        assert answer.code == 200
+        clock.advance(0)  # the checkpoint the journal scheduled
+        database = harness.journal.database
+        if not checkpoints or database.checkpoint_seq != checkpoints[-1]:
+            checkpoints.append(database.checkpoint_seq)
+        live = max(len(harness.store.events()), harness.journal.floor)
+        assert database.since_checkpoint <= live // 2 + 1
+    # Geometrically fewer: about one per doubling of the state.
+    assert 4 <= len(checkpoints) <= 7, checkpoints
+    expected = state_of(harness.store)
+    shutil.copytree(tmp_path / "data", tmp_path / "crashed")
+    assert state_of(Harness(str(tmp_path / "crashed"), clock_at(2e9)).store) == expected
 
 
 @pytest_twisted.ensureDeferred
@@ -400,3 +427,27 @@ async def test_a_start_with_the_clock_behind_the_journal_hands_out_no_earlier_ti
     assert answer.code == 200
     received = [event.received for event in again.store.events()]
     assert received == sorted(received)
+
+
+def test_the_wal_is_copied_apart_and_starts_over_instead_of_growing(tmp_path):
+    # A server copies the WAL into the database file in a thread (Database.copy_wal): a copy
+    # that leaves little behind finishes it, so the WAL does not grow for good however long
+    # commits keep coming, and everything stays readable.
+    from sentry_fake.store.records import Ingested, ItemSent
+
+    database = Database(str(tmp_path))
+    database.copy_wal_in_background()
+    wal = database.path + "-wal"
+    record = Ingested(time=1_795_000_000.0, project_id=1,
+                      items=(ItemSent("attachment", {"type": "attachment"}, b"x" * 6000, None),))
+    sizes = []
+    for seq in range(1, 601):
+        database.append(seq, record)
+        if seq % 100 == 0:
+            before = os.path.getsize(wal)
+            assert database.copy_wal() == 0
+            sizes.append((before, os.path.getsize(wal)))
+    # Commits grew the WAL (no copy in the middle of one), each copy emptied it.
+    assert all(before > 0 and after == 0 for before, after in sizes), sizes
+    assert [seq for seq, *_ in database.records()] == list(range(1, 601))
+    database.close()

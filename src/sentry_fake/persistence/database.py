@@ -44,6 +44,9 @@ FORMAT = 2
 LEGACY_FILES = ("journal.sfj", "snapshot.pickle")
 #: How much of the database file a load maps into memory at most.
 LOAD_MMAP = 1 << 34
+#: How few pages the WAL may hold beyond what a background copy took for the copy to finish
+#: the WAL and start it over (holding commits back while it does).
+WAL_RESTART_PAGES = 1024
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -170,6 +173,12 @@ class Database:
                                            check_same_thread=False)
             self._copier.execute(f"PRAGMA synchronous={'FULL' if self._durable else 'NORMAL'}")
         _, pages, copied = self._copier.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+        if 0 <= pages - copied <= WAL_RESTART_PAGES:
+            # Nearly all of it is in the file: copy the rest and empty the WAL, so that it
+            # does not grow for good under a steady stream of commits (a passive copy never
+            # catches up with them).  Commits wait meanwhile, a moment at most.
+            _, pages, copied = self._copier.execute(
+                "PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
         return max(pages - copied, 0)
 
     def _count(self, query: str, *args: Any) -> int:

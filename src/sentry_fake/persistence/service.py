@@ -4,7 +4,8 @@ C{--data-dir}: the service that keeps the store's change records on disk.
 At start it loads the last checkpoint and replays the records that came after it, before any
 request is served; while running it is the store's journal (every record is committed before it
 is applied, so before its request is answered) and takes a new checkpoint whenever the journal
-has grown past twice what the state needs; on a clean stop it takes a last checkpoint and
+has grown past twice what the state needs, or what came after the last checkpoint past half of
+it (see L{JournalService._due}); on a clean stop it takes a last checkpoint and
 closes the database.  Records carry their own ids and times, so a replay is deterministic by
 construction, and the options of today's start never judge yesterday's writes again.
 
@@ -187,13 +188,18 @@ class JournalService(Service):
 
     def _due(self) -> bool:
         """
-        Whether the journal holds more than twice the rows the state needs.
+        Whether a checkpoint is due: the journal holds more than twice the rows the state needs
+        (old records make a start read more than it keeps), or the records after the last
+        checkpoint are more than half the state (a start after a kill would apply them one by
+        one, which costs more than taking the checkpoint's back).  Both grow geometrically, so
+        checkpoints come less and less often as the state grows.
         """
         database = self.database
         if database is None or database.since_checkpoint == 0:
             return False
         live = max(len(self.store.events()), len(self.store.items()), self.floor)
-        return database.rows > 2 * live and database.rows >= self._next_try
+        return database.rows >= self._next_try and (
+            database.rows > 2 * live or database.since_checkpoint > live // 2)
 
     def _compact_later(self) -> None:
         self._compaction = None
