@@ -310,3 +310,43 @@ async def test_a_request_during_stop_is_answered_or_refused_never_failed(tmp_pat
         assert set(acknowledged) <= stored
     finally:
         await again.stop()
+
+
+@pytest_twisted.ensureDeferred
+async def test_a_server_copies_its_wal_in_a_thread_and_stops_after_the_copy(tmp_path, monkeypatch):
+    # No commit copies the WAL into the file (that waits on the disk): a thread of the
+    # journal's does, every half second, and a stop waits for a copy under way.
+    from twisted.internet import reactor
+
+    from sentry_fake.persistence import database as db_module
+
+    threads = []
+    copy = db_module.Database.copy_wal
+
+    def copying(self):
+        threads.append(threading.current_thread() is not threading.main_thread())
+        time.sleep(0.2)  # a slow disk: the stop below comes while this copy runs
+        return copy(self)
+
+    monkeypatch.setattr(db_module.Database, "copy_wal", copying)
+    server = await start_server(reactor, Settings(data_dir=str(tmp_path / "data")))
+    wal = tmp_path / "data" / (db_module.FILENAME + "-wal")
+    for n in range(30):
+        answer = await treq.post(server.url + "/api/1/envelope/", headers={
+            "X-Sentry-Auth": "Sentry sentry_key=parlel, sentry_version=7"},
+            data=b'{}\n{"type":"event"}\n{"message":"m%d"}' % n)
+        assert answer.code == 200
+        await answer.content()
+    journal = server.service.getServiceNamed("journal")
+    assert journal.database._db.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == 0
+    while not threads:
+        await deferToThread(time.sleep, 0.1)
+    await deferToThread(time.sleep, 0.45)
+    assert all(threads)
+    await server.stop()
+    assert journal.database is None and not wal.exists()
+    again = await start_server(reactor, Settings(data_dir=str(tmp_path / "data")))
+    try:
+        assert len(again.store.events()) == 30
+    finally:
+        await again.stop()
