@@ -43,7 +43,7 @@ def test_an_sdk_request_is_read_whole():
     assert request.path == b"/api/1/envelope/"
     assert request.args == {b"sentry_key": [b"parlel"], b"sentry_version": [b"7"]}
     assert request.getHeader(b"user-agent") == b"sentry.python/2.75.0"
-    assert request.getHeader("Host") == b"127.0.0.1"
+    assert request.getHeader("Host") == "127.0.0.1"
     assert request.content.getvalue() == ENVELOPE
 
 

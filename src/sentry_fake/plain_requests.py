@@ -68,9 +68,11 @@ class PlainRequest:
             self._args = parse_qs(self._query, 1) if self._query else {}
         return self._args
 
-    def getHeader(self, name: bytes | str) -> bytes | None:
+    def getHeader(self, name: bytes | str) -> bytes | str | None:
         if isinstance(name, str):
-            name = name.encode("latin-1")
+            # As twisted.web's: a name given as text gets its value as text.
+            value = self._headers.get(name.encode("latin-1").lower())
+            return value.decode("utf8") if value is not None else None
         return self._headers.get(name.lower())
 
     def setHeader(self, name: bytes | str, value: bytes | str) -> None:

@@ -95,10 +95,12 @@ class IngestBatch:
         self._items: list[ItemSent] = []
 
     def event(self, payload: dict[str, Any], raw: bytes, item_type: str = "event",
-              header_id: object = None) -> Event:
+              header_id: object = None, decoded: bool = False) -> Event:
         """
         Normalize one event payload (and give it its grouping hash).
 
+        @param decoded: C{payload} is what decoding C{raw} gives (then what the store derives
+            from the event, its spans, is read from it instead of decoding C{raw} again).
         @raise sentry_fake.errors.Invalid: it is not an event (a bad event id, say).
         """
         values = exceptions(payload) if isinstance(payload, dict) else None
@@ -108,7 +110,7 @@ class IngestBatch:
         if event.type != "transaction":
             event.hashes.extend(grouping_hashes(payload, values))
         self._events.append(event)
-        self._decoded.append(payload)
+        self._decoded.append(payload if decoded else None)
         return event
 
     def feedback(self, payload: dict[str, Any], raw: bytes,

@@ -121,7 +121,7 @@ def accept_envelope(batch: IngestBatch, envelope: Envelope, limits: Limits) -> s
     for item, payload in decoded:
         if payload is not None:
             event = batch.event(payload, item.payload, item.headers["type"],
-                                envelope.headers.get("event_id"))
+                                envelope.headers.get("event_id"), decoded=True)
             event_id = event.event_id
     for check_in in check_ins:
         batch.check_in(check_in)

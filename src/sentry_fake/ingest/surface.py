@@ -90,7 +90,7 @@ class EnvelopeRoutes(IngestBase):
             payload = decode_event(body)
             item_type = "transaction" if payload.get("type") == "transaction" else "event"
             batch = self.batch(request, project_id, public_key)
-            event = batch.event(payload, body, item_type)
+            event = batch.event(payload, body, item_type, decoded=True)
         except (Invalid, IngestRejected) as error:
             reason = discard_reason(error)
             self.track_refused(project_id, tracked("invalid", [(item_type, {}, len(body))],
