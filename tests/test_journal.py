@@ -429,25 +429,30 @@ async def test_a_start_with_the_clock_behind_the_journal_hands_out_no_earlier_ti
     assert received == sorted(received)
 
 
-def test_the_wal_is_copied_apart_and_starts_over_instead_of_growing(tmp_path):
-    # A server copies the WAL into the database file in a thread (Database.copy_wal): a copy
-    # that leaves little behind finishes it, so the WAL does not grow for good however long
-    # commits keep coming, and everything stays readable.
+def test_the_wal_is_copied_apart_and_started_over_once_grown(tmp_path, monkeypatch):
+    # A server copies the WAL into the database file in a thread (Database.copy_wal), which
+    # never catches up with commits that keep coming; once the WAL has grown and a copy left
+    # little behind, it is finished and started over from its beginning (Database.restart_wal).
+    from sentry_fake.persistence import database as db_module
     from sentry_fake.store.records import Ingested, ItemSent
 
+    monkeypatch.setattr(db_module, "WAL_RESTART_PAGES", 64)
     database = Database(str(tmp_path))
     database.copy_wal_in_background()
-    wal = database.path + "-wal"
     record = Ingested(time=1_795_000_000.0, project_id=1,
                       items=(ItemSent("attachment", {"type": "attachment"}, b"x" * 6000, None),))
-    sizes = []
-    for seq in range(1, 601):
+    for seq in range(1, 101):
         database.append(seq, record)
-        if seq % 100 == 0:
-            before = os.path.getsize(wal)
-            assert database.copy_wal() == 0
-            sizes.append((before, os.path.getsize(wal)))
-    # Commits grew the WAL (no copy in the middle of one), each copy emptied it.
-    assert all(before > 0 and after == 0 for before, after in sizes), sizes
-    assert [seq for seq, *_ in database.records()] == list(range(1, 601))
+    pages, left = database.copy_wal()
+    assert pages >= 64 and left == 0
+    # Too little in it, or too much left behind by the copy: left alone.
+    assert not database.restart_wal(63, 0)
+    assert not database.restart_wal(pages, db_module.WAL_LEFT_PAGES + 1)
+    # A commit that came while the copy ran, then the restart: the WAL starts over.
+    database.append(101, record)
+    assert database.restart_wal(pages, left)
+    database.append(102, record)
+    again, _ = database.copy_wal()
+    assert again < 10 < pages
+    assert [seq for seq, *_ in database.records()] == list(range(1, 103))
     database.close()

@@ -44,9 +44,10 @@ FORMAT = 2
 LEGACY_FILES = ("journal.sfj", "snapshot.pickle")
 #: How much of the database file a load maps into memory at most.
 LOAD_MMAP = 1 << 34
-#: How few pages the WAL may hold beyond what a background copy took for the copy to finish
-#: the WAL and start it over (holding commits back while it does).
-WAL_RESTART_PAGES = 1024
+#: How many pages the WAL must hold, and how few a background copy may have left, for the WAL
+#: to be finished and started over (L{Database.restart_wal}): about 32 MiB, and 4 MiB.
+WAL_RESTART_PAGES = 8192
+WAL_LEFT_PAGES = 1024
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -160,26 +161,41 @@ class Database:
         """
         self._connection().execute("PRAGMA wal_autocheckpoint=0")
 
-    def copy_wal(self) -> int:
+    def copy_wal(self) -> tuple[int, int]:
         """
         Copy what the WAL holds into the database file, without keeping writers waiting (SQLite's
         passive checkpoint), on a connection of its own: this is called in a thread, and
         returns once the disk has the copy.
 
-        @return: how many pages the WAL holds that are not in the database file yet.
+        @return: how many pages the WAL held, and how many of them it did not copy.
         """
         if self._copier is None:
             self._copier = sqlite3.connect(self.path, isolation_level=None,
                                            check_same_thread=False)
             self._copier.execute(f"PRAGMA synchronous={'FULL' if self._durable else 'NORMAL'}")
         _, pages, copied = self._copier.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
-        if 0 <= pages - copied <= WAL_RESTART_PAGES:
-            # Nearly all of it is in the file: copy the rest and empty the WAL, so that it
-            # does not grow for good under a steady stream of commits (a passive copy never
-            # catches up with them).  Commits wait meanwhile, a moment at most.
-            _, pages, copied = self._copier.execute(
-                "PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
-        return max(pages - copied, 0)
+        return max(pages, 0), max(pages - copied, 0)
+
+    def restart_wal(self, pages: int, left: int) -> bool:
+        """
+        Once the WAL holds L{WAL_RESTART_PAGES} pages and a copy (L{copy_wal}, which never
+        catches up with a steady stream of commits) left at most L{WAL_LEFT_PAGES} of them,
+        copy the rest and start the WAL over from its beginning, here and now: commits wait
+        for that moment (a few pages and a flush), and the WAL does not grow for good.  Called
+        between copies, in the thread that commits.
+
+        @param pages: how many pages the WAL held at the last copy.
+        @param left: how many of them that copy left.
+        @return: whether the WAL was started over.
+        """
+        if pages < WAL_RESTART_PAGES or left > WAL_LEFT_PAGES:
+            return False
+        try:
+            busy, _, _ = self._connection().execute(
+                "PRAGMA wal_checkpoint(RESTART)").fetchone()
+        except sqlite3.Error:
+            return False  # tried again after the next copy
+        return not busy
 
     def _count(self, query: str, *args: Any) -> int:
         return self._connection().execute(query, args).fetchone()[0]

@@ -112,6 +112,8 @@ class JournalService(Service):
             if isinstance(result, Failure):
                 self.log.failure("could not copy the WAL of {path} into it", result,
                                  path=database.path)
+            elif self.database is database:
+                database.restart_wal(*result)
 
         self._wal_copy = deferToThreadPool(self.clock, pool, database.copy_wal)
         self._wal_copy.addBoth(copied)
