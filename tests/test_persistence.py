@@ -350,3 +350,41 @@ async def test_a_server_copies_its_wal_in_a_thread_and_stops_after_the_copy(tmp_
         assert len(again.store.events()) == 30
     finally:
         await again.stop()
+
+
+@pytest_twisted.ensureDeferred
+async def test_a_failing_copy_of_the_wal_is_said_once_and_tried_again(tmp_path, monkeypatch):
+    from twisted.internet import reactor
+    from twisted.logger import globalLogPublisher
+
+    from sentry_fake.persistence import database as db_module
+
+    attempts = []
+
+    def failing(self):
+        attempts.append(True)
+        raise db_module.sqlite3.OperationalError("disk I/O error")
+
+    said = []
+
+    def observer(event):
+        if "could not copy the WAL" in str(event.get("log_format", "")):
+            said.append(event)
+
+    monkeypatch.setattr(db_module.Database, "copy_wal", failing)
+    globalLogPublisher.addObserver(observer)
+    server = await start_server(reactor, Settings(data_dir=str(tmp_path / "data")))
+    try:
+        while len(attempts) < 3:
+            await deferToThread(time.sleep, 0.1)
+        answer = await treq.post(server.url + "/api/1/envelope/", headers={
+            "X-Sentry-Auth": "Sentry sentry_key=parlel, sentry_version=7"},
+            data=b'{}\n{"type":"event"}\n{"message":"still stored"}')
+        assert answer.code == 200
+        await answer.content()
+    finally:
+        await server.stop()
+        globalLogPublisher.removeObserver(observer)
+    assert len(said) == 1 and len(attempts) >= 3
+    for event in said:
+        event["log_failure"].cleanFailure()

@@ -12,8 +12,9 @@ survives those too, at the cost of a disk flush per write.
 
 SQLite copies the WAL into the database file now and then (a checkpoint of its own, which
 flushes the file to the disk and can wait on it for a long while).  A server copies it in a
-thread of its own (L{copy_wal}, with C{copy_wal_in_background}) so that the reactor never
-waits for the disk; a commit only writes to the WAL.
+thread of its own instead (L{copy_wal}, with C{copy_wal_in_background}), so that a commit only
+writes to the WAL; the thread that commits waits for the disk only for the moment it takes to
+start a grown WAL over (L{restart_wal}: what the copy left, a few pages, and a flush).
 
 A full or failing disk makes a commit fail: the transaction is rolled back, the record is not
 applied, and the caller is told (L{StorageFull}, L{StorageUnavailable}); the next commit is

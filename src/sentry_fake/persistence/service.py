@@ -10,8 +10,8 @@ closes the database.  Records carry their own ids and times, so a replay is dete
 construction, and the options of today's start never judge yesterday's writes again.
 
 Under a reactor, SQLite's own copying of its write-ahead log into the database file (which waits
-on the disk) runs in a thread of the service's, every L{WAL_INTERVAL} seconds, so that no request
-waits for the disk.
+on the disk) runs in a thread of the service's, every L{WAL_INTERVAL} seconds, so that requests
+do not wait for the disk (but for a moment when a grown WAL is started over).
 """
 
 from __future__ import annotations
@@ -76,6 +76,7 @@ class JournalService(Service):
         self._wal_pool: ThreadPool | None = None
         self._wal_timer: LoopingCall | None = None
         self._wal_copy: Deferred[Any] | None = None
+        self._wal_failing = False
 
     # Start: load, then journal
 
@@ -110,9 +111,14 @@ class JournalService(Service):
         def copied(result: Any) -> None:
             self._wal_copy = None
             if isinstance(result, Failure):
-                self.log.failure("could not copy the WAL of {path} into it", result,
-                                 path=database.path)
-            elif self.database is database:
+                if not self._wal_failing:  # said once, not every half second
+                    self.log.failure("could not copy the WAL of {path} into it (tried again "
+                                     "every {interval} s)", result, path=database.path,
+                                     interval=WAL_INTERVAL)
+                self._wal_failing = True
+                return
+            self._wal_failing = False
+            if self.database is database:
                 database.restart_wal(*result)
 
         self._wal_copy = deferToThreadPool(self.clock, pool, database.copy_wal)
