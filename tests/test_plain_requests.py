@@ -243,3 +243,21 @@ async def test_with_an_access_log_every_request_is_left_to_twisted_web(monkeypat
         await running.stop()
     assert answer.startswith(b"HTTP/1.1 200 ")
     assert answered == [False] and logged == [b"/api/1/envelope/"]
+
+
+@pytest_twisted.ensureDeferred
+async def test_a_bug_past_the_routes_answers_500_and_the_connection_goes_on(counted, monkeypatch):
+    from sentry_fake.ingest.surface import Ingest
+
+    server, answered = counted
+
+    def broken(self, request, error):
+        raise RuntimeError("a bug in the error answer")
+
+    monkeypatch.setattr(Ingest, "answer_error", broken)
+    answers = await deferToThread(keep_alive, server.port, [post(body=b"not an envelope"),
+                                                            post()])
+    assert answers[0].startswith(b"HTTP/1.1 500 ")
+    assert json.loads(answers[0].partition(b"\r\n\r\n")[2]) == {"detail": "Internal Error"}
+    assert answers[1].startswith(b"HTTP/1.1 200 ")
+    assert answered == [True, True]

@@ -23,6 +23,7 @@ from __future__ import annotations
 from io import BytesIO
 from typing import Any
 
+from twisted.logger import Logger
 from twisted.web.http import HTTPChannel
 from twisted.web.resource import IResource
 from twisted.web.server import Request, Site
@@ -31,6 +32,7 @@ from .jsoncodec import dumps
 from .plain_requests import read_plain, response
 
 JSON = b"application/json"
+_log = Logger()
 #: The longest request line (method, target and version) taken.
 MAX_REQUEST_LINE = 8 * 1024
 #: The longest header line, and the largest header section.
@@ -147,7 +149,15 @@ class SentryChannel(HTTPChannel):
                              self.totalHeadersSize, self.maxHeaders)
         if request is None:
             return False
-        body = answer_now(request)
+        try:
+            body = answer_now(request)
+        except Exception:
+            # A bug past the routes' own error answers: a 500 all the same, and the
+            # connection goes on.
+            _log.failure("answering {uri}", uri=request.uri.decode("ascii", "replace"))
+            request.setResponseCode(500)
+            request.setHeader(b"content-type", JSON)
+            body = dumps({"detail": "Internal Error"})
         if body is None:
             return False
         self.resetTimeout()
