@@ -261,3 +261,25 @@ async def test_a_bug_past_the_routes_answers_500_and_the_connection_goes_on(coun
     assert json.loads(answers[0].partition(b"\r\n\r\n")[2]) == {"detail": "Internal Error"}
     assert answers[1].startswith(b"HTTP/1.1 200 ")
     assert answered == [True, True]
+
+
+@pytest_twisted.ensureDeferred
+async def test_the_python_sdk_is_answered_on_the_plain_path(counted):
+    # The real sentry-sdk, in a child process: what it sends (compressed envelopes over a
+    # kept-alive connection) is stored, and its envelopes were answered on the plain path.
+    import os
+    import sys
+    from pathlib import Path
+
+    from twisted.internet.utils import getProcessOutputAndValue
+
+    server, answered = counted
+    app = Path(__file__).parent / "clients" / "python_sdk_app.py"
+    out, err, code = await getProcessOutputAndValue(sys.executable, [str(app), server.dsn,
+                                                                     "no-brotli"],
+                                                    env=dict(os.environ))
+    assert code == 0, err.decode()
+    sent = json.loads(out)
+    stored = {event.event_id for event in server.store.events()}
+    assert {sent["exception"], sent["message"], sent["attachment"]} <= stored
+    assert answered.count(True) >= 3, answered
