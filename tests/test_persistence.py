@@ -388,3 +388,31 @@ async def test_a_failing_copy_of_the_wal_is_said_once_and_tried_again(tmp_path, 
     assert len(said) == 1 and len(attempts) >= 3
     for event in said:
         event["log_failure"].cleanFailure()
+
+
+def test_an_embedding_process_that_never_stops_the_server_still_exits(tmp_path):
+    # The thread that copies the WAL does not keep a process alive that forgot to stop the
+    # service (the reactor stopped without shutting it down, say).
+    script = f"""
+import time
+from twisted.internet import reactor
+from sentry_fake.application import Settings
+from sentry_fake.testing import start_server
+from twisted.internet.defer import ensureDeferred
+
+async def main():
+    await start_server(reactor, Settings(data_dir={str(tmp_path / "data")!r}))
+    await deferLater(reactor, 0.7, lambda: None)  # a copy of the WAL has run
+    reactor.crash()
+
+from twisted.internet.task import deferLater
+reactor.callWhenRunning(lambda: ensureDeferred(main()))
+reactor.run(installSignalHandlers=False)
+print("done", flush=True)
+"""
+    started = time.monotonic()
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          timeout=30)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "done"
+    assert time.monotonic() - started < 15

@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import gc
 import time
+from functools import partial
+from threading import Thread
 from typing import Any
 
 from twisted.application.service import Service
@@ -41,6 +43,16 @@ from .database import Database
 FLOOR = 10_000
 #: How often, in seconds, the WAL is copied into the database file in the background.
 WAL_INTERVAL = 0.5
+
+
+class _DaemonPool(ThreadPool):
+    """
+    A thread pool whose threads do not keep the process alive: an embedding process that exits
+    without stopping the service must not wait for the WAL's thread (SQLite's copy is safe to
+    cut short: the WAL stays whole).
+    """
+
+    threadFactory = partial(Thread, daemon=True)
 
 
 @implementer(IJournal)
@@ -97,7 +109,7 @@ class JournalService(Service):
     def _copy_wal_in_background(self) -> None:
         assert self.database is not None
         self.database.copy_wal_in_background()
-        self._wal_pool = ThreadPool(1, 1, name="sentry-fake-wal")
+        self._wal_pool = _DaemonPool(1, 1, name="sentry-fake-wal")
         self._wal_pool.start()
         self._wal_timer = LoopingCall(self._copy_wal)
         self._wal_timer.clock = self.clock
