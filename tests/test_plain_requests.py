@@ -204,17 +204,50 @@ def keep_alive(port: int, parts: list[bytes]) -> list[bytes]:
 
 
 @pytest_twisted.ensureDeferred
-async def test_a_connection_that_needs_twisted_web_keeps_it(counted):
+async def test_a_connection_goes_back_to_the_plain_path_between_requests(counted):
     server, answered = counted
-    events = [post(body=ENVELOPE.replace(EVENT_ID.encode(), b"%032x" % n)) for n in range(4)]
-    answers = await deferToThread(keep_alive, server.port,
-                                  [events[0], events[1], events[2] + b"SPLIT", events[3]])
-    assert [answer.split(b"\r\n")[0] for answer in answers] == [b"HTTP/1.1 200 OK"] * 4
+    events = [post(body=ENVELOPE.replace(EVENT_ID.encode(), b"%032x" % n)) for n in range(6)]
+    answers = await deferToThread(keep_alive, server.port, [
+        events[0], events[1], events[2] + b"SPLIT", events[3], events[4] + b"SPLIT", events[5]])
+    assert [answer.split(b"\r\n")[0] for answer in answers] == [b"HTTP/1.1 200 OK"] * 6
     assert [json.loads(answer.partition(b"\r\n\r\n")[2])["id"] for answer in answers] == [
-        "%032x" % n for n in range(4)]
-    # Two answered at once, then the split one (and all after it) by twisted.web.
-    assert answered == [True, True, False]
-    assert {"%032x" % n for n in range(4)} <= {event.event_id for event in server.store.events()}
+        "%032x" % n for n in range(6)]
+    # Two answered at once, the split one by twisted.web, which then hands the connection
+    # back: the next answered at once again, and so on.
+    assert answered == [True, True, False, True, False, True]
+    assert {"%032x" % n for n in range(6)} <= {event.event_id for event in server.store.events()}
+
+
+@pytest_twisted.ensureDeferred
+async def test_two_requests_in_one_read_are_both_answered_in_order(counted):
+    server, answered = counted
+    events = [post(body=ENVELOPE.replace(EVENT_ID.encode(), b"%032x" % n)) for n in range(3)]
+
+    def answers_in(data: bytes) -> list[bytes]:
+        found = []
+        while b"\r\n\r\n" in data:
+            head, _, rest = data.partition(b"\r\n\r\n")
+            length = int(next(line.split(b":")[1] for line in head.split(b"\r\n")
+                              if line.lower().startswith(b"content-length:")))
+            if len(rest) < length:
+                break
+            found.append(head + b"\r\n\r\n" + rest[:length])
+            data = rest[length:]
+        return found
+
+    def pipelined(port: int) -> list[bytes]:
+        with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+            sock.sendall(events[0] + events[1])
+            data = b""
+            while len(answers_in(data)) < 2:
+                data += sock.recv(65536)
+            sock.sendall(events[2])
+            return answers_in(data) + [read_answer(sock)]
+
+    answers = await deferToThread(pipelined, server.port)
+    assert [json.loads(answer.partition(b"\r\n\r\n")[2])["id"] for answer in answers] == [
+        "%032x" % n for n in range(3)]
+    assert answered == [False, True]
 
 
 @pytest_twisted.ensureDeferred
@@ -282,4 +315,6 @@ async def test_the_python_sdk_is_answered_on_the_plain_path(counted):
     sent = json.loads(out)
     stored = {event.event_id for event in server.store.events()}
     assert {sent["exception"], sent["message"], sent["attachment"]} <= stored
-    assert answered.count(True) >= 3, answered
+    # Whichever of its requests arrive whole in one read (most, as a rule: one split in two
+    # reads is read by twisted.web).
+    assert True in answered, answered

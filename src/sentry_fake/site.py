@@ -15,7 +15,8 @@ server takes, and a slow one is cut off rather than allowed to hold a connection
 
 A request that arrives whole and plain in one read (an SDK's envelope, usually) is answered
 through L{sentry_fake.plain_requests} when the site's resource can answer it at once, and by
-twisted.web otherwise; a connection that once needs twisted.web keeps it from then on.
+twisted.web otherwise; once twisted.web reads a connection, it keeps reading it until it is
+between requests again with nothing buffered.
 """
 
 from __future__ import annotations
@@ -100,7 +101,8 @@ class SentryChannel(HTTPChannel):
     _head_deadline: Any = None
     _body_check: Any = None
     _body_bytes = 0
-    #: Whether this connection has had only whole, plain requests answered at once so far.
+    #: Whether twisted.web's reading of this connection is between requests with nothing
+    #: buffered, so that a whole, plain request can be answered at once.
     _plain = True
 
     def _settings(self) -> tuple[float, float, float, int]:
@@ -163,6 +165,14 @@ class SentryChannel(HTTPChannel):
         self.resetTimeout()
         self.transport.write(response(request, body))
         return True
+
+    def requestDone(self, request: Any) -> None:
+        super().requestDone(request)
+        # Back between requests with nothing buffered (no request under way, no part of the
+        # next one read): the next whole, plain request can be answered at once again.
+        if self.persistent and not self.requests and self.line_mode \
+                and not getattr(self, "_buffer", b"") and not self._refused:
+            self._plain = True
 
     def connectionLost(self, reason: Any) -> None:
         self._stop_clocks()
