@@ -431,28 +431,55 @@ async def test_a_start_with_the_clock_behind_the_journal_hands_out_no_earlier_ti
 
 def test_the_wal_is_copied_apart_and_started_over_once_grown(tmp_path, monkeypatch):
     # A server copies the WAL into the database file in a thread (Database.copy_wal), which
-    # never catches up with commits that keep coming; once the WAL has grown and a copy left
-    # little behind, it is finished and started over from its beginning (Database.restart_wal).
+    # does not catch up with commits that keep coming; then the WAL is never fully copied at
+    # the moment a commit starts, so SQLite never starts it over by itself and it grows for
+    # good.  Once it has grown and a copy left little behind, Database.restart_wal starts it
+    # over.  Here a reader holding an old snapshot stands for the commits that came while a
+    # copy ran: the copy cannot take what came after it.
+    import sqlite3
+
     from sentry_fake.persistence import database as db_module
     from sentry_fake.store.records import Ingested, ItemSent
 
     monkeypatch.setattr(db_module, "WAL_RESTART_PAGES", 64)
-    database = Database(str(tmp_path))
-    database.copy_wal_in_background()
     record = Ingested(time=1_795_000_000.0, project_id=1,
                       items=(ItemSent("attachment", {"type": "attachment"}, b"x" * 6000, None),))
-    for seq in range(1, 101):
-        database.append(seq, record)
-    pages, left = database.copy_wal()
-    assert pages >= 64 and left == 0
+
+    def wal_sizes_after_rounds(path, restart: bool) -> list[int]:
+        database = Database(str(path))
+        database.copy_wal_in_background()
+        wal = database.path + "-wal"
+        reader = sqlite3.connect(database.path, isolation_level=None)
+        seq, sizes = 0, []
+        for _ in range(6):
+            for _ in range(50):
+                seq += 1
+                database.append(seq, record)
+            reader.execute("BEGIN")
+            reader.execute("SELECT count(*) FROM journal").fetchone()  # a snapshot
+            for _ in range(5):
+                seq += 1
+                database.append(seq, record)
+            pages, left = database.copy_wal()
+            assert left > 0  # what came after the snapshot stays in the WAL
+            reader.execute("COMMIT")
+            if restart:
+                assert database.restart_wal(pages, left)
+            sizes.append(os.path.getsize(wal))
+        assert [row[0] for row in database.records()] == list(range(1, seq + 1))
+        reader.close()
+        database.close()
+        return sizes
+
+    growing = wal_sizes_after_rounds(tmp_path / "growing", restart=False)
+    started_over = wal_sizes_after_rounds(tmp_path / "started-over", restart=True)
+    assert growing == sorted(growing) and growing[-1] > 4 * growing[0], growing
+    assert max(started_over) == started_over[0] < growing[-1] / 4, started_over
+
     # Too little in it, or too much left behind by the copy: left alone.
+    database = Database(str(tmp_path / "small"))
+    database.copy_wal_in_background()
+    database.append(1, record)
     assert not database.restart_wal(63, 0)
-    assert not database.restart_wal(pages, db_module.WAL_LEFT_PAGES + 1)
-    # A commit that came while the copy ran, then the restart: the WAL starts over.
-    database.append(101, record)
-    assert database.restart_wal(pages, left)
-    database.append(102, record)
-    again, _ = database.copy_wal()
-    assert again < 10 < pages
-    assert [seq for seq, *_ in database.records()] == list(range(1, 103))
+    assert not database.restart_wal(64, db_module.WAL_LEFT_PAGES + 1)
     database.close()

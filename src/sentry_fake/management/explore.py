@@ -114,6 +114,14 @@ class ExploreRoutes:
     #: The roles of the store these routes use (checked by tests/test_interfaces.py).
     roles = (IDirectory, IEventLog, IIssues)
 
+    def _scope(self, request: Any, org: str) -> tuple[Any, list[int]]:
+        """
+        The dataset a query of organization C{org} asks for (its class) and the projects it
+        reads, checked in Sentry's order: the organization, the dataset, the projects.
+        """
+        organization = self.store.directory.organization(org)
+        return dataset_class(arg(request, "dataset")), self._project_ids(request, organization)
+
     def _project_ids(self, request: Any, organization: Organization) -> list[int]:
         """
         The projects a query asks for (C{project}: ids or slugs, C{-1} for all): every
@@ -152,9 +160,7 @@ class ExploreRoutes:
     @app.route("/api/0/organizations/<org>/events/", methods=["GET"])
     @authenticated
     def events_query(self, request: Any, org: str) -> bytes:
-        organization = self.store.directory.organization(org)
-        dataset_type = dataset_class(arg(request, "dataset"))
-        project_ids = self._project_ids(request, organization)
+        dataset_type, project_ids = self._scope(request, org)
         if not project_ids:
             return json_response(request, {"data": [], "meta": {"tips": _NO_PROJECT_TIP}})
         dataset = dataset_type(self.store, project_ids)
@@ -176,9 +182,7 @@ class ExploreRoutes:
     @app.route("/api/0/organizations/<org>/events-stats/", methods=["GET"])
     @authenticated
     def events_stats(self, request: Any, org: str) -> bytes:
-        organization = self.store.directory.organization(org)
-        dataset_type = dataset_class(arg(request, "dataset"))
-        project_ids = self._project_ids(request, organization)
+        dataset_type, project_ids = self._scope(request, org)
         if not project_ids:
             return json_response(request, {"data": []})
         axes = _unique([axis for axis in arg_list(request, "yAxis") if axis] or ["count()"])

@@ -12,6 +12,7 @@ import attrs
 from twisted.web.template import Tag, tags
 
 from . import links
+from .format import select_field
 from .issue_rows import pager
 
 
@@ -42,14 +43,6 @@ class ExploreFilters:
                 ("severity", self.severity)]
 
 
-def _select(name: str, label: str, choices: Sequence[tuple[str, str]], chosen: str) -> Tag:
-    options = [tags.option(text, value=value, **({"selected": "selected"}
-                                                   if value == chosen else {}))
-               for value, text in choices]
-    return tags.label(tags.span(label, class_="label"),
-                      tags.select(*options, name=name), class_="field")
-
-
 def filter_form(action: str, filters: ExploreFilters, projects: Sequence[Any],
                 placeholder: str, with_severity: bool) -> Tag:
     """
@@ -61,12 +54,12 @@ def filter_form(action: str, filters: ExploreFilters, projects: Sequence[Any],
                               placeholder=placeholder, autocomplete="off",
                               spellcheck="false", **{"data-search": ""}),
                    class_="field search"),
-        _select("project", "Project", [("", "All projects")]
+        select_field("project", "Project", [("", "All projects")]
                 + [(str(project.id), project.slug) for project in projects],
                 str(filters.project_id) if filters.project_id is not None else ""),
     ]
     if with_severity:
-        fields.append(_select("severity", "Severity", [("", "Any severity")]
+        fields.append(select_field("severity", "Severity", [("", "Any severity")]
                               + [(name, name) for name in SEVERITIES], filters.severity))
     fields.append(tags.button("Search", type="submit", class_="button primary"))
     return tags.form(*fields, method="get", action=action, class_="filters")

@@ -6,6 +6,7 @@ counts, levels, statuses and short ids.
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from typing import Sequence
 
 from twisted.web.template import Tag, tags
 
@@ -120,3 +121,14 @@ def sparkline(counts: list[int], width: int = 72, height: int = 20) -> Tag:
                       viewBox=f"0 0 {width} {height}", width=str(width), height=str(height),
                       class_="spark", role="img",
                       **{"aria-label": f"{sum(counts)} events in the last {len(counts)} hours"})
+
+
+def select_field(name: str, label: str, choices: Sequence[tuple[str, str]], chosen: str) -> Tag:
+    """
+    A labelled drop-down of C{choices} (value, text), C{chosen} selected.
+    """
+    options = [tags.option(text, value=value, **({"selected": "selected"}
+                                                   if value == chosen else {}))
+               for value, text in choices]
+    return tags.label(tags.span(label, class_="label"),
+                      tags.select(*options, name=name), class_="field")

@@ -11,7 +11,7 @@ import attrs
 from twisted.web.template import Tag, tags
 
 from . import links
-from .format import LEVELS
+from .format import LEVELS, select_field
 from .issue_rows import issue_table, pager
 
 #: The status filter: its value, its label and the search term it adds.
@@ -70,14 +70,6 @@ class StreamFilters:
         return found
 
 
-def _select(name: str, label: str, choices: Sequence[tuple[str, str]], chosen: str) -> Tag:
-    options = [tags.option(text, value=value, **({"selected": "selected"}
-                                                   if value == chosen else {}))
-               for value, text in choices]
-    return tags.label(tags.span(label, class_="label"),
-                      tags.select(*options, name=name), class_="field")
-
-
 def filter_form(org: str, filters: StreamFilters, projects: Sequence[Any],
                 environments: Sequence[str]) -> Tag:
     project_choice = str(filters.project_ids[0]) if len(filters.project_ids) == 1 else ""
@@ -89,15 +81,15 @@ def filter_form(org: str, filters: StreamFilters, projects: Sequence[Any],
                               autocomplete="off", spellcheck="false",
                               **{"data-search": ""}),
                    class_="field search"),
-        _select("project", "Project", [("", "All projects")]
+        select_field("project", "Project", [("", "All projects")]
                 + [(str(project.id), project.slug) for project in projects], project_choice),
-        _select("environment", "Environment", [("", "All environments")]
+        select_field("environment", "Environment", [("", "All environments")]
                 + [(name, name) for name in environments], filters.environment),
-        _select("level", "Level", [("", "Any level")] + [(name, name) for name in LEVELS],
+        select_field("level", "Level", [("", "Any level")] + [(name, name) for name in LEVELS],
                 filters.level),
-        _select("status", "Status", [(value, text) for value, text, _ in STATUSES],
+        select_field("status", "Status", [(value, text) for value, text, _ in STATUSES],
                 filters.status),
-        _select("sort", "Sort by", SORTS, filters.sort),
+        select_field("sort", "Sort by", SORTS, filters.sort),
         tags.button("Search", type="submit", class_="button primary"),
         method="get", action=links.issues_url(org), class_="filters")
 
