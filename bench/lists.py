@@ -33,7 +33,8 @@ from typing import Any
 from list_endpoints import (ENDPOINTS, TARGET_RATIO, markdown_table, ratio_to_smallest,
                             scale_label, verdicts)
 from list_payloads import make_templates
-from processes import HOST, ChildServer, free_port, pinned
+from processes import (HOST, FilledChildServer, add_profile_options, add_read_options,
+                       free_port, pinned, unpinned)
 from pyspy_profile import print_profile, profile
 
 HERE = Path(__file__).resolve().parent
@@ -48,46 +49,20 @@ SHAPES = {
 # --------------------------------------------------------------------------------------------
 # The server
 
-class FilledServer(ChildServer):
+class FilledServer(FilledChildServer):
     """
     bench/filled_server.py in a child process: filled with events, then serving on a port.
     """
 
     def __init__(self, args: argparse.Namespace, shape: str, scale: int, templates: Path,
                  workdir: Path) -> None:
-        self.port = free_port()
-        self.info_path = workdir / f"{shape}-{scale}.info.json"
+        port, info_path = free_port(), workdir / f"{shape}-{scale}.info.json"
         super().__init__(pinned(args.server_cpu, [
-            sys.executable, str(SERVER), str(self.port), str(templates), str(self.info_path),
+            sys.executable, str(SERVER), str(port), str(templates), str(info_path),
             "--events", str(scale), "--shape", shape, "--sites", str(args.sites),
             "--messages", str(args.messages), "--transactions", str(args.transactions),
             "--history-hours", str(args.history_hours),
-        ]), workdir / f"{shape}-{scale}.log")
-        self.info: dict = {}
-
-    def start(self, timeout: float) -> None:
-        self.spawn()
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"the server exited with {self.process.returncode}:\n"
-                                   + self.log_tail())
-            if self.info_path.exists() and self._healthy():
-                self.info = json.loads(self.info_path.read_text())
-                return
-            time.sleep(0.05)
-        raise RuntimeError(f"the server was not filled and healthy within {timeout} s:\n"
-                           + self.log_tail())
-
-    def _healthy(self) -> bool:
-        connection = http.client.HTTPConnection(HOST, self.port, timeout=5)
-        try:
-            connection.request("GET", "/health")
-            return connection.getresponse().status == 200
-        except OSError:
-            return False
-        finally:
-            connection.close()
+        ]), workdir / f"{shape}-{scale}.log", port, info_path)
 
 
 # --------------------------------------------------------------------------------------------
@@ -247,39 +222,19 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                         help="share of transactions (default: 0.1)")
     parser.add_argument("--history-hours", type=float, default=24.0,
                         help="receive times are spread over this many past hours (default: 24)")
-    parser.add_argument("--requests", type=int, default=300,
-                        help="timed requests per endpoint and scale (default: 300)")
-    parser.add_argument("--min-requests", type=int, default=10,
-                        help="timed requests even past --max-seconds (default: 10)")
-    parser.add_argument("--max-seconds", type=float, default=30.0,
-                        help="stop timing an endpoint after this long (default: 30)")
-    parser.add_argument("--warmup", type=int, default=3,
-                        help="unrecorded requests after the first (default: 3)")
+    add_read_options(parser, "endpoint", requests=300, min_requests=10, max_seconds=30.0,
+                     warmup=3, fill_timeout=1800.0)
     parser.add_argument("--deep-offset", type=int, default=5000,
                         help="cursor offset of the deep event page (default: 5000)")
     parser.add_argument("--inspection-max", type=int, default=10_000,
                         help="time /__parlel/events only up to this many events (default: 10000)")
-    parser.add_argument("--json", help="also write the results as JSON to this path")
-    parser.add_argument("--server-cpu", default="0",
-                        help="CPU list the servers are pinned to (default: 0; 'none' to not pin)")
-    parser.add_argument("--client-cpu", default="1",
-                        help="CPU list this script and py-spy are pinned to (default: 1; 'none')")
-    parser.add_argument("--fill-timeout", type=float, default=1800.0,
-                        help="seconds a server may take to fill and answer /health (default: 1800)")
-    parser.add_argument("--profile", metavar="DIR",
-                        help="at the largest scale, sample the server with py-spy while it "
-                             "answers each endpoint that misses the target; raw stacks go to DIR")
+    add_profile_options(parser, "endpoint", "each endpoint that misses the target", 10.0)
     parser.add_argument("--profile-all", action="store_true",
                         help="with --profile, sample every endpoint, not only those that miss")
-    parser.add_argument("--profile-seconds", type=float, default=10.0,
-                        help="seconds of requests per sampled endpoint (default: 10)")
     parser.add_argument("--profile-rate", type=int, default=250,
                         help="py-spy samples per second (default: 250)")
     parser.add_argument("--profile-top", type=int, default=15,
                         help="functions listed per sampled endpoint (default: 15)")
-    parser.add_argument("--py-spy", default=shutil.which("py-spy")
-                        or str(Path(sys.executable).parent / "py-spy"),
-                        help="the py-spy binary (default: py-spy on PATH or next to this Python)")
     parser.add_argument("--keep-logs", action="store_true",
                         help="keep the servers' logs and the payload templates")
     args = parser.parse_args(argv)
@@ -297,8 +252,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         parser.error("--messages and --transactions: shares that leave room for exceptions")
     if args.requests < 1 or args.min_requests < 1 or args.warmup < 0:
         parser.error("--requests and --min-requests at least 1, --warmup at least 0")
-    args.server_cpu = None if args.server_cpu == "none" else args.server_cpu
-    args.client_cpu = None if args.client_cpu == "none" else args.client_cpu
+    unpinned(args)
     return args
 
 

@@ -33,7 +33,7 @@ from pathlib import Path
 import lists
 from list_payloads import make_templates
 from lists import SHAPES, Client, FilledServer, measure
-from processes import HOST, ChildServer, free_port, pinned
+from processes import HOST, FilledChildServer, add_read_options, free_port, pinned, unpinned
 
 # The client of bench/lists.py, asking for pages: C{/} answers a browser with HTML.
 lists.HEADERS["Accept"] = "text/html"
@@ -142,38 +142,17 @@ def bench(args: argparse.Namespace, shape: str, scale: int, templates: Path,
     return outcome
 
 
-class TracesServer(ChildServer):
+class TracesServer(FilledChildServer):
     """
     bench/filled_traces.py in a child process: filled with spans and logs, then serving.
     """
 
     def __init__(self, args: argparse.Namespace, scale: int, workdir: Path) -> None:
-        self.port = free_port()
-        self.info_path = workdir / f"traces-{scale}.info.json"
+        port, info_path = free_port(), workdir / f"traces-{scale}.info.json"
         super().__init__(pinned(args.server_cpu, [
-            sys.executable, str(Path(__file__).parent / "filled_traces.py"), str(self.port),
-            str(self.info_path), "--spans", str(scale)]), workdir / f"traces-{scale}.log")
-        self.info: dict = {}
-
-    def start(self, timeout: float) -> None:
-        self.spawn()
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"the server exited with {self.process.returncode}")
-            if self.info_path.exists():
-                probe = Client(self.port)
-                try:
-                    probe.get("/health")
-                except OSError:
-                    time.sleep(0.05)
-                    continue
-                finally:
-                    probe.close()
-                self.info = json.loads(self.info_path.read_text())
-                return
-            time.sleep(0.05)
-        raise RuntimeError(f"the server was not filled within {timeout} s")
+            sys.executable, str(Path(__file__).parent / "filled_traces.py"), str(port),
+            str(info_path), "--spans", str(scale)]), workdir / f"traces-{scale}.log", port,
+            info_path)
 
 
 def trace_pages(info: dict) -> list[tuple[str, str]]:
@@ -251,22 +230,15 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--messages", type=float, default=0.1)
     parser.add_argument("--transactions", type=float, default=0.1)
     parser.add_argument("--history-hours", type=float, default=24.0)
-    parser.add_argument("--requests", type=int, default=50)
-    parser.add_argument("--min-requests", type=int, default=5)
-    parser.add_argument("--max-seconds", type=float, default=10.0)
-    parser.add_argument("--warmup", type=int, default=2)
-    parser.add_argument("--server-cpu", default="0")
-    parser.add_argument("--client-cpu", default="1")
-    parser.add_argument("--fill-timeout", type=float, default=1800.0)
-    parser.add_argument("--json", help="also write the results as JSON to this path")
+    add_read_options(parser, "page", requests=50, min_requests=5, max_seconds=10.0, warmup=2,
+                     fill_timeout=1800.0)
     args = parser.parse_args(argv)
     args.scales = sorted({int(value) for value in args.scales.split(",") if value.strip()})
     args.shapes = [value.strip() for value in args.shapes.split(",")
                    if value.strip() and value.strip() != "none"]
     args.trace_scales = sorted({int(value) for value in args.trace_scales.split(",")
                                 if value.strip() and value.strip() != "none"})
-    args.server_cpu = None if args.server_cpu == "none" else args.server_cpu
-    args.client_cpu = None if args.client_cpu == "none" else args.client_cpu
+    unpinned(args)
     return args
 
 

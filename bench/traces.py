@@ -31,7 +31,8 @@ import time
 import urllib.parse
 from pathlib import Path
 
-from processes import HOST, ChildServer, free_port, pinned
+from processes import (HOST, FilledChildServer, add_profile_options, add_read_options,
+                       free_port, pinned, unpinned)
 
 HERE = Path(__file__).resolve().parent
 TARGET_RATIO = 2.0
@@ -212,38 +213,14 @@ def serve(argv: list[str]) -> int:
     return 0
 
 
-class TraceServer(ChildServer):
+class TraceServer(FilledChildServer):
     def __init__(self, args: argparse.Namespace, scale: int, payloads: Path,
                  workdir: Path) -> None:
-        self.port = free_port()
-        self.info_path = workdir / f"{scale}.info.json"
+        port, info_path = free_port(), workdir / f"{scale}.info.json"
         super().__init__(pinned(args.server_cpu, [
-            sys.executable, str(Path(__file__).resolve()), "--serve", str(self.port),
-            str(payloads), str(self.info_path), "--spans", str(scale),
-        ]), workdir / f"{scale}.log")
-        self.info: dict = {}
-
-    def start(self, timeout: float) -> None:
-        import http.client
-        self.spawn()
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"the server exited with {self.process.returncode}:\n"
-                                   + self.log_tail())
-            if self.info_path.exists():
-                connection = http.client.HTTPConnection(HOST, self.port, timeout=5)
-                try:
-                    connection.request("GET", "/health")
-                    if connection.getresponse().status == 200:
-                        self.info = json.loads(self.info_path.read_text())
-                        return
-                except OSError:
-                    pass
-                finally:
-                    connection.close()
-            time.sleep(0.05)
-        raise RuntimeError(f"the server was not filled within {timeout} s:\n" + self.log_tail())
+            sys.executable, str(Path(__file__).resolve()), "--serve", str(port),
+            str(payloads), str(info_path), "--spans", str(scale),
+        ]), workdir / f"{scale}.log", port, info_path)
 
 
 # --------------------------------------------------------------------------------------------
@@ -339,28 +316,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.strip().splitlines()[0])
     parser.add_argument("--scales", default="100,100000",
                         help="stored spans per server, comma-separated (default: 100,100000)")
-    parser.add_argument("--requests", type=int, default=200,
-                        help="timed requests per read and scale (default: 200)")
-    parser.add_argument("--min-requests", type=int, default=10,
-                        help="timed requests even past --max-seconds (default: 10)")
-    parser.add_argument("--max-seconds", type=float, default=20.0,
-                        help="stop timing a read after this long (default: 20)")
-    parser.add_argument("--warmup", type=int, default=3,
-                        help="unrecorded requests after the first (default: 3)")
-    parser.add_argument("--json", help="also write the results as JSON to this path")
-    parser.add_argument("--server-cpu", default="0",
-                        help="CPU list the servers are pinned to (default: 0; 'none')")
-    parser.add_argument("--client-cpu", default="1",
-                        help="CPU list this script and py-spy are pinned to (default: 1; 'none')")
-    parser.add_argument("--fill-timeout", type=float, default=900.0,
-                        help="seconds a server may take to fill (default: 900)")
-    parser.add_argument("--profile", metavar="DIR",
-                        help="at the largest scale, sample the server with py-spy while it "
-                             "answers each read; raw stacks go to DIR")
-    parser.add_argument("--profile-seconds", type=float, default=5.0,
-                        help="seconds of requests per sampled read (default: 5)")
-    parser.add_argument("--py-spy", default=shutil.which("py-spy")
-                        or str(Path(sys.executable).parent / "py-spy"))
+    add_read_options(parser, "read", requests=200, min_requests=10, max_seconds=20.0,
+                     warmup=3, fill_timeout=900.0)
+    add_profile_options(parser, "read", "each read", 5.0)
     parser.add_argument("--keep-logs", action="store_true",
                         help="keep the servers' logs and the payloads")
     args = parser.parse_args(argv)
@@ -370,8 +328,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         parser.error("--scales: comma-separated whole numbers")
     if not args.scales or min(args.scales) < SPANS_PER_TRANSACTION * TRANSACTIONS_PER_TRACE:
         parser.error(f"--scales: each at least {SPANS_PER_TRANSACTION * TRANSACTIONS_PER_TRACE}")
-    args.server_cpu = None if args.server_cpu == "none" else args.server_cpu
-    args.client_cpu = None if args.client_cpu == "none" else args.client_cpu
+    unpinned(args)
     return args
 
 
