@@ -199,7 +199,8 @@ def state_of(store: StoreService) -> dict[str, Any]:
         "issues": sorted(taken.issues),
         "blobs": sorted(taken.blobs),
         "events": [(document(event), event.seq) for event in store.events()],
-        "items": [attrs.asdict(item) for item in store.items()],
+        # An item's payload as bytes, whether it is held or left in the data directory.
+        "items": [{**attrs.asdict(item), "_payload": item.payload} for item in store.items()],
         "evicted": (store.evicted, store.item_evictions),
         "traces": {kind: [attrs.asdict(entry) for entry in store.traces.all(kind)]
                    for kind in ("spans", "logs", "metrics")},

@@ -13,6 +13,7 @@ import pytest_twisted
 from twisted.internet.task import Clock
 
 from sentry_fake.application import Settings
+from sentry_fake.errors import StorageUnavailable
 from sentry_fake.persistence import codec
 from sentry_fake.persistence.database import FILENAME, Database, DataDirError
 from sentry_fake.store.records import RECORD_TYPES
@@ -121,6 +122,37 @@ async def test_checkpoints_keep_the_journal_bounded_and_drop_evicted_events(tmp_
     shutil.copytree(tmp_path / "data", tmp_path / "crashed")
     assert state_of(Harness(str(tmp_path / "crashed"), clock_at(2e9),
                             Settings(max_events=100)).store) == expected
+
+
+@pytest_twisted.ensureDeferred
+async def test_a_start_leaves_the_payloads_it_takes_back_in_the_data_directory(tmp_path):
+    first = Harness(str(tmp_path), clock_at(1_795_000_000))
+    attachment = bytes(range(256)) * 3
+    body = envelope(event_item({"message": "kept", "tags": {"where": "disk"}}),
+                    ({"type": "attachment", "filename": "a.bin"}, attachment),
+                    header={"event_id": "ab" * 16})
+    assert (await first.api.request("POST", "/api/1/envelope/", token=None, headers=AUTH,
+                                    body=body)).code == 200
+    path = "/api/0/projects/parlel/parlel/events/" + "ab" * 16 + "/"
+    before = (await first.api.request("GET", path)).json()
+    expected = state_of(first.store)
+    first.stop()  # a checkpoint: the next start takes the event and its items back
+    again = Harness(str(tmp_path), clock_at(1_795_000_100))
+    [event] = again.store.events()
+    items = list(again.store.items())
+    # Not read at start: the bytes stay in the file until something asks for them.
+    assert not isinstance(event._raw, bytes)
+    assert [isinstance(item._payload, bytes) for item in items] == [False, False]
+    assert len(event._raw) == len(event.raw) and b'"kept"' in event.raw
+    assert [item.payload for item in items if item.type == "attachment"] == [attachment]
+    assert (await again.api.request("GET", path)).json() == before
+    assert state_of(again.store) == expected
+    # A row gone from the journal leaves nothing to read; a closed one says it is stopping.
+    again.journal.database._connection().execute("DELETE FROM journal")
+    assert event.raw == b""
+    again.stop()
+    with pytest.raises(StorageUnavailable):
+        event.raw
 
 
 @pytest_twisted.ensureDeferred

@@ -132,5 +132,37 @@ def test_evicted_facets_leave_no_trace():
     log = Log(key=lambda r: r[0], capacity=2, facets={"group": lambda r: r[1]})
     for n, group in enumerate(["a", "a", "b", "c"]):
         log.add((n, group))
-    assert ("group", "a") not in log._facets and len(log.facet("group", "a")) == 0
+    assert "a" not in log._facets["group"] and len(log.facet("group", "a")) == 0
     assert [r[0] for r in log.facet("group", "c")] == [3]
+
+
+def test_a_facet_of_one_record_grows_and_shrinks_as_any_other():
+    # A value only one record has is kept as that record, and becomes a facet with the second.
+    log = Log(key=lambda r: r[0], capacity=3, facets={"group": lambda r: r[1]})
+    log.add((0, "solo"))
+    log.add((1, "pair"))
+    single = log.facet("group", "solo")
+    assert list(single) == [(0, "solo")] and single.appended == 1
+    log.add((2, "pair"))
+    pair = log.facet("group", "pair")
+    assert list(pair) == [(1, "pair"), (2, "pair")] and pair.appended == 2
+    assert log.facet("group", "pair") is pair  # a facet of two or more is the same object
+    log.add((3, "pair"))  # evicts (0, "solo"): its value goes
+    assert "solo" not in log._facets["group"] and len(log.facet("group", "solo")) == 0
+    assert list(log.facet("group", "pair")) == [(1, "pair"), (2, "pair"), (3, "pair")]
+    assert log.facet("group", "pair").appended == 3
+    log.add((4, "solo"))  # evicts (1, "pair")
+    assert [r[0] for r in log.facet("group", "pair")] == [2, 3]
+    assert [r[0] for r in log.facet("group", "solo")] == [4]
+
+
+def test_remove_where_drops_single_records_from_other_facets():
+    log = Log(key=lambda r: r[0], capacity=10,
+              facets={"project": lambda r: r[1], "trace": lambda r: r[2]})
+    for record in [(0, "a", "t0"), (1, "b", "t1"), (2, "a", "t2"), (3, "b", "t1")]:
+        log.add(record)
+    assert [r[0] for r in log.remove_where("project", "b")] == [1, 3]
+    assert [r[0] for r in log.all()] == [0, 2]
+    assert "t1" not in log._facets["trace"] and "b" not in log._facets["project"]
+    assert [r[0] for r in log.facet("trace", "t0")] == [0]
+    assert [r[0] for r in log.facet("project", "a")] == [0, 2]

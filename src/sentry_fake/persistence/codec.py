@@ -18,11 +18,13 @@ from ..store.codec import converter
 from ..store.models import Event
 from ..store.records import (RECORD_TYPES, CheckInSent, ChunksUploaded, Ingested, ItemSent,
                              KeyCreated, ProjectCreated)
+from ..store.trace_writes import TRACE_ITEMS
 
 _EVENT_FIELDS = tuple(field.name for field in attrs.fields(Event)
-                      if field.name not in ("raw", "issue_id", "seq"))
+                      if field.name not in ("_raw", "issue_id", "seq"))
 #: Where the payload goes among the fields of a journaled event, to build it positionally.
-_RAW_AT = [field.name for field in attrs.fields(Event)].index("raw")
+_RAW_AT = [field.name for field in attrs.fields(Event)].index("_raw")
+_TYPE_AT = _EVENT_FIELDS.index("type")
 assert _EVENT_FIELDS[_RAW_AT:] == tuple(
     field.name for field in attrs.fields(Event)[_RAW_AT + 1:len(_EVENT_FIELDS) + 1])
 
@@ -48,14 +50,18 @@ def encode(record: Any) -> tuple[str, bytes, bytes | None]:
     return kind, dumps(converter.unstructure(record)), None
 
 
-def decode(kind: str, data: bytes, content: bytes | None) -> Any:
+def decode(kind: str, data: bytes, content: Any) -> Any:
     """
-    The record of a journal row.
+    The record of a journal row.  C{content} is the row's bytes (or C{None}), or a handle to
+    them where they were left in the journal (with C{load()}, and C{part(offset, size)}, a
+    handle to some of them): the payloads of an L{Ingested} record are then handles too.
 
     @raise UnknownRecord: the row is of a kind this version does not know.
     """
     if kind == "Ingested":
         return _decode_ingested(data, content or b"")
+    if content is not None and type(content) is not bytes:
+        content = content.load()
     if kind == "ChunksUploaded":
         document = loads(data, max_depth=None)
         chunks, position = [], 0
@@ -96,12 +102,19 @@ def _encode_ingested(record: Ingested) -> tuple[bytes, bytes]:
     return dumps(document), b"".join(blobs)
 
 
-def _decode_ingested(data: bytes, content: bytes) -> Ingested:
+def _decode_ingested(data: bytes, content: Any) -> Ingested:
     document = loads(data, max_depth=None)
-    blobs, position = [], 0
-    for size in document["n"]:
-        blobs.append(content[position:position + size])
-        position += size
+    sizes = document["n"]
+    if type(content) is not bytes and _brings_traces(document):
+        content = content.load()  # what the trace book derives again is decoded at once
+    if type(content) is not bytes or len(sizes) != 1 or sizes[0] != len(content):
+        blobs, position = [], 0
+        for size in sizes:
+            blobs.append(content[position:position + size] if type(content) is bytes
+                         else content.part(position, size))
+            position += size
+    else:
+        blobs = [content]  # the usual record: one payload, kept as read rather than copied
     events = tuple(Event(*fields[:_RAW_AT], blobs[index], *fields[_RAW_AT:])
                    for index, fields in enumerate(document["e"]))
     items = tuple(ItemSent(kind, headers, blobs[index], event_id)
@@ -114,3 +127,12 @@ def _decode_ingested(data: bytes, content: bytes) -> Ingested:
                          if "pc" in document else None),
         key_created=converter.structure(document["kc"], KeyCreated) if "kc" in document else None,
     )
+
+
+def _brings_traces(document: dict[str, Any]) -> bool:
+    """
+    Whether an L{Ingested} record's payloads are what a start derives spans, logs or metrics
+    from again: a transaction, or an item of the trace book.
+    """
+    return any(fields[_TYPE_AT] == "transaction" for fields in document["e"]) or \
+        any(item[0] in TRACE_ITEMS for item in document["i"])

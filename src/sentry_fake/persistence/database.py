@@ -302,23 +302,43 @@ class Database:
         blobs = dict(db.execute("SELECT key, data FROM blobs"))
         return self.checkpoint_seq, parts, issues, blobs
 
-    def records(self) -> Iterator[tuple[int, str, bytes, bytes | None]]:
+    def records(self) -> Iterator[tuple[int, str, bytes, Any]]:
         """
-        Every journal row, oldest first, read as it is used (not all at once).
+        Every journal row, oldest first, read as it is used (not all at once): its sequence
+        number, kind, document and bytes.  The bytes of a row the checkpoint keeps are left
+        in the file (what a start takes back from such a row is its events and items, whose
+        payloads are read when asked for): they come as a L{LeftInJournal} handle.
         """
         db = self._connection()
         # Read through a memory map while loading: fewer copies of the file's pages.
         db.execute(f"PRAGMA mmap_size={LOAD_MMAP}")
         kept: list[int] = []
+        upto = self.checkpoint_seq
         try:
-            for row in db.execute("SELECT seq, kind, data, content FROM journal ORDER BY seq"):
-                if row[0] <= self.checkpoint_seq:
-                    kept.append(row[0])
-                yield row
+            for seq, kind, data, content, size in db.execute(
+                    "SELECT seq, kind, data, CASE WHEN seq > ?1 THEN content END, "
+                    "length(content) FROM journal ORDER BY seq", (upto,)):
+                if seq <= upto:
+                    kept.append(seq)
+                    if size is not None:
+                        content = LeftInJournal(self, seq, 0, size)
+                yield seq, kind, data, content
             self._kept = kept
         finally:
             if self._db is not None:
                 self._db.execute("PRAGMA mmap_size=0")
+
+    def content(self, seq: int, offset: int, size: int) -> bytes:
+        """
+        C{size} bytes from C{offset} of the bytes of journal row C{seq} (none if the row is
+        gone: what it held left the store first).
+
+        @raise StorageUnavailable: the database is closed.
+        """
+        row = self._connection().execute(
+            "SELECT substr(content, ?, ?) FROM journal WHERE seq = ?",
+            (offset + 1, size, seq)).fetchone()
+        return row[0] if row is not None and row[0] is not None else b""
 
     def close(self) -> None:
         """
@@ -330,3 +350,26 @@ class Database:
         if self._db is not None:
             self._db.close()
             self._db = None
+
+
+class LeftInJournal:
+    """
+    Bytes of a journal row left in the database, read from it each time they are asked for.
+    """
+
+    __slots__ = ("_database", "_seq", "_offset", "_size")
+
+    def __init__(self, database: Database, seq: int, offset: int, size: int) -> None:
+        self._database, self._seq, self._offset, self._size = database, seq, offset, size
+
+    def __len__(self) -> int:
+        return self._size
+
+    def load(self) -> bytes:
+        return self._database.content(self._seq, self._offset, self._size)
+
+    def part(self, offset: int, size: int) -> LeftInJournal:
+        """
+        The C{size} of these bytes from C{offset}, left in the journal too.
+        """
+        return LeftInJournal(self._database, self._seq, self._offset + offset, size)

@@ -8,7 +8,7 @@ in O(1).  Nothing scans the whole log to answer a query.
 
 from __future__ import annotations
 
-from typing import Callable, Generic, Hashable, Iterator, TypeVar
+from typing import Any, Callable, Generic, Hashable, Iterator, TypeVar
 
 T = TypeVar("T")
 
@@ -74,16 +74,22 @@ class Facet(Generic[T]):
 class Log(Generic[T]):
     """
     A bounded log keyed by C{key(record)}, with a facet per (name, value) pair.
+
+    Most facet values of some names are one record's own (an event's trace, an item's event):
+    such a value holds the record itself, and becomes a L{Facet} when a second record shares
+    it, so that a record costs no more than a dictionary entry for each of them.
     """
 
     def __init__(self, key: Callable[[T], Hashable], capacity: int,
                  facets: dict[str, Callable[[T], Hashable]]) -> None:
         self._key = key
         self._capacity = capacity
-        self._facet_keys = facets
         self._records: dict[Hashable, T] = {}
         self._all: Facet[T] = Facet()
-        self._facets: dict[tuple[str, Hashable], Facet[T]] = {}
+        #: Per facet name, each value's facet (or its only record).
+        self._facets: dict[str, dict[Hashable, Any]] = {name: {} for name in facets}
+        self._facet_keys = tuple((facet_key, self._facets[name])
+                                 for name, facet_key in facets.items())
         self.evicted = 0
 
     def __len__(self) -> int:
@@ -102,7 +108,13 @@ class Log(Generic[T]):
         """
         The records whose facet C{name} is C{value} (an empty facet if there are none).
         """
-        return self._facets.get((name, value)) or Facet()
+        found = self._facets[name].get(value)
+        if type(found) is Facet:
+            return found
+        facet: Facet[T] = Facet()
+        if found is not None:
+            facet._append(found)
+        return facet
 
     def add(self, record: T) -> T | None:
         """
@@ -110,30 +122,37 @@ class Log(Generic[T]):
         """
         self._records[self._key(record)] = record
         self._all._append(record)
-        facets = self._facets
-        for name, facet_key in self._facet_keys.items():
+        for facet_key, by_value in self._facet_keys:
             value = facet_key(record)
             if value is None:
                 continue
-            facet = facets.get((name, value))
-            if facet is None:
-                facet = facets[(name, value)] = Facet()
-            # Facet._append, inlined: this is the ingest path, once per facet of a record.
-            facet._records.append(record)
-            facet.appended += 1
+            found = by_value.get(value)
+            if found is None:
+                by_value[value] = record
+            elif type(found) is Facet:
+                # Facet._append, inlined: this is the ingest path, once per facet of a record.
+                found._records.append(record)
+                found.appended += 1
+            else:
+                facet = by_value[value] = Facet()
+                facet._records.extend((found, record))
+                facet.appended = 2
         if len(self._records) <= self._capacity:
             return None
         oldest = self._all[0]
         del self._records[self._key(oldest)]
         self._all._drop_oldest(oldest)
-        for name, facet_key in self._facet_keys.items():
+        for facet_key, by_value in self._facet_keys:
             value = facet_key(oldest)
-            if value is not None:
-                facet = self._facets[(name, value)]
-                facet._drop_oldest(oldest)
-                if not len(facet):
-                    # An issue or type whose records are all evicted leaves no trace.
-                    del self._facets[(name, value)]
+            if value is None:
+                continue
+            found = by_value[value]
+            if type(found) is Facet:
+                found._drop_oldest(oldest)
+                if len(found):
+                    continue
+            # An issue or type whose records are all evicted leaves no trace.
+            del by_value[value]
         self.evicted += 1
         return oldest
 
@@ -148,6 +167,13 @@ class Log(Generic[T]):
         for record in doomed:
             del self._records[self._key(record)]
         self._all._rebuild(lambda record: id(record) not in gone)
-        for facet in self._facets.values():
-            facet._rebuild(lambda record: id(record) not in gone)
+        for by_value in self._facets.values():
+            for facet_value, found in list(by_value.items()):
+                if type(found) is Facet:
+                    found._rebuild(lambda record: id(record) not in gone)
+                    if len(found):
+                        continue
+                elif id(found) not in gone:
+                    continue
+                del by_value[facet_value]
         return doomed

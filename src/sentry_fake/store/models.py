@@ -3,6 +3,10 @@ The records the store keeps.  Plain attrs classes: no HTTP, no JSON shapes (see 
 
 Events keep the payload bytes as they arrived plus the few fields that normalization derived, so a
 stored event costs about its own JSON size in memory; the full document is rebuilt when read.
+
+What a start takes back from a data directory may leave its payloads there: an event's C{raw} and
+an item's C{payload} are then held as a handle (anything with C{load()}, which reads the bytes
+again each time they are asked for, and C{len()}) instead of the bytes themselves.
 """
 
 from __future__ import annotations
@@ -97,7 +101,8 @@ class Event:
     logger: str | None
     unhandled: bool
     hashes: list[str]
-    raw: bytes
+    #: The payload (see L{raw}).
+    _raw: Any
     metadata: dict[str, Any]
     #: The trace it happened in (its C{contexts.trace.trace_id}), and the span it happened in.
     trace_id: str | None = None
@@ -107,6 +112,14 @@ class Event:
     issue_id: int | None = None
     #: The sequence number of the change record that stored it.
     seq: int = 0
+
+    @property
+    def raw(self) -> bytes:
+        """
+        The payload as received.
+        """
+        raw = self._raw
+        return raw if type(raw) is bytes else raw.load()
 
 
 @attrs.define(eq=False, slots=True)
@@ -172,7 +185,16 @@ class CapturedItem:
     project_id: int
     event_id: str | None
     headers: dict[str, Any]
-    payload: bytes
+    #: The payload (see L{payload}).
+    _payload: Any
     received: float
     #: The sequence number of the change record that stored it.
     seq: int = 0
+
+    @property
+    def payload(self) -> bytes:
+        """
+        The item's bytes as received.
+        """
+        payload = self._payload
+        return payload if type(payload) is bytes else payload.load()
