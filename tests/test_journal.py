@@ -15,7 +15,8 @@ from twisted.internet.task import Clock
 from sentry_fake.application import Settings
 from sentry_fake.errors import StorageUnavailable
 from sentry_fake.persistence import codec
-from sentry_fake.persistence.database import FILENAME, Database, DataDirError
+from sentry_fake.persistence.data_dir import FILENAME, DataDirError
+from sentry_fake.persistence.database import Database
 from sentry_fake.store.records import RECORD_TYPES
 from sentry_fake.store.seed import Seed
 

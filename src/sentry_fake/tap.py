@@ -16,7 +16,7 @@ from twisted.python import usage
 from . import __version__
 from .application import DEFAULT_LISTEN, Settings, build_service
 from .errors import Invalid, SentryFakeError
-from .persistence.database import DataDirError, check_data_dir
+from .persistence.data_dir import DataDirError, check_data_dir
 from .store.directory import Directory
 from .store.seed import Seed, load_seed_file
 from .store.service import DEFAULT_MAX_EVENTS

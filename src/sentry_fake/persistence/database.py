@@ -37,12 +37,8 @@ from ..jsoncodec import dumps, loads
 from ..store.checkpoint import Checkpoint
 from ..store.records import Reset
 from .codec import encode
+from .data_dir import FILENAME, FORMAT, check_data_dir
 
-FILENAME = "sentry-fake.sqlite3"
-#: The layout of the database; a file of another layout is refused, never guessed at.
-FORMAT = 2
-#: What an older version kept in a data directory (never read: a pickle is not loaded).
-LEGACY_FILES = ("journal.sfj", "snapshot.pickle")
 #: How much of the database file a load maps into memory at most.
 LOAD_MMAP = 1 << 34
 #: How many pages the WAL must hold, and how few a background copy may have left, for the WAL
@@ -60,45 +56,10 @@ CREATE TABLE IF NOT EXISTS blobs (key TEXT PRIMARY KEY, data BLOB NOT NULL);
 """
 
 
-class DataDirError(SentryFakeError):
-    """
-    The data directory cannot be used (written by another version, unreadable, ...).
-    """
-
-
 def _refusal(error: sqlite3.Error, what: str) -> SentryFakeError:
     if getattr(error, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL or "full" in str(error):
         return StorageFull(f"Insufficient storage: the data directory is full; {what}")
     return StorageUnavailable(f"The data directory cannot be written ({error}); {what}")
-
-
-def check_data_dir(path: str) -> None:
-    """
-    Refuse a data directory this version cannot use, with a sentence saying why.
-
-    @raise DataDirError: it holds an older version's files, or a database of another format.
-    """
-    for name in LEGACY_FILES:
-        if os.path.exists(os.path.join(path, name)):
-            raise DataDirError(
-                f"{path} holds {name}, the state of an older sentry-fake, which this version "
-                f"({__version__}) cannot read; move it away or empty the directory")
-    database = os.path.join(path, FILENAME)
-    if not os.path.exists(database):
-        return
-    try:
-        connection = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
-        try:
-            rows = dict(connection.execute("SELECT key, value FROM meta").fetchall())
-        finally:
-            connection.close()
-    except sqlite3.Error as error:
-        raise DataDirError(f"{database} is not a sentry-fake database ({error})")
-    if rows.get("format") != str(FORMAT):
-        raise DataDirError(
-            f"{database} was written by sentry-fake {rows.get('version', 'unknown')} in data "
-            f"format {rows.get('format', 'unknown')}; this version ({__version__}) reads "
-            f"format {FORMAT} only")
 
 
 def _dead_runs(rows: Iterable[int], live: set[int]) -> list[tuple[int, int]]:
@@ -142,11 +103,11 @@ class Database:
         self._db.executescript(_SCHEMA)
         self._db.execute("INSERT OR IGNORE INTO meta VALUES ('format', ?)", (str(FORMAT),))
         self._db.execute("INSERT OR REPLACE INTO meta VALUES ('version', ?)", (__version__,))
-        #: Rows in the journal, and how many came after the checkpoint.
-        self.rows = self._count("SELECT count(*) FROM journal")
         self.checkpoint_seq = int(self._meta("checkpoint_seq") or 0)
-        self.since_checkpoint = self._count("SELECT count(*) FROM journal WHERE seq > ?",
-                                            self.checkpoint_seq)
+        # Counted when first asked for, or by L{records} as it reads them (counting alone
+        # reads every page of the journal's table).
+        self._rows: int | None = None
+        self._since_checkpoint: int | None = None
         #: The rows kept by the checkpoint (learnt while they are read) and the last row.
         self._kept: list[int] | None = None
         self.last_seq = self._count("SELECT coalesce(max(seq), 0) FROM journal")
@@ -154,6 +115,33 @@ class Database:
         #: The connection L{copy_wal} uses (in the thread that calls it).
         self._copier: sqlite3.Connection | None = None
         self._durable = durable
+
+    @property
+    def rows(self) -> int:
+        """
+        How many rows the journal has.
+        """
+        if self._rows is None:
+            self._rows = self._count("SELECT count(*) FROM journal")
+        return self._rows
+
+    @rows.setter
+    def rows(self, value: int) -> None:
+        self._rows = value
+
+    @property
+    def since_checkpoint(self) -> int:
+        """
+        How many rows of the journal came after the checkpoint.
+        """
+        if self._since_checkpoint is None:
+            self._since_checkpoint = self._count(
+                "SELECT count(*) FROM journal WHERE seq > ?", self.checkpoint_seq)
+        return self._since_checkpoint
+
+    @since_checkpoint.setter
+    def since_checkpoint(self, value: int) -> None:
+        self._since_checkpoint = value
 
     def copy_wal_in_background(self) -> None:
         """
@@ -314,16 +302,19 @@ class Database:
         db.execute(f"PRAGMA mmap_size={LOAD_MMAP}")
         kept: list[int] = []
         upto = self.checkpoint_seq
+        rows = 0
         try:
             for seq, kind, data, content, size in db.execute(
                     "SELECT seq, kind, data, CASE WHEN seq > ?1 THEN content END, "
                     "length(content) FROM journal ORDER BY seq", (upto,)):
+                rows += 1
                 if seq <= upto:
                     kept.append(seq)
                     if size is not None:
                         content = LeftInJournal(self, seq, 0, size)
                 yield seq, kind, data, content
             self._kept = kept
+            self.rows, self.since_checkpoint = rows, rows - len(kept)
         finally:
             if self._db is not None:
                 self._db.execute("PRAGMA mmap_size=0")

@@ -189,14 +189,14 @@ def _restore_traces(store: Any, seq: int, record: Ingested, index: ContentIndex)
     Derive again the spans, logs and metrics a record brought (the trace book keeps, as it
     did, the newest of them), and take back the transaction events made of its segments.
     """
-    try:
-        project = store.directory.project_by_id(record.project_id)
-    except NotFound:
-        return  # deleted since, with everything it had
     transactions = [event for event in record.events if event.type == "transaction" and (
         index.transactions is None or (seq, event.event_id) in index.transactions)]
     if not transactions and not any(sent.type in TRACE_ITEMS for sent in record.items):
         return  # nothing for the trace book (most records: an error event)
+    try:
+        project = store.directory.project_by_id(record.project_id)
+    except NotFound:
+        return  # deleted since, with everything it had
 
     def keep_segment(event: Any) -> None:
         found = index.events.get(event.event_id)
