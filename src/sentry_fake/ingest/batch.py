@@ -13,10 +13,11 @@ from ..errors import IngestRejected, NotFound
 from ..interfaces import IDirectory, IStore
 from ..jsoncodec import dumps
 from ..store.feedback import feedback_event, report_payload
-from ..store.grouping import exceptions, grouping_hashes
+from ..store.event_derivation import derive
+from ..store.grouping import exceptions
 from ..store.limits import Limits
 from ..store.models import Event
-from ..store.normalize import build_event, normalize_event_id
+from ..store.normalize import build_event, event_type, normalize_event_id
 from ..store.records import CheckInSent, Ingested, ItemSent, KeyCreated, ProjectCreated
 from ..store.trace_items import trace_of
 from ..store.writes import Accepted
@@ -103,12 +104,14 @@ class IngestBatch:
             from the event, its spans, is read from it instead of decoding C{raw} again).
         @raise sentry_fake.errors.Invalid: it is not an event (a bad event id, say).
         """
-        values = exceptions(payload) if isinstance(payload, dict) else None
+        values, described, hashes = None, None, []
+        if isinstance(payload, dict):  # (build_event refuses anything else)
+            values = exceptions(payload)
+            described, hashes = derive(payload, event_type(payload, item_type), values)
         event = build_event(self.project_id, payload, raw, item_type, self.time, header_id,
-                            self.client_ip, values)
+                            self.client_ip, values, described)
         event.trace_id, event.span_id = trace_of(payload)
-        if event.type != "transaction":
-            event.hashes.extend(grouping_hashes(payload, values))
+        event.hashes.extend(hashes)
         self._events.append(event)
         self._decoded.append(payload if decoded else None)
         return event

@@ -145,11 +145,13 @@ def event_time(value: Any, received: float) -> float:
 def build_event(project_id: int, payload: dict[str, Any], raw: bytes, item_type: str,
                 received: float, header_event_id: object = None,
                 client_ip: str | None = None,
-                values: list[dict[str, Any]] | None = None) -> Event:
+                values: list[dict[str, Any]] | None = None,
+                described: tuple[str, str, dict[str, Any], str | None] | None = None) -> Event:
     """
     Normalize one event payload into the record the store keeps.
 
-    C{values} are the payload's L{exceptions}, if already at hand.
+    C{values} are the payload's L{exceptions}, and C{described} what L{describe} makes of
+    it, if already at hand.
 
     @raise Invalid: the payload is not an event (not an object, or a bad event id).
     """
@@ -163,7 +165,7 @@ def build_event(project_id: int, payload: dict[str, Any], raw: bytes, item_type:
     user = normalize_user(payload.get("user"), client_ip)
     values = exceptions(payload) if values is None else values
     primary = values[-1] if values else None
-    title, culprit, metadata, location = describe(payload, kind, values)
+    title, culprit, metadata, location = described or describe(payload, kind, values)
     release = fields.release(payload.get("release"), SILENT)
     environment = fields.environment(payload.get("environment"), SILENT)
     logger = fields.logger(payload.get("logger"), SILENT)
