@@ -100,13 +100,19 @@ def _measurements(value: Any) -> dict[str, float]:
 
 
 def _v1_attributes(span: dict[str, Any]) -> dict[str, Any]:
-    attributes: dict[str, Any] = {}
-    for source in (span.get("tags"), span.get("data")):
-        if isinstance(source, dict):
-            attributes.update(source)
+    tags, data = span.get("tags"), span.get("data")
+    if not isinstance(tags, dict) or not tags:
+        # The usual span: its data alone, kept as decoded (nothing else holds the payload).
+        return data if isinstance(data, dict) else {}
+    attributes = dict(tags)
+    if isinstance(data, dict):
+        attributes.update(data)
     return attributes
 
 
+#: The measurements of a span that has none (one mapping for all of them: spans are read,
+#: never changed, once kept).
+_NONE: dict[str, float] = {}
 #: The order of L{Span}'s fields, in which L{spans_of_transaction} builds spans (positional
 #: arguments cost a third of keywords: a transaction brings many spans).
 _SPAN_FIELDS = ("trace_id", "span_id", "parent_span_id", "segment_id", "is_segment",
@@ -159,7 +165,7 @@ def spans_of_transaction(doc: dict[str, Any], project_id: int, event_id: str,
             project_id, description or op or "<unlabeled span>", op, description,
             _text(child.get("status")) or "ok", child_start, child_end, received, name,
             environment, release, platform, sdk_name, _text(child.get("origin")),
-            _v1_attributes(child), _measurements(measurements) if measurements else {},
+            _v1_attributes(child), _measurements(measurements) if measurements else _NONE,
             event_id))
     return found
 
