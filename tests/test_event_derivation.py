@@ -122,6 +122,10 @@ CASES = {
     "checksum": {"checksum": "a" * 32, "message": "sum"},
     "csp": {"csp": {"effective_directive": "script-src", "blocked_uri": "https://evil.io"},
             "logentry": {"formatted": "Blocked 'script' from 'evil.io'"}},
+    "expect-ct report": {"type": "expectct", "expectct": {"hostname": "shop.io", "port": 443},
+                         "logentry": {"formatted": "Expect-CT failed for 'shop.io'"}},
+    "hpkp report": {"type": "hpkp", "hpkp": {"hostname": "shop.io"},
+                    "message": "Public key pinning validation failed for 'shop.io'"},
     "empty": {},
 }
 
