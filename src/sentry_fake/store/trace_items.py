@@ -49,6 +49,29 @@ def _text(value: Any) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
+#: Short texts that spans repeat (operations, origins, statuses, descriptions of the same
+#: query, attribute values such as a thread's name), one copy of each: a span keeps what it
+#: read, and a decoded payload makes a new string of every one of them.
+_SHARED: dict[str, str] = {}
+_SHARED_LONGEST = 200
+_SHARED_MOST = 65_536
+
+
+def _shared(value: Any) -> Any:
+    """
+    C{value}, or the copy of it already kept if it is a short text (what is not a text is
+    returned as it is).
+    """
+    if type(value) is not str or len(value) > _SHARED_LONGEST:
+        return value
+    kept = _SHARED.get(value)
+    if kept is None:
+        if len(_SHARED) >= _SHARED_MOST:
+            _SHARED.clear()
+        kept = _SHARED[value] = value
+    return kept
+
+
 def trace_of(payload: dict[str, Any]) -> tuple[str | None, str | None]:
     """
     The trace and span an event happened in, from its C{contexts.trace}.
@@ -100,13 +123,11 @@ def _measurements(value: Any) -> dict[str, float]:
 
 
 def _v1_attributes(span: dict[str, Any]) -> dict[str, Any]:
-    tags, data = span.get("tags"), span.get("data")
-    if not isinstance(tags, dict) or not tags:
-        # The usual span: its data alone, kept as decoded (nothing else holds the payload).
-        return data if isinstance(data, dict) else {}
-    attributes = dict(tags)
-    if isinstance(data, dict):
-        attributes.update(data)
+    attributes: dict[str, Any] = {}
+    for source in (span.get("tags"), span.get("data")):
+        if isinstance(source, dict):
+            for key, value in source.items():
+                attributes[key] = _shared(value)
     return attributes
 
 
@@ -149,6 +170,8 @@ def spans_of_transaction(doc: dict[str, Any], project_id: int, event_id: str,
         _text(trace.get("origin")), dict(data) if isinstance(data, dict) else {},
         _measurements(doc.get("measurements")), event_id)]
     children = doc.get("spans")
+    # A parent's id is the string its span keeps, not another copy of it.
+    ids = {segment_id: segment_id}
     for child in children if isinstance(children, list) else ():
         if not isinstance(child, dict):
             continue
@@ -157,14 +180,16 @@ def spans_of_transaction(doc: dict[str, Any], project_id: int, event_id: str,
         child_end = parse_timestamp(child.get("timestamp"))
         if span_id is None or child_start is None or child_end is None:
             continue
-        description = _text(child.get("description"))
-        op = _text(child.get("op"))
+        ids[span_id] = span_id
+        parent = span_id_of(child.get("parent_span_id"))
+        description = _shared(_text(child.get("description")))
+        op = _shared(_text(child.get("op")))
         measurements = child.get("measurements")
         found.append(Span(
-            trace_id, span_id, span_id_of(child.get("parent_span_id")), segment_id, False,
+            trace_id, span_id, ids.get(parent, parent), segment_id, False,
             project_id, description or op or "<unlabeled span>", op, description,
-            _text(child.get("status")) or "ok", child_start, child_end, received, name,
-            environment, release, platform, sdk_name, _text(child.get("origin")),
+            _shared(_text(child.get("status"))) or "ok", child_start, child_end, received,
+            name, environment, release, platform, sdk_name, _shared(_text(child.get("origin"))),
             _v1_attributes(child), _measurements(measurements) if measurements else _NONE,
             event_id))
     return found
