@@ -156,11 +156,11 @@ def test_a_remembered_derivation_is_the_one_made_afresh(name):
     kind = event_type(payload, "event")
     values = exceptions(payload)
     expected = describe(payload, kind, values), grouping_hashes(payload, values)
-    event_derivation._remembered.clear()
+    event_derivation._memo.clear()
     first = derive(payload, kind, values)
     again = derive(copy.deepcopy(payload), kind, exceptions(payload))
     assert first == expected and again == expected
-    assert len(event_derivation._remembered) == 1
+    assert len(event_derivation._memo.entries) == 1
     # Each event gets its own metadata and hashes to keep.
     assert again[0][2] is not first[0][2] and again[1] is not first[1]
     first[0][2]["value"] = "changed"
@@ -169,28 +169,63 @@ def test_a_remembered_derivation_is_the_one_made_afresh(name):
 
 
 def test_what_the_remembered_fields_do_not_hold_makes_no_difference_and_they_do():
-    event_derivation._remembered.clear()
+    event_derivation._memo.clear()
     first = derive(python_error(), "error", exceptions(python_error()))
     other_user = python_error(user={"id": "7"}, tags={"where": "cart"}, timestamp=2.0)
     assert derive(other_user, "error", exceptions(other_user)) == first
-    assert len(event_derivation._remembered) == 1
+    assert len(event_derivation._memo.entries) == 1
     other_value = python_error()
     other_value["exception"]["values"][0]["value"] = "card expired"
     described, hashes = derive(other_value, "error", exceptions(other_value))
     assert described[0] == "ValueError: card expired" and hashes == first[1]
-    assert len(event_derivation._remembered) == 2
+    assert len(event_derivation._memo.entries) == 2
 
 
 def test_a_custom_fingerprint_is_derived_afresh_every_time():
-    event_derivation._remembered.clear()
+    event_derivation._memo.clear()
     hashes = set()
     for where in ("cart", "checkout"):
         payload = python_error(fingerprint=["{{ tags.where }}"], tags={"where": where})
         hashes.add(tuple(derive(payload, "error", exceptions(payload))[1]))
-    assert len(hashes) == 2 and not event_derivation._remembered
+    assert len(hashes) == 2 and not event_derivation._memo.entries
 
 
 def test_a_transaction_is_described_and_not_grouped():
     payload = {"type": "transaction", "transaction": "/checkout/"}
     assert derive(payload, "transaction", []) == (("/checkout/", "/checkout/",
                                                    {"title": "/checkout/"}, None), [])
+
+
+def test_values_json_does_not_tell_apart_are_never_mistaken_for_each_other():
+    # JSON writes an infinite number as null: the two must not share a derivation.
+    event_derivation._memo.clear()
+    infinite = {"exception": {"values": [{"type": "ValueError", "value": float("inf")}]}}
+    empty = {"exception": {"values": [{"type": "ValueError", "value": None}]}}
+    expected = {}
+    for name, payload in (("infinite", infinite), ("empty", empty)):
+        values = exceptions(payload)
+        expected[name] = describe(payload, "error", values), grouping_hashes(payload, values)
+    assert expected["infinite"] != expected["empty"]
+    for order in (("infinite", "empty", "infinite"), ("empty", "infinite", "empty")):
+        event_derivation._memo.clear()
+        for name in order:
+            payload = infinite if name == "infinite" else empty
+            assert derive(payload, "error", exceptions(payload)) == expected[name]
+    # Only the one JSON writes exactly is remembered.
+    assert [entry[0][2]["values"][0]["value"]
+            for entry in event_derivation._memo.entries.values()] == [None]
+
+
+def test_what_is_remembered_is_bounded_in_bytes_too():
+    event_derivation._memo.clear()
+    big = python_error(threads={"values": [{"stacktrace": {"frames": [
+        {"function": f"f{n}", "module": "m", "in_app": True} for n in range(3000)]}}]})
+    derive(big, "error", exceptions(big))  # its values' JSON is past LARGEST: not kept
+    assert not event_derivation._memo.entries
+    for n in range(50):
+        payload = python_error(message=f"m{n}")
+        derive(payload, "error", exceptions(payload))
+    assert len(event_derivation._memo.entries) == 50
+    assert event_derivation._memo.size == sum(map(len, event_derivation._memo.entries))
+    assert event_derivation._memo.size <= event_derivation.BUDGET
+

@@ -157,6 +157,33 @@ async def test_a_start_leaves_the_payloads_it_takes_back_in_the_data_directory(t
 
 
 @pytest_twisted.ensureDeferred
+async def test_what_leaves_the_store_keeps_its_payload_for_whoever_still_holds_it(tmp_path):
+    async def send(harness, message):
+        body = envelope(event_item({"message": message}))
+        answer = await harness.api.request("POST", "/api/1/envelope/", token=None,
+                                           headers=AUTH, body=body)
+        assert answer.code == 200
+
+    settings = Settings(max_events=2)
+    first = Harness(str(tmp_path), clock_at(1_795_000_000), settings)
+    for message in ("old-0", "old-1"):
+        await send(first, message)
+    first.stop()
+    again = Harness(str(tmp_path), clock_at(1_795_000_100), settings)
+    # A reader under way (a page, a stream) holds what a start took back from the checkpoint.
+    held, held_items = list(again.store.events()), list(again.store.items())
+    assert not any(isinstance(record._raw, bytes) for record in held)
+    for message in ("new-0", "new-1"):
+        await send(again, message)  # evicts both, events and items
+    assert again.journal.compact()  # and their rows leave the journal
+    assert not {event.seq for event in held} & {seq for seq, *_ in
+                                                again.journal.database.records()}
+    assert [json.loads(event.raw)["message"] for event in held] == ["old-0", "old-1"]
+    assert [json.loads(item.payload)["message"] for item in held_items] == ["old-0", "old-1"]
+    again.stop()
+
+
+@pytest_twisted.ensureDeferred
 async def test_a_crash_leaves_at_most_half_the_state_to_replay(tmp_path):
     # Events that are all kept never make the journal twice the state: checkpoints still come,
     # as what follows the last one passes half the state, so a start after a kill applies at

@@ -166,3 +166,15 @@ def test_remove_where_drops_single_records_from_other_facets():
     assert "t1" not in log._facets["trace"] and "b" not in log._facets["project"]
     assert [r[0] for r in log.facet("trace", "t0")] == [0]
     assert [r[0] for r in log.facet("project", "a")] == [0, 2]
+
+
+def test_a_log_says_which_records_leave_it():
+    left = []
+    log = Log(key=lambda r: r[0], capacity=2, facets={"group": lambda r: r[1]},
+              on_leave=left.append)
+    for record in [(0, "a"), (1, "b"), (2, "b")]:
+        log.add(record)
+    assert left == [(0, "a")]  # evicted
+    log.remove_where("group", "b")
+    assert left == [(0, "a"), (1, "b"), (2, "b")]  # removed
+

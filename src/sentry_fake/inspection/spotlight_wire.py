@@ -113,8 +113,8 @@ def weight(items: Sequence[CapturedItem]) -> int:
     About what L{message} makes of the items weighs, in bytes, without making it: a raw
     payload as base64, a JSON one as it came, and some for the headers.
     """
-    return 256 + sum((len(item.payload) * 4 // 3 if item.type in RAW_TYPES
-                      else len(item.payload)) + 128 for item in items)
+    return 256 + sum((item.size * 4 // 3 if item.type in RAW_TYPES
+                      else item.size) + 128 for item in items)
 
 
 def message(items: Sequence[CapturedItem], base64_flag: bool) -> bytes:

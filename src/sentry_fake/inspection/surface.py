@@ -49,7 +49,7 @@ def item_body(item: CapturedItem) -> dict[str, Any]:
     return {
         "id": item.id, "type": item.type, "project_id": str(item.project_id),
         "event_id": item.event_id, "headers": item.headers, "payload": payload,
-        "payload_encoding": encoding, "size": len(item.payload), "received": item.received,
+        "payload_encoding": encoding, "size": item.size, "received": item.received,
     }
 
 

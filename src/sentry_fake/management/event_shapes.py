@@ -125,7 +125,7 @@ def attachment(item: Any) -> dict[str, Any]:
             "type": str(headers.get("attachment_type") or "event.attachment"),
             "name": str(headers.get("filename") or "attachment"),
             "mimetype": str(mimetype) if mimetype else None,
-            "dateCreated": isoformat(item.received), "size": len(item.payload),
+            "dateCreated": isoformat(item.received), "size": item.size,
             "headers": {"Content-Type": str(mimetype) if mimetype else None},
             "sha1": hashlib.sha1(item.payload).hexdigest()}
 
@@ -168,7 +168,7 @@ def full_event(event: Event, doc: dict[str, Any], next_id: str | None = None,
         "groupID": str(event.issue_id) if event.issue_id is not None else None,
         "eventID": event.event_id,
         "projectID": str(event.project_id),
-        "size": len(event.raw),
+        "size": event.size,
         "entries": entries(doc),
         "dist": dist,
         "message": logentry["formatted"] if logentry else event.message,

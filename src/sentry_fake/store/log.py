@@ -81,9 +81,12 @@ class Log(Generic[T]):
     """
 
     def __init__(self, key: Callable[[T], Hashable], capacity: int,
-                 facets: dict[str, Callable[[T], Hashable]]) -> None:
+                 facets: dict[str, Callable[[T], Hashable]],
+                 on_leave: Callable[[T], object] | None = None) -> None:
         self._key = key
         self._capacity = capacity
+        #: Called with each record that leaves (evicted, or removed with L{remove_where}).
+        self._on_leave = on_leave
         self._records: dict[Hashable, T] = {}
         self._all: Facet[T] = Facet()
         #: Per facet name, each value's facet (or its only record).
@@ -154,6 +157,8 @@ class Log(Generic[T]):
             # An issue or type whose records are all evicted leaves no trace.
             del by_value[value]
         self.evicted += 1
+        if self._on_leave is not None:
+            self._on_leave(oldest)
         return oldest
 
     def remove_where(self, name: str, value: Hashable) -> list[T]:
@@ -176,4 +181,7 @@ class Log(Generic[T]):
                 elif id(found) not in gone:
                     continue
                 del by_value[facet_value]
+        if self._on_leave is not None:
+            for record in doomed:
+                self._on_leave(record)
         return doomed

@@ -121,6 +121,21 @@ class Event:
         raw = self._raw
         return raw if type(raw) is bytes else raw.load()
 
+    @property
+    def size(self) -> int:
+        """
+        The payload's length (without reading it where it was left).
+        """
+        return len(self._raw)
+
+    def hold_payload(self) -> None:
+        """
+        Hold the payload itself from now on: the event leaves the store, and where its
+        payload was left may go with it while something still holds the event.
+        """
+        if type(self._raw) is not bytes:
+            self._raw = self._raw.load()
+
 
 @attrs.define(eq=False, slots=True)
 class Issue:
@@ -198,3 +213,17 @@ class CapturedItem:
         """
         payload = self._payload
         return payload if type(payload) is bytes else payload.load()
+
+    @property
+    def size(self) -> int:
+        """
+        The payload's length (without reading it where it was left).
+        """
+        return len(self._payload)
+
+    def hold_payload(self) -> None:
+        """
+        Hold the payload itself from now on (see L{Event.hold_payload}).
+        """
+        if type(self._payload) is not bytes:
+            self._payload = self._payload.load()

@@ -185,8 +185,9 @@ def document(event: Event) -> dict[str, Any]:
 
     Normalization happens here, when the event is read, rather than on the ingest path.
     """
+    raw = event.raw  # (read once: it may be read from a data directory)
     try:
-        payload = loads(event.raw, max_depth=None) if event.raw else {}
+        payload = loads(raw, max_depth=None) if raw else {}
     except ValueError:
         payload = {}
     if not isinstance(payload, dict):

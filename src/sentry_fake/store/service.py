@@ -70,6 +70,12 @@ def _item_event(item: CapturedItem) -> str | None:
     return item.event_id
 
 
+def _hold_payload(record: Event | CapturedItem) -> None:
+    # What leaves the store may outlive where its payload was left (a journal row, dropped
+    # at the next checkpoint) in a reader that still holds it: a page or a stream under way.
+    record.hold_payload()
+
+
 @implementer(IJournal)
 class MemoryOnly:
     """
@@ -117,10 +123,11 @@ class StoreService(Service, Writes):
         self._events: Log[Event] = Log(
             key=_event_id, capacity=self.max_events,
             facets={"project": _project_id, "issue": _issue_id, "trace": _trace_id},
+            on_leave=_hold_payload,
         )
         self._items: Log[CapturedItem] = Log(
             key=_item_id, capacity=self.max_events,
-            facets={"type": _item_type, "event": _item_event},
+            facets={"type": _item_type, "event": _item_event}, on_leave=_hold_payload,
         )
         self._next_item = 1
         self.issue_book = IssueBook(track_changes=self._tracking)

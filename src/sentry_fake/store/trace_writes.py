@@ -58,7 +58,8 @@ class TraceWrites:
         for event in transactions:
             doc = decoded.get(id(event))
             if doc is None:
-                doc = _decoded(event.raw) if event.raw else None
+                raw = event.raw
+                doc = _decoded(raw) if raw else None
             if isinstance(doc, dict):
                 for span in self._read_item("transaction", spans_of_transaction, doc,
                                             project.id, event.event_id, record.time):
