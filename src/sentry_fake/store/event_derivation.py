@@ -33,6 +33,7 @@ LARGEST = 64 << 10
 
 Description = tuple[str, str, dict[str, Any], "str | None"]
 
+
 class _Memo:
     """
     The derivations remembered: by the JSON of the values, those values (as that JSON reads
