@@ -1,0 +1,118 @@
+"""
+Where the store keeps the payloads of its events and items: one after another in large blocks
+of memory, instead of one allocation each.
+
+A stored payload is the bulk of what an event costs (about 6 KB of an SDK error's 9), and a
+server that keeps taking events in keeps touching memory it never touched before: on a virtual
+machine each new page of it costs the kernel more than the work that fills it.  A block is
+mapped at once and, where the system allows, backed by huge pages (one fault for 2 MB instead
+of one for every 4 KB).  A block whose payloads have all left the store (evicted, removed) is
+used again, so a store at its limit touches no new memory at all.
+
+A payload in a block is held as a L{Kept} handle (what L{sentry_fake.store.models} calls a
+payload left elsewhere): C{load()} copies its bytes out, C{len()} is its size, and C{release()}
+says one holder of it is done with it.
+"""
+
+from __future__ import annotations
+
+import mmap
+from typing import Any
+
+#: How large a block is, and the largest payload kept in one (a larger one is kept as it is).
+BLOCK = 32 << 20
+LARGEST = 1 << 20
+_PRIVATE = getattr(mmap, "MAP_PRIVATE", 0) | getattr(mmap, "MAP_ANONYMOUS", 0)
+
+
+class _Block:
+    __slots__ = ("memory", "used", "live")
+
+    def __init__(self) -> None:
+        # Private: shared anonymous memory is backed by huge pages only if the system says
+        # so for shared memory, which it seldom does.
+        self.memory = mmap.mmap(-1, BLOCK, flags=_PRIVATE) if _PRIVATE else mmap.mmap(-1, BLOCK)
+        if hasattr(mmap, "MADV_HUGEPAGE"):
+            try:
+                self.memory.madvise(mmap.MADV_HUGEPAGE)
+            except OSError:
+                pass  # not on this system: ordinary pages
+        self.used = 0
+        #: How many payloads in it are still held.
+        self.live = 0
+
+
+class Kept:
+    """
+    One payload in a block.
+    """
+
+    __slots__ = ("_arena", "_block", "_offset", "_size", "_holders")
+
+    def __init__(self, arena: PayloadArena, block: _Block, offset: int, size: int) -> None:
+        self._arena, self._block, self._offset, self._size = arena, block, offset, size
+        self._holders = 1
+
+    def __len__(self) -> int:
+        return self._size
+
+    def load(self) -> bytes:
+        return self._block.memory[self._offset:self._offset + self._size]
+
+    def release(self) -> None:
+        """
+        One holder of the payload is done with it; the last one leaves its place to others.
+        """
+        self._holders -= 1
+        if self._holders == 0:
+            self._arena._released(self._block)
+
+
+class PayloadArena:
+    """
+    The blocks of one store's payloads.
+    """
+
+    def __init__(self) -> None:
+        self._current: _Block | None = None
+        self._spare: list[_Block] = []
+        #: The last payload put, and where: an item that is an event's payload shares it.
+        self._last: tuple[Any, Kept] | None = None
+
+    def put(self, data: Any) -> Any:
+        """
+        A handle to C{data} kept in a block (C{data} itself when it is not bytes, or too large
+        to keep in one).  The same bytes put twice in a row are one payload with two holders.
+        """
+        if type(data) is not bytes:
+            return data
+        last = self._last
+        if last is not None and last[0] is data:
+            last[1]._holders += 1
+            return last[1]
+        size = len(data)
+        if size > LARGEST:
+            return data
+        block = self._current
+        if block is None or block.used + size > BLOCK:
+            block = self._next_block()
+        offset = block.used
+        block.memory[offset:offset + size] = data
+        block.used += size
+        block.live += 1
+        kept = Kept(self, block, offset, size)
+        self._last = (data, kept)
+        return kept
+
+    def _next_block(self) -> _Block:
+        old = self._current
+        self._current = block = self._spare.pop() if self._spare else _Block()
+        if old is not None and old.live == 0:
+            self._spare.append(old)
+        return block
+
+    def _released(self, block: _Block) -> None:
+        block.live -= 1
+        if block.live == 0 and block is not self._current:
+            block.used = 0
+            self._spare.append(block)

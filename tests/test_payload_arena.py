@@ -1,0 +1,111 @@
+"""
+The payload arena: payloads kept one after another in large blocks, read back as they came,
+their place used again once everything in a block has left the store.
+"""
+
+import json
+
+import pytest
+import pytest_twisted
+from twisted.internet.task import Clock
+
+from sentry_fake.store import payload_arena
+from sentry_fake.store.payload_arena import PayloadArena
+from sentry_fake.store.service import StoreService
+
+from scenario import AUTH, Harness, envelope, event_item
+
+
+@pytest.fixture
+def small_blocks(monkeypatch):
+    monkeypatch.setattr(payload_arena, "BLOCK", 1000)
+    monkeypatch.setattr(payload_arena, "LARGEST", 400)
+
+
+def test_a_payload_reads_back_as_it_came_and_says_its_size(small_blocks):
+    arena = PayloadArena()
+    payloads = [bytes([n]) * (50 + n) for n in range(40)]  # spans several blocks
+    kept = [arena.put(data) for data in payloads]
+    assert [held.load() for held in kept] == payloads
+    assert [len(held) for held in kept] == [len(data) for data in payloads]
+    assert arena.put("not bytes") == "not bytes"
+    large = b"x" * 401
+    assert arena.put(large) is large  # kept as it is
+
+
+def test_the_same_bytes_put_twice_in_a_row_are_one_payload_with_two_holders(small_blocks):
+    arena = PayloadArena()
+    data = b"event payload"
+    first, second = arena.put(data), arena.put(data)
+    assert first is second
+    other = arena.put((data + b"!")[:-1])  # equal, but other bytes: a payload of its own
+    assert other is not first and other.load() == data
+
+
+def test_a_block_is_used_again_once_all_its_payloads_are_released(small_blocks):
+    arena = PayloadArena()
+    first_block = [arena.put(bytes([1]) * 300) for _ in range(3)]  # 900 bytes: one block
+    later = arena.put(bytes([2]) * 300)  # opens a second block
+    assert later._block is not first_block[0]._block
+    for held in first_block[:2]:
+        held.release()
+    # Still held: the block keeps its payloads.
+    assert first_block[2].load() == bytes([1]) * 300
+    first_block[2].release()
+    more = [arena.put(bytes([3]) * 300) for _ in range(3)]  # fills the second block, then...
+    assert more[-1]._block is first_block[0]._block  # ...the first one, free again
+    assert later.load() == bytes([2]) * 300 and more[-1].load() == bytes([3]) * 300
+
+
+def test_a_payload_with_two_holders_stays_until_both_release_it(small_blocks):
+    arena = PayloadArena()
+    data = bytes([7]) * 300
+    shared = arena.put(data)
+    assert arena.put(data) is shared
+    fillers = [arena.put(bytes([8]) * 300) for _ in range(2)]  # the first block is full
+    for held in [shared, *fillers]:
+        held.release()  # shared: one of its two holders
+    second = [arena.put(bytes([9]) * 300) for _ in range(4)]  # a second block, then a third
+    assert second[-1]._block is not shared._block
+    assert shared.load() == data
+    shared.release()  # the last holder: the first block is free
+    third = [arena.put(bytes([10]) * 300) for _ in range(3)]
+    assert third[-1]._block is shared._block
+
+
+def test_the_store_keeps_payloads_in_its_arena_and_evicted_ones_in_their_own_bytes():
+    clock = Clock()
+    clock.advance(1_795_000_000)
+    store = StoreService(clock, max_events=3)
+    for n in range(5):
+        store_event(store, json.dumps({"message": f"m{n}"}).encode())
+    kept = list(store.events())
+    assert [json.loads(event.raw)["message"] for event in kept] == ["m2", "m3", "m4"]
+    assert not any(isinstance(event._raw, bytes) for event in kept)
+    # An event's item shares the event's place.
+    items = list(store.items())
+    assert [item._payload for item in items] == [event._raw for event in kept]
+
+
+def store_event(store, payload):
+    from sentry_fake.ingest.batch import IngestBatch
+    from sentry_fake.ingest.envelope import parse_envelope
+    from sentry_fake.ingest.processing import accept_envelope
+
+    batch = IngestBatch(store, 1, "parlel", False, "127.0.0.1")
+    accept_envelope(batch, parse_envelope(envelope(({"type": "event"}, payload))), store.limits)
+    batch.commit()
+
+
+@pytest_twisted.ensureDeferred
+async def test_a_reset_starts_a_new_arena_and_leaves_what_readers_hold(tmp_path):
+    harness = Harness(str(tmp_path), Clock())
+    answer = await harness.api.request("POST", "/api/1/envelope/", token=None, headers=AUTH,
+                                       body=envelope(event_item({"message": "before"})))
+    assert answer.code == 200
+    [held] = harness.store.events()
+    arena = harness.store.payloads
+    assert (await harness.api.request("POST", "/__parlel/reset")).code in (200, 204)
+    assert harness.store.payloads is not arena and not list(harness.store.events())
+    assert json.loads(held.raw)["message"] == "before"
+    harness.stop()
