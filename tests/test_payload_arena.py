@@ -3,7 +3,9 @@ The payload arena: payloads kept one after another in large blocks, read back as
 their place used again once everything in a block has left the store.
 """
 
+import gc
 import json
+import weakref
 
 import pytest
 import pytest_twisted
@@ -71,6 +73,22 @@ def test_a_payload_with_two_holders_stays_until_both_release_it(small_blocks):
     shared.release()  # the last holder: the first block is free
     third = [arena.put(bytes([10]) * 300) for _ in range(3)]
     assert third[-1]._block is shared._block
+
+
+def test_an_arena_let_go_is_freed_without_the_cyclic_collector(small_blocks):
+    # A daemon freezes what it stores out of the collector's reach: its state must not
+    # need the collector to be freed.
+    arena = PayloadArena()
+    kept = [arena.put(bytes([n]) * 300) for n in range(5)]
+    memories = [weakref.ref(held._block.memory) for held in kept]
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        del arena, kept
+        assert [memory() for memory in memories] == [None] * 5
+    finally:
+        if collecting:
+            gc.enable()
 
 
 def test_the_store_keeps_payloads_in_its_arena_and_evicted_ones_in_their_own_bytes():

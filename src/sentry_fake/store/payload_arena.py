@@ -47,10 +47,10 @@ class Kept:
     One payload in a block.
     """
 
-    __slots__ = ("_arena", "_block", "_offset", "_size", "_holders")
+    __slots__ = ("_block", "_offset", "_size", "_holders")
 
-    def __init__(self, arena: PayloadArena, block: _Block, offset: int, size: int) -> None:
-        self._arena, self._block, self._offset, self._size = arena, block, offset, size
+    def __init__(self, block: _Block, offset: int, size: int) -> None:
+        self._block, self._offset, self._size = block, offset, size
         self._holders = 1
 
     def __len__(self) -> int:
@@ -65,17 +65,19 @@ class Kept:
         """
         self._holders -= 1
         if self._holders == 0:
-            self._arena._released(self._block)
+            self._block.live -= 1
 
 
 class PayloadArena:
     """
-    The blocks of one store's payloads.
+    The blocks of one store's payloads.  (Nothing in a block refers back to the arena: a
+    store's state forms no reference cycles, and is freed as soon as it is let go.)
     """
 
     def __init__(self) -> None:
         self._current: _Block | None = None
-        self._spare: list[_Block] = []
+        #: The blocks filled before the current one, whose payloads may still be held.
+        self._filled: list[_Block] = []
         #: The last payload put, and where: an item that is an event's payload shares it.
         self._last: tuple[Any, Kept] | None = None
 
@@ -100,19 +102,22 @@ class PayloadArena:
         block.memory[offset:offset + size] = data
         block.used += size
         block.live += 1
-        kept = Kept(self, block, offset, size)
+        kept = Kept(block, offset, size)
         self._last = (data, kept)
         return kept
 
     def _next_block(self) -> _Block:
-        old = self._current
-        self._current = block = self._spare.pop() if self._spare else _Block()
-        if old is not None and old.live == 0:
-            self._spare.append(old)
+        """
+        A block to fill: a filled one none of whose payloads is held any more, or a new one.
+        """
+        if self._current is not None:
+            self._filled.append(self._current)
+        for index, block in enumerate(self._filled):
+            if block.live == 0:
+                del self._filled[index]
+                block.used = 0
+                break
+        else:
+            block = _Block()
+        self._current = block
         return block
-
-    def _released(self, block: _Block) -> None:
-        block.live -= 1
-        if block.live == 0 and block is not self._current:
-            block.used = 0
-            self._spare.append(block)
