@@ -35,13 +35,17 @@ def test_a_payload_reads_back_as_it_came_and_says_its_size(small_blocks):
     assert arena.put(large) is large  # kept as it is
 
 
-def test_the_same_bytes_put_twice_in_a_row_are_one_payload_with_two_holders(small_blocks):
+def test_an_item_that_is_the_last_events_payload_shares_its_place(small_blocks):
     arena = PayloadArena()
     data = b"event payload"
-    first, second = arena.put(data), arena.put(data)
-    assert first is second
-    other = arena.put((data + b"!")[:-1])  # equal, but other bytes: a payload of its own
-    assert other is not first and other.load() == data
+    first = arena.put(data)
+    assert arena.share(data) is first
+    other = (data + b"!")[:-1]  # equal, but other bytes: not shared, kept as they are
+    assert arena.share(other) is other
+    # Once every holder let go, the place may be another's: nothing shares it any more.
+    first.release()
+    first.release()
+    assert arena.share(data) is data
 
 
 def test_a_block_is_used_again_once_all_its_payloads_are_released(small_blocks):
@@ -63,7 +67,7 @@ def test_a_payload_with_two_holders_stays_until_both_release_it(small_blocks):
     arena = PayloadArena()
     data = bytes([7]) * 300
     shared = arena.put(data)
-    assert arena.put(data) is shared
+    assert arena.share(data) is shared
     fillers = [arena.put(bytes([8]) * 300) for _ in range(2)]  # the first block is full
     for held in [shared, *fillers]:
         held.release()  # shared: one of its two holders
@@ -73,6 +77,32 @@ def test_a_payload_with_two_holders_stays_until_both_release_it(small_blocks):
     shared.release()  # the last holder: the first block is free
     third = [arena.put(bytes([10]) * 300) for _ in range(3)]
     assert third[-1]._block is shared._block
+
+
+def test_free_blocks_past_one_spare_go_back_to_the_system(small_blocks):
+    arena = PayloadArena()
+    kept = [arena.put(bytes([n]) * 400) for n in range(8)]  # two a block: four blocks
+    for held in kept:
+        held.release()
+    arena.put(b"x" * 400)  # a fifth block is due: one free block is used, one kept spare
+    live_blocks = {id(block) for block in arena._filled} | {id(arena._current)}
+    closed = [held._block for held in kept if id(held._block) not in live_blocks]
+    assert len(live_blocks) == 2 and len({id(block) for block in closed}) == 2
+    assert all(block.memory.closed for block in closed)
+
+
+def test_items_that_come_and_go_do_not_hold_blocks_for_events_that_stay():
+    clock = Clock()
+    clock.advance(1_795_000_000)
+    store = StoreService(clock, max_events=50)
+    # An event, then a stream of other items (as a client sending logs or sessions does).
+    for round_ in range(20):
+        store_event(store, json.dumps({"message": f"m{round_}"}).encode())
+        for n in range(30):
+            store_item(store, "attachment", bytes([n]) * 20_000)
+    assert not any(isinstance(item._payload, payload_arena.Kept) for item in store.items()
+                   if item.type == "attachment")
+    assert store.payloads._current is not None and not store.payloads._filled
 
 
 def test_an_arena_let_go_is_freed_without_the_cyclic_collector(small_blocks):
@@ -112,6 +142,17 @@ def store_event(store, payload):
 
     batch = IngestBatch(store, 1, "parlel", False, "127.0.0.1")
     accept_envelope(batch, parse_envelope(envelope(({"type": "event"}, payload))), store.limits)
+    batch.commit()
+
+
+def store_item(store, item_type, payload):
+    from sentry_fake.ingest.batch import IngestBatch
+    from sentry_fake.ingest.envelope import parse_envelope
+    from sentry_fake.ingest.processing import accept_envelope
+
+    batch = IngestBatch(store, 1, "parlel", False, "127.0.0.1")
+    accept_envelope(batch, parse_envelope(envelope(({"type": item_type}, payload))),
+                    store.limits)
     batch.commit()
 
 

@@ -1,6 +1,6 @@
 """
-Where the store keeps the payloads of its events and items: one after another in large blocks
-of memory, instead of one allocation each.
+Where the store keeps the payloads of its events (and of the items that are an event's
+payload): one after another in large blocks of memory, instead of one allocation each.
 
 A stored payload is the bulk of what an event costs (about 6 KB of an SDK error's 9), and a
 server that keeps taking events in keeps touching memory it never touched before: on a virtual
@@ -70,28 +70,27 @@ class Kept:
 
 class PayloadArena:
     """
-    The blocks of one store's payloads.  (Nothing in a block refers back to the arena: a
-    store's state forms no reference cycles, and is freed as soon as it is let go.)
+    The blocks of one store's event payloads.  Events leave the store oldest first, so a
+    block's payloads leave it together and the block is used again soon after; items, which
+    come and go at other rates, would keep whole blocks for one payload each, and share only
+    their event's payload.  (Nothing in a block refers back to the arena: a store's state
+    forms no reference cycles, and is freed as soon as it is let go.)
     """
 
     def __init__(self) -> None:
         self._current: _Block | None = None
         #: The blocks filled before the current one, whose payloads may still be held.
         self._filled: list[_Block] = []
-        #: The last payload put, and where: an item that is an event's payload shares it.
+        #: The last payload put, and where: an item that is that event's payload shares it.
         self._last: tuple[Any, Kept] | None = None
 
     def put(self, data: Any) -> Any:
         """
-        A handle to C{data} kept in a block (C{data} itself when it is not bytes, or too large
-        to keep in one).  The same bytes put twice in a row are one payload with two holders.
+        A handle to an event's payload C{data} kept in a block (C{data} itself when it is not
+        bytes, or too large to keep in one).
         """
         if type(data) is not bytes:
             return data
-        last = self._last
-        if last is not None and last[0] is data:
-            last[1]._holders += 1
-            return last[1]
         size = len(data)
         if size > LARGEST:
             return data
@@ -106,17 +105,33 @@ class PayloadArena:
         self._last = (data, kept)
         return kept
 
+    def share(self, data: Any) -> Any:
+        """
+        The handle of the payload put last if C{data} is those very bytes (an event's item:
+        one payload, with one more holder), else C{data} itself.
+        """
+        last = self._last
+        if last is not None and last[0] is data and last[1]._holders > 0:
+            last[1]._holders += 1
+            return last[1]
+        return data
+
     def _next_block(self) -> _Block:
         """
         A block to fill: a filled one none of whose payloads is held any more, or a new one.
+        Of the others no longer holding anything, one is kept for later and the rest are
+        given back to the system.
         """
         if self._current is not None:
             self._filled.append(self._current)
-        for index, block in enumerate(self._filled):
-            if block.live == 0:
-                del self._filled[index]
-                block.used = 0
-                break
+        free = [block for block in self._filled if block.live == 0]
+        if free:
+            self._filled = [block for block in self._filled if block.live]
+            block = free.pop()
+            for spare in free[1:]:
+                spare.memory.close()
+            self._filled.extend(free[:1])
+            block.used = 0
         else:
             block = _Block()
         self._current = block
