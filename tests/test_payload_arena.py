@@ -63,20 +63,22 @@ def test_a_block_is_used_again_once_all_its_payloads_are_released(small_blocks):
     assert later.load() == bytes([2]) * 300 and more[-1].load() == bytes([3]) * 300
 
 
-def test_a_payload_with_two_holders_stays_until_both_release_it(small_blocks):
+def test_a_payload_leaves_its_block_when_one_of_its_holders_lets_go(small_blocks):
     arena = PayloadArena()
     data = bytes([7]) * 300
     shared = arena.put(data)
     assert arena.share(data) is shared
     fillers = [arena.put(bytes([8]) * 300) for _ in range(2)]  # the first block is full
     for held in [shared, *fillers]:
-        held.release()  # shared: one of its two holders
-    second = [arena.put(bytes([9]) * 300) for _ in range(4)]  # a second block, then a third
-    assert second[-1]._block is not shared._block
-    assert shared.load() == data
-    shared.release()  # the last holder: the first block is free
-    third = [arena.put(bytes([10]) * 300) for _ in range(3)]
-    assert third[-1]._block is shared._block
+        held.release()  # shared: one of its two holders (an event that left, say)
+    # The first block holds nothing now: it is used again, and the one still holding the
+    # payload (its item) reads its own copy.
+    again = [arena.put(bytes([9]) * 300) for _ in range(3)]
+    assert again[0]._block is shared._block
+    assert shared.load() == data and again[0].load() == bytes([9]) * 300
+    live = shared._block.live
+    shared.release()  # the last holder: it held a copy, and the block is not touched
+    assert shared._block.live == live == 3
 
 
 def test_free_blocks_past_one_spare_go_back_to_the_system(small_blocks):
@@ -103,6 +105,30 @@ def test_items_that_come_and_go_do_not_hold_blocks_for_events_that_stay():
     assert not any(isinstance(item._payload, payload_arena.Kept) for item in store.items()
                    if item.type == "attachment")
     assert store.payloads._current is not None and not store.payloads._filled
+
+
+def test_an_item_kept_after_its_event_holds_no_block(monkeypatch):
+    # Events sent to the store endpoint bring no item; an envelope's event does. The items
+    # then stay far longer than the events: each would keep a block for its event's payload.
+    monkeypatch.setattr(payload_arena, "BLOCK", 4000)
+    clock = Clock()
+    clock.advance(1_795_000_000)
+    store = StoreService(clock, max_events=20)
+    from sentry_fake.ingest.batch import IngestBatch
+
+    for n in range(400):
+        payload = json.dumps({"message": f"m{n}", "pad": "x" * 300}).encode()
+        if n % 10 == 0:
+            store_event(store, payload)
+        else:
+            batch = IngestBatch(store, 1, "parlel", False, "127.0.0.1")
+            batch.event(json.loads(payload), payload)
+            batch.commit()
+    arena = store.payloads
+    blocks = [arena._current, *arena._filled]
+    held = sum(len(event.raw) for event in store.events())
+    assert len(blocks) <= held // 4000 + 3
+    assert [json.loads(item.payload)["message"] for item in store.items()][-1] == "m390"
 
 
 def test_an_arena_let_go_is_freed_without_the_cyclic_collector(small_blocks):

@@ -44,27 +44,35 @@ class _Block:
 
 class Kept:
     """
-    One payload in a block.
+    One payload in a block, or, once one of its holders let go while others still hold it,
+    in bytes of its own: a place in a block is held only while all its holders are.
     """
 
-    __slots__ = ("_block", "_offset", "_size", "_holders")
+    __slots__ = ("_block", "_offset", "_size", "_holders", "_own")
 
     def __init__(self, block: _Block, offset: int, size: int) -> None:
         self._block, self._offset, self._size = block, offset, size
         self._holders = 1
+        self._own: bytes | None = None
 
     def __len__(self) -> int:
         return self._size
 
     def load(self) -> bytes:
+        if self._own is not None:
+            return self._own
         return self._block.memory[self._offset:self._offset + self._size]
 
     def release(self) -> None:
         """
-        One holder of the payload is done with it; the last one leaves its place to others.
+        One holder of the payload is done with it.  Its place in the block is left to others
+        at once: those that still hold it hold a copy from now on (an event's item that stays
+        after its event, or the other way round, keeps no block for it).
         """
         self._holders -= 1
-        if self._holders == 0:
+        if self._own is None:
+            if self._holders > 0:
+                self._own = self.load()
             self._block.live -= 1
 
 
