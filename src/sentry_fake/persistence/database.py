@@ -359,11 +359,6 @@ class LeftInJournal:
     def load(self) -> bytes:
         return self._database.content(self._seq, self._offset, self._size)
 
-    def release(self) -> None:
-        """
-        A holder is done with these bytes (they stay in the journal as long as their row).
-        """
-
     def part(self, offset: int, size: int) -> LeftInJournal:
         """
         The C{size} of these bytes from C{offset}, left in the journal too.

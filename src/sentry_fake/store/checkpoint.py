@@ -181,8 +181,7 @@ def restore_content(store: Any, seq: int, record: Ingested, index: ContentIndex)
             continue
         store._items.add(CapturedItem(
             id=item_id, type=sent.type, project_id=record.project_id, event_id=sent.event_id,
-            headers=sent.headers, payload=store.payloads.share(sent.payload),
-            received=record.time, seq=seq))
+            headers=sent.headers, payload=sent.payload, received=record.time, seq=seq))
 
 
 def _restore_traces(store: Any, seq: int, record: Ingested, index: ContentIndex) -> None:

@@ -4,10 +4,9 @@ The records the store keeps.  Plain attrs classes: no HTTP, no JSON shapes (see 
 Events keep the payload bytes as they arrived plus the few fields that normalization derived, so a
 stored event costs about its own JSON size in memory; the full document is rebuilt when read.
 
-An event's C{raw} and an item's C{payload} may be held as a handle instead of the bytes
-themselves: a place in the store's payload arena, or, for what a start takes back from a data
-directory, its journal row.  A handle has C{load()}, which reads the bytes each time they are
-asked for, C{len()}, and C{release()}, which says this holder is done with them.
+What a start takes back from a data directory may leave its payloads there: an event's C{raw} and
+an item's C{payload} are then held as a handle (anything with C{load()}, which reads the bytes
+again each time they are asked for, and C{len()}) instead of the bytes themselves.
 """
 
 from __future__ import annotations
@@ -134,10 +133,8 @@ class Event:
         Hold the payload itself from now on: the event leaves the store, and where its
         payload was left may go with it while something still holds the event.
         """
-        raw = self._raw
-        if type(raw) is not bytes:
-            self._raw = raw.load()
-            raw.release()
+        if type(self._raw) is not bytes:
+            self._raw = self._raw.load()
 
 
 @attrs.define(eq=False, slots=True)
@@ -228,7 +225,5 @@ class CapturedItem:
         """
         Hold the payload itself from now on (see L{Event.hold_payload}).
         """
-        payload = self._payload
-        if type(payload) is not bytes:
-            self._payload = payload.load()
-            payload.release()
+        if type(self._payload) is not bytes:
+            self._payload = self._payload.load()

@@ -29,7 +29,6 @@ from .log import Log
 from .models import CapturedItem, Event, Issue, Project
 from .monitors import MonitorBook
 from .normalize import normalize_event_id
-from .payload_arena import PayloadArena
 from .releases import ReleaseBook
 from .issue_messages import MessageCache
 from .seed import Seed
@@ -72,9 +71,8 @@ def _item_event(item: CapturedItem) -> str | None:
 
 
 def _hold_payload(record: Event | CapturedItem) -> None:
-    # What leaves the store may outlive where its payload was kept (a place in the payload
-    # arena, used again; a journal row, dropped at the next checkpoint) in a reader that
-    # still holds it: a page or a stream under way.
+    # What leaves the store may outlive where its payload was left (a journal row, dropped
+    # at the next checkpoint) in a reader that still holds it: a page or a stream under way.
     record.hold_payload()
 
 
@@ -131,9 +129,6 @@ class StoreService(Service, Writes):
             key=_item_id, capacity=self.max_events,
             facets={"type": _item_type, "event": _item_event}, on_leave=_hold_payload,
         )
-        #: Where the payloads of the events and items kept are (a reset starts afresh: what a
-        #: reader still holds of the old state stays where it was).
-        self.payloads = PayloadArena()
         self._next_item = 1
         self.issue_book = IssueBook(track_changes=self._tracking)
         self._facts = FactCache()
@@ -197,7 +192,6 @@ class StoreService(Service, Writes):
         Add an event to the log; an issue whose last event it evicts goes with it, as issues
         go with their events at the end of Sentry's retention.
         """
-        event._raw = self.payloads.put(event._raw)
         oldest = self._events.add(event)
         offset = event.timestamp - event.received
         if offset > self._ahead:

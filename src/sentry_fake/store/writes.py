@@ -119,8 +119,8 @@ class Writes(DirectoryWrites, IssueWrites, BookWrites, TraceWrites, OutcomeWrite
 
     def _capture(self, project: Project, sent: ItemSent, seq: int, now: float) -> CapturedItem:
         item = CapturedItem(id=self._next_item, type=sent.type, project_id=project.id,
-                            event_id=sent.event_id, headers=sent.headers,
-                            payload=self.payloads.share(sent.payload), received=now, seq=seq)
+                            event_id=sent.event_id, headers=sent.headers, payload=sent.payload,
+                            received=now, seq=seq)
         self._next_item += 1
         self._items.add(item)
         project.received.add(sent.type)
