@@ -216,16 +216,21 @@ def test_values_json_does_not_tell_apart_are_never_mistaken_for_each_other():
             for entry in event_derivation._memo.entries.values()] == [None]
 
 
-def test_what_is_remembered_is_bounded_in_bytes_too():
+def test_what_is_remembered_is_bounded_in_bytes_too(monkeypatch):
     event_derivation._memo.clear()
     big = python_error(threads={"values": [{"stacktrace": {"frames": [
         {"function": f"f{n}", "module": "m", "in_app": True} for n in range(3000)]}}]})
     derive(big, "error", exceptions(big))  # its values' JSON is past LARGEST: not kept
     assert not event_derivation._memo.entries
-    for n in range(50):
+    one = len(event_derivation._json(["error", None, *map(python_error().get,
+                                                           event_derivation.INPUTS)]))
+    monkeypatch.setattr(event_derivation, "BUDGET", 10 * one + 50)
+    sizes = []
+    for n in range(25):
         payload = python_error(message=f"m{n}")
-        derive(payload, "error", exceptions(payload))
-    assert len(event_derivation._memo.entries) == 50
-    assert event_derivation._memo.size == sum(map(len, event_derivation._memo.entries))
-    assert event_derivation._memo.size <= event_derivation.BUDGET
-
+        assert derive(payload, "error", exceptions(payload))[0][0] == "ValueError: card declined"
+        sizes.append(len(event_derivation._memo.entries))
+        assert event_derivation._memo.size == sum(map(len, event_derivation._memo.entries))
+        assert event_derivation._memo.size <= event_derivation.BUDGET
+    # Past the budget everything is forgotten at once, and filled again.
+    assert max(sizes) == 10 and sizes.count(1) >= 2

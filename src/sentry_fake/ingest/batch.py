@@ -107,7 +107,7 @@ class IngestBatch:
         values, described, hashes = None, None, []
         if isinstance(payload, dict):  # (build_event refuses anything else)
             values = exceptions(payload)
-            described, hashes = derive(payload, event_type(payload, item_type), values)
+            described, hashes = derive(payload, event_type(payload, item_type, values), values)
         event = build_event(self.project_id, payload, raw, item_type, self.time, header_id,
                             self.client_ip, values, described)
         event.trace_id, event.span_id = trace_of(payload)

@@ -16,6 +16,13 @@ from typing import Any
 import attrs
 
 
+def _bytes(payload: Any) -> bytes:
+    """
+    A payload's bytes: itself, or what its handle reads.
+    """
+    return payload if type(payload) is bytes else payload.load()
+
+
 @attrs.define(eq=False)
 class Organization:
     id: int
@@ -118,8 +125,7 @@ class Event:
         """
         The payload as received.
         """
-        raw = self._raw
-        return raw if type(raw) is bytes else raw.load()
+        return _bytes(self._raw)
 
     @property
     def size(self) -> int:
@@ -133,8 +139,7 @@ class Event:
         Hold the payload itself from now on: the event leaves the store, and where its
         payload was left may go with it while something still holds the event.
         """
-        if type(self._raw) is not bytes:
-            self._raw = self._raw.load()
+        self._raw = _bytes(self._raw)
 
 
 @attrs.define(eq=False, slots=True)
@@ -211,8 +216,7 @@ class CapturedItem:
         """
         The item's bytes as received.
         """
-        payload = self._payload
-        return payload if type(payload) is bytes else payload.load()
+        return _bytes(self._payload)
 
     @property
     def size(self) -> int:
@@ -225,5 +229,4 @@ class CapturedItem:
         """
         Hold the payload itself from now on (see L{Event.hold_payload}).
         """
-        if type(self._payload) is not bytes:
-            self._payload = self._payload.load()
+        self._payload = _bytes(self._payload)

@@ -67,7 +67,11 @@ def formatted_message(payload: dict[str, Any]) -> str:
     return _formatted_message(payload)
 
 
-def event_type(payload: dict[str, Any], item_type: str) -> str:
+def event_type(payload: dict[str, Any], item_type: str,
+               values: list[dict[str, Any]] | None = None) -> str:
+    """
+    An event's type.  C{values} are the payload's L{exceptions}, if already at hand.
+    """
     declared = payload.get("type")
     if item_type == "transaction" or declared == "transaction":
         return "transaction"
@@ -75,7 +79,7 @@ def event_type(payload: dict[str, Any], item_type: str) -> str:
         return declared
     if "csp" in payload:
         return "csp"
-    if exceptions(payload):
+    if exceptions(payload) if values is None else values:
         return "error"
     return "default"
 
@@ -158,12 +162,12 @@ def build_event(project_id: int, payload: dict[str, Any], raw: bytes, item_type:
     if not isinstance(payload, dict):
         raise Invalid("invalid event", causes=["the event payload must be a JSON object"])
     event_id = event_id_for(payload, header_event_id)
-    kind = event_type(payload, item_type)
+    values = exceptions(payload) if values is None else values
+    kind = event_type(payload, item_type, values)
     timestamp = event_time(payload.get("timestamp"), received)
     level = normalize_level(payload.get("level"), kind)
     platform = fields.platform(payload.get("platform"), SILENT)
     user = normalize_user(payload.get("user"), client_ip)
-    values = exceptions(payload) if values is None else values
     primary = values[-1] if values else None
     title, culprit, metadata, location = described or describe(payload, kind, values)
     release = fields.release(payload.get("release"), SILENT)
