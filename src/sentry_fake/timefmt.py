@@ -28,8 +28,9 @@ def parse_timestamp(value: object) -> float | None:
 
     @return: epoch seconds, or C{None} when the value cannot be read.
     """
-    if type(value) is str and value[-1:] == "Z" and value[4:5] == "-" and value[:4].isdigit():
-        # What SDKs send (2026-11-22T10:00:00.123456Z), read at once where Python can.
+    if type(value) is str and value[4:5] == "-" and value[-1:] == "Z":
+        # What SDKs send (2026-11-22T10:00:00.123456Z), read at once where Python can (what
+        # it reads begins with a year of four ASCII digits, so that is not tested first).
         try:
             seconds = datetime.fromisoformat(value).timestamp()
         except ValueError:

@@ -89,9 +89,9 @@ def take(store: Any, everything: bool = False) -> Checkpoint:
                     # The transaction events whose spans the trace book keeps, by record:
                     # which of a record's transactions ingest took (a repeat of a kept
                     # event's id brings none) is not in the record.
-                    "transactions": sorted({(span.seq, span.event_id)
-                                            for span in store.traces.all("spans")
-                                            if span.event_id})},
+                    "transactions": sorted({(block.seq, event_id)
+                                            for block in store.traces.span_blocks()
+                                            for event_id in block.event_ids()})},
     }
     # Spans, logs and metrics are derived again from the records that brought them.
     live = {seq for _, seq, _ in events} | set(items) | store.traces.live_records()

@@ -142,6 +142,17 @@ class Log(Generic[T]):
                 facet.appended = 2
         if len(self._records) <= self._capacity:
             return None
+        oldest = self.pop_oldest()
+        self.evicted += 1
+        if self._on_leave is not None:
+            self._on_leave(oldest)
+        return oldest
+
+    def pop_oldest(self) -> T:
+        """
+        Take the oldest record out of the log and its facets (not counted as evicted, and
+        C{on_leave} is not called: the caller knows).
+        """
         oldest = self._all[0]
         del self._records[self._key(oldest)]
         self._all._drop_oldest(oldest)
@@ -156,9 +167,6 @@ class Log(Generic[T]):
                     continue
             # An issue or type whose records are all evicted leaves no trace.
             del by_value[value]
-        self.evicted += 1
-        if self._on_leave is not None:
-            self._on_leave(oldest)
         return oldest
 
     def remove_where(self, name: str, value: Hashable) -> list[T]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from sys import intern
 from typing import Any, Iterator
 
 import attrs
@@ -47,29 +48,6 @@ def span_id_of(value: Any) -> str | None:
 
 def _text(value: Any) -> str | None:
     return value if isinstance(value, str) and value else None
-
-
-#: Short texts that spans repeat (operations, origins, statuses, descriptions of the same
-#: query, attribute values such as a thread's name), one copy of each: a span keeps what it
-#: read, and a decoded payload makes a new string of every one of them.
-_SHARED: dict[str, str] = {}
-_SHARED_LONGEST = 200
-_SHARED_MOST = 65_536
-
-
-def _shared(value: Any) -> Any:
-    """
-    C{value}, or the copy of it already kept if it is a short text (what is not a text is
-    returned as it is).
-    """
-    if type(value) is not str or len(value) > _SHARED_LONGEST:
-        return value
-    kept = _SHARED.get(value)
-    if kept is None:
-        if len(_SHARED) >= _SHARED_MOST:
-            _SHARED.clear()
-        kept = _SHARED[value] = value
-    return kept
 
 
 def trace_of(payload: dict[str, Any]) -> tuple[str | None, str | None]:
@@ -111,7 +89,10 @@ def segment_event_id(trace_id: str, span_id: str) -> str:
     return hashlib.md5(f"{trace_id}:{span_id}".encode(), usedforsecurity=False).hexdigest()
 
 
-def _measurements(value: Any) -> dict[str, float]:
+def measurements_of(value: Any) -> dict[str, float]:
+    """
+    A span's or an event's measurements as numbers by name (what is not one is left out).
+    """
     found = {}
     if isinstance(value, dict):
         for name, measurement in value.items():
@@ -122,13 +103,67 @@ def _measurements(value: Any) -> dict[str, float]:
     return found
 
 
-def _v1_attributes(span: dict[str, Any]) -> dict[str, Any]:
-    attributes: dict[str, Any] = {}
-    for source in (span.get("tags"), span.get("data")):
-        if isinstance(source, dict):
-            for key, value in source.items():
-                attributes[key] = _shared(value)
-    return attributes
+def v1_attributes(span: dict[str, Any]) -> dict[str, Any]:
+    """
+    A v1 span's attributes: its C{tags} and its C{data} (which wins), each short text the one
+    copy of it kept (spans repeat a thread's name, a database's system).
+    """
+    tags, data = span.get("tags"), span.get("data")
+    if type(data) is not dict:
+        data = {}
+    if tags and type(tags) is dict:
+        data = {**tags, **data}
+    return {key: shared_text(value) for key, value in data.items()}
+
+
+#: Texts longer than this are not shared between spans (an operation, a status, the
+#: description of a query that the spans of many transactions repeat are shorter).
+_SHARED_LONGEST = 200
+
+
+def shared_text(value: Any) -> Any:
+    """
+    C{value} as the one copy of it kept, if it is a short text (anything else as it is): a
+    span keeps what it read, and a decoded payload makes a new string of every text.
+    """
+    if type(value) is str and len(value) <= _SHARED_LONGEST:
+        return intern(value)
+    return value
+
+
+def shared_label(value: Any) -> str | None:
+    """
+    A text that is not empty, as the one copy of it kept if it is short; C{None} for anything
+    else.
+    """
+    if type(value) is not str or not value:
+        return None
+    return intern(value) if len(value) <= _SHARED_LONGEST else value
+
+
+_is_span_id = _SPAN_ID.fullmatch
+
+
+def child_times(child: Any) -> tuple[str, float, float] | None:
+    """
+    The id, start and end of a transaction's child span, or C{None} if it has not all three
+    (it is left out).
+    """
+    if type(child) is not dict:
+        return None
+    get = child.get
+    span_id = get("span_id")
+    if type(span_id) is not str or _is_span_id(span_id) is None:
+        span_id = span_id_of(span_id)
+        if span_id is None:
+            return None
+    start = parse_timestamp(get("start_timestamp"))
+    if start is None:
+        return None
+    end = parse_timestamp(get("timestamp"))
+    if end is None:
+        return None
+    return span_id, start, end
 
 
 #: The measurements of a span that has none (one mapping for all of them: spans are read,
@@ -146,7 +181,8 @@ assert tuple(field.name for field in attrs.fields(Span))[:len(_SPAN_FIELDS)] == 
 def spans_of_transaction(doc: dict[str, Any], project_id: int, event_id: str,
                          received: float) -> list[Span]:
     """
-    A transaction event's spans: its segment (from C{contexts.trace}) first, then its children.
+    A transaction event's spans: its segment (from C{contexts.trace}) first, then its children
+    (L{child_times} tells which).
     """
     contexts = doc.get("contexts")
     trace = contexts.get("trace") if isinstance(contexts, dict) else None
@@ -168,30 +204,27 @@ def spans_of_transaction(doc: dict[str, Any], project_id: int, event_id: str,
         project_id, name, _text(trace.get("op")), name, _text(trace.get("status")) or "ok",
         start, end, received, name, environment, release, platform, sdk_name,
         _text(trace.get("origin")), dict(data) if isinstance(data, dict) else {},
-        _measurements(doc.get("measurements")), event_id)]
+        measurements_of(doc.get("measurements")), event_id)]
     children = doc.get("spans")
     # A parent's id is the string its span keeps, not another copy of it.
     ids = {segment_id: segment_id}
     for child in children if isinstance(children, list) else ():
-        if not isinstance(child, dict):
+        read = child_times(child)
+        if read is None:
             continue
-        span_id = span_id_of(child.get("span_id"))
-        child_start = parse_timestamp(child.get("start_timestamp"))
-        child_end = parse_timestamp(child.get("timestamp"))
-        if span_id is None or child_start is None or child_end is None:
-            continue
+        span_id, child_start, child_end = read
         ids[span_id] = span_id
         parent = span_id_of(child.get("parent_span_id"))
-        description = _shared(_text(child.get("description")))
-        op = _shared(_text(child.get("op")))
+        description = shared_label(child.get("description"))
+        op = shared_label(child.get("op"))
         measurements = child.get("measurements")
         found.append(Span(
             trace_id, span_id, ids.get(parent, parent), segment_id, False,
             project_id, description or op or "<unlabeled span>", op, description,
-            _shared(_text(child.get("status"))) or "ok", child_start, child_end, received,
-            name, environment, release, platform, sdk_name, _shared(_text(child.get("origin"))),
-            _v1_attributes(child), _measurements(measurements) if measurements else _NONE,
-            event_id))
+            shared_label(child.get("status")) or "ok", child_start, child_end, received,
+            name, environment, release, platform, sdk_name,
+            shared_label(child.get("origin")), v1_attributes(child),
+            measurements_of(measurements) if measurements else _NONE, event_id))
     return found
 
 
@@ -220,7 +253,7 @@ def _v2_span(span: dict[str, Any], project_id: int, received: float) -> Span | N
         platform=_text(attributes.get("sentry.platform")),
         sdk_name=_text(attributes.get("sentry.sdk.name")),
         origin=_text(attributes.get("sentry.origin")), attributes=attributes,
-        measurements=_measurements(span.get("measurements")))
+        measurements=measurements_of(span.get("measurements")))
 
 
 def _v1_span(span: dict[str, Any], project_id: int, received: float) -> Span | None:
@@ -231,7 +264,7 @@ def _v1_span(span: dict[str, Any], project_id: int, received: float) -> Span | N
         return None
     is_segment = span.get("is_segment") is True
     description = _text(span.get("description"))
-    attributes = _v1_attributes(span)
+    attributes = v1_attributes(span)
     return Span(
         trace_id=trace_id, span_id=span_id,
         parent_span_id=span_id_of(span.get("parent_span_id")),
@@ -243,7 +276,7 @@ def _v1_span(span: dict[str, Any], project_id: int, received: float) -> Span | N
         segment_name=_text(attributes.get("transaction")),
         environment=_text(attributes.get("environment")),
         release=_text(attributes.get("release")), origin=_text(span.get("origin")),
-        attributes=attributes, measurements=_measurements(span.get("measurements")))
+        attributes=attributes, measurements=measurements_of(span.get("measurements")))
 
 
 def spans_of_item(payload: Any, project_id: int, received: float) -> list[Span]:

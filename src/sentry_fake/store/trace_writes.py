@@ -17,8 +17,9 @@ from ..jsoncodec import dumps, loads
 from .models import Event, Project
 from .normalize import build_event
 from .records import Ingested
+from .span_blocks import SpanBlock, block_of_transaction, blocks_of_spans
 from .trace_items import (logs_of_item, metrics_of_item, segment_event_id, spans_of_item,
-                          spans_of_transaction, transaction_of_segment)
+                          transaction_of_segment)
 from .trace_models import Span
 
 #: The item types the trace book reads.
@@ -61,12 +62,11 @@ class TraceWrites:
                 raw = event.raw
                 doc = _decoded(raw) if raw else None
             if isinstance(doc, dict):
-                for span in self._read_item("transaction", spans_of_transaction, doc,
-                                            project.id, event.event_id, record.time):
-                    span.seq, span.ordinal = seq, ordinal
-                    ordinal += 1
-                    if book.add_span(span):
-                        self._announce(span)
+                block = self._read_item("transaction", block_of_transaction, event, doc,
+                                        project.id, record.time, seq, ordinal)
+                if block:
+                    ordinal += len(block.ids)
+                    self._keep_spans(block)
         logs = metrics = 0
         for sent in record.items:
             if sent.type not in TRACE_ITEMS:
@@ -77,15 +77,14 @@ class TraceWrites:
                 continue
             payload = _decoded(sent.payload)
             if sent.type == "span":
-                segments = []
-                for span in self._read_item(sent.type, spans_of_item, payload, project.id,
-                                            record.time):
+                spans = self._read_item(sent.type, spans_of_item, payload, project.id,
+                                        record.time)
+                for span in spans:
                     span.seq, span.ordinal = seq, ordinal
                     ordinal += 1
-                    if book.add_span(span):
-                        self._announce(span)
-                        if span.is_segment:
-                            segments.append(span)
+                segments = [span for block in blocks_of_spans(spans)
+                            if (kept := self._keep_spans(block)) is not None
+                            for span in kept.live() if span.is_segment]
                 for segment in segments:
                     keep_segment(self._segment_event(project, segment))
             elif sent.type == "replay_event":
@@ -108,6 +107,17 @@ class TraceWrites:
                                              record.time, seq, metrics):
                     book.add_metric(point)
                     metrics += 1
+
+    def _keep_spans(self, block: SpanBlock) -> SpanBlock | None:
+        """
+        Give the trace book a block of spans; announce the spans it keeps (only if anyone
+        watches: a span is made when first read).
+        """
+        kept = self.traces.add_spans(block)
+        if kept is not None and self._watchers:
+            for span in kept.live():
+                self._announce(span)
+        return kept
 
     def _read_item(self, kind: str, read: Callable[..., Any], *args: Any) -> Any:
         """

@@ -2,13 +2,14 @@
 The trace book: every span (from transaction events and span items alike), log entry and
 metric point the store keeps, each in a bounded log indexed by trace, project and segment, so
 that a trace, a segment or a project's newest entries (and its log entries of one severity)
-are read without scanning; and the spans
-of each project by operation and duration (L{SpanIndex}).
+are read without scanning; and the spans of each project by operation and duration
+(L{SpanIndex}).  Spans are kept in blocks (L{SpanBlock}), one for each transaction's.
 """
 
 from __future__ import annotations
 
 import math
+import sys
 from typing import Any, Hashable
 
 from zope.interface import implementer
@@ -16,16 +17,17 @@ from zope.interface import implementer
 from ..interfaces import ITraces
 from .log import Facet, Log
 from .recordings import Profile, ProfileBook, Replay, ReplayBook
+from .span_blocks import SpanBlock, SpanRun
 from .span_index import SpanIndex
 from .trace_models import LogEntry, MetricPoint, Span
 
 
-def _span_key(span: Span) -> tuple[str, str]:
-    return span.trace_id, span.span_id
+def _itself(block: SpanBlock) -> SpanBlock:
+    return block
 
 
-def _segment(span: Span) -> tuple[str, str] | None:
-    return (span.trace_id, span.segment_id) if span.segment_id else None
+def _segment(block: SpanBlock) -> tuple[str, str] | None:
+    return (block.trace_id, block.segment_id) if block.segment_id else None
 
 
 def _trace(entry: Any) -> str | None:
@@ -56,8 +58,19 @@ class TraceBook:
     """
 
     def __init__(self, capacity: int) -> None:
-        self.spans: Log[Span] = Log(key=_span_key, capacity=capacity, facets={
-            "trace": _trace, "project": _project, "segment": _segment})
+        #: Blocks of spans, by trace, project and segment; how many spans they hold is
+        #: bounded here, not by the log.
+        self._blocks: Log[SpanBlock] = Log(key=_itself, capacity=sys.maxsize, facets={
+            "trace": _trace, "project": _project, "segment": _segment},
+            on_leave=self._block_removed)
+        #: The block of each span kept, by trace and span id.
+        self._span_blocks: dict[str, dict[str, SpanBlock]] = {}
+        #: How many spans are kept, of each project and in all; how many were evicted.
+        self._project_spans: dict[int, int] = {}
+        self._span_count = 0
+        self._spans_evicted = 0
+        self._capacity = capacity
+        self._serial = 0
         self.logs: Log[LogEntry] = Log(key=_entry_id, capacity=capacity, facets={
             "trace": _trace, "project": _project, "severity": _severity})
         self.metrics: Log[MetricPoint] = Log(key=_entry_id, capacity=capacity, facets={
@@ -83,19 +96,75 @@ class TraceBook:
     def profile_chunks(self, project_id: int, profiler_id: str) -> list[Profile]:
         return self.profile_book.chunks(project_id, profiler_id)
 
-    def add_span(self, span: Span) -> bool:
+    def add_spans(self, block: SpanBlock) -> SpanBlock | None:
         """
-        Keep a span, unless one of that trace and id is kept already (the first one wins).
+        Keep a block of spans, but not a span of a trace and id kept already (the first one
+        wins); the oldest spans kept go if there are more than the book holds.
+
+        @return: the block as kept (without such spans), or C{None} if none of its spans is.
         """
-        if _span_key(span) in self.spans:
-            return False
-        evicted = self.spans.add(span)
-        self.span_index.add(span)
-        if span.end - span.received > self._ahead["spans"]:
-            self._ahead["spans"] = span.end - span.received
-        if evicted is not None:
-            self.span_index.remove(evicted)
-        return True
+        known = self._span_blocks.get(block.trace_id)
+        ids = block.ids
+        fresh = dict.fromkeys(ids, block)
+        if len(fresh) < len(ids) or (known is not None and not known.keys().isdisjoint(ids)):
+            if not block.keep_new(known or ()):
+                return None
+            fresh = dict.fromkeys(block.ids, block)
+        if known is None:
+            self._span_blocks[block.trace_id] = fresh
+        else:
+            known.update(fresh)
+        self._serial += 1
+        block.serial = self._serial
+        self._blocks.add(block)
+        self.span_index.add(block)
+        count = len(block)
+        self._span_count += count
+        self._project_spans[block.project_id] = \
+            self._project_spans.get(block.project_id, 0) + count
+        if block.end_bounds[1] - block.received > self._ahead["spans"]:
+            self._ahead["spans"] = block.end_bounds[1] - block.received
+        if self._span_count > self._capacity:
+            self._evict_spans()
+        return block if len(block) else None
+
+    def _evict_spans(self) -> None:
+        """
+        Evict the oldest spans until no more are kept than the book holds.
+        """
+        while self._span_count > self._capacity:
+            oldest = self._blocks.all()[0]
+            count = min(len(oldest), self._span_count - self._capacity)
+            self._forget_spans(oldest, oldest.head, oldest.head + count)
+            oldest.head += count
+            self._spans_evicted += count
+            if not len(oldest):
+                self._blocks.pop_oldest()
+
+    def _block_removed(self, block: SpanBlock) -> None:
+        # A block that leaves with its project: its spans are not counted as evicted.
+        self._forget_spans(block, block.head, len(block.ids))
+
+    def _forget_spans(self, block: SpanBlock, start: int, stop: int) -> None:
+        """
+        Forget the spans of a block at places C{start} to C{stop} (excluded): ids, index and
+        counts.
+        """
+        known = self._span_blocks.get(block.trace_id)
+        if known is not None:
+            for place in range(start, stop):
+                if known.get(block.ids[place]) is block:
+                    del known[block.ids[place]]
+            if not known:
+                del self._span_blocks[block.trace_id]
+        self.span_index.remove(block, start, stop)
+        count = stop - start
+        self._span_count -= count
+        left = self._project_spans.get(block.project_id, 0) - count
+        if left > 0:
+            self._project_spans[block.project_id] = left
+        else:
+            self._project_spans.pop(block.project_id, None)
 
     def add_log(self, entry: LogEntry) -> bool:
         """
@@ -115,13 +184,20 @@ class TraceBook:
                 self._ahead["metrics"] = point.timestamp - point.received
 
     def span(self, trace_id: str, span_id: str) -> Span | None:
-        return self.spans.get((trace_id, span_id))
+        block = self._span_blocks.get(trace_id, {}).get(span_id)
+        return block.span(block.ids.index(span_id, block.head)) if block is not None else None
 
-    def spans_of_trace(self, trace_id: str) -> Facet[Span]:
-        return self.spans.facet("trace", trace_id)
+    def spans_of_trace(self, trace_id: str) -> SpanRun:
+        return SpanRun(self._blocks.facet("trace", trace_id))
 
-    def spans_of_segment(self, trace_id: str, segment_id: str) -> Facet[Span]:
-        return self.spans.facet("segment", (trace_id, segment_id))
+    def spans_of_segment(self, trace_id: str, segment_id: str) -> SpanRun:
+        return SpanRun(self._blocks.facet("segment", (trace_id, segment_id)))
+
+    def span_blocks(self) -> Facet[SpanBlock]:
+        """
+        Every block of spans kept, oldest first.
+        """
+        return self._blocks.all()
 
     def logs_of_trace(self, trace_id: str) -> Facet[LogEntry]:
         return self.logs.facet("trace", trace_id)
@@ -132,10 +208,13 @@ class TraceBook:
     def metrics_of_trace(self, trace_id: str) -> Facet[MetricPoint]:
         return self.metrics.facet("trace", trace_id)
 
-    def of_project(self, kind: str, project_id: int) -> Facet[Any]:
+    def of_project(self, kind: str, project_id: int) -> Any:
         """
         The spans, logs or metrics (C{kind}) of a project, oldest first.
         """
+        if kind == "spans":
+            return SpanRun(self._blocks.facet("project", project_id),
+                           self._project_spans.get(project_id, 0))
         return self._log(kind).facet("project", project_id)
 
     def ahead(self, kind: str) -> float:
@@ -145,17 +224,21 @@ class TraceBook:
         """
         return self._ahead[kind]
 
-    def all(self, kind: str) -> Facet[Any]:
+    def all(self, kind: str) -> Any:
+        if kind == "spans":
+            return SpanRun(self._blocks.all(), self._span_count)
         return self._log(kind).all()
 
     def evicted(self, kind: str) -> int:
+        if kind == "spans":
+            return self._spans_evicted
         return self._log(kind).evicted
 
     def _log(self, kind: str) -> Log[Any]:
-        return {"spans": self.spans, "logs": self.logs, "metrics": self.metrics}[kind]
+        return {"logs": self.logs, "metrics": self.metrics}[kind]
 
     def forget_project(self, project_id: int) -> None:
-        for log in (self.spans, self.logs, self.metrics):
+        for log in (self._blocks, self.logs, self.metrics):
             log.remove_where("project", project_id)
         self.span_index.forget_project(project_id)
 
@@ -163,12 +246,12 @@ class TraceBook:
         """
         The sequence numbers of the journal records that brought what the book holds.
         """
-        return {entry.seq for log in (self.spans, self.logs, self.metrics)
-                for entry in log.all()} | self.replay_book.live_records() | \
-            self.profile_book.live_records()
+        return {block.seq for block in self._blocks.all()} | \
+            {entry.seq for log in (self.logs, self.metrics) for entry in log.all()} | \
+            self.replay_book.live_records() | self.profile_book.live_records()
 
     def counters(self) -> dict[str, int]:
-        return {"spans": self.spans.evicted, "logs": self.logs.evicted,
+        return {"spans": self._spans_evicted, "logs": self.logs.evicted,
                 "metrics": self.metrics.evicted, "replays": self.replay_book.evicted,
                 "profiles": self.profile_book.evicted}
 
@@ -178,5 +261,7 @@ class TraceBook:
                 self.replay_book.evicted = int(evicted)  # type: ignore[arg-type]
             elif kind == "profiles":
                 self.profile_book.evicted = int(evicted)  # type: ignore[arg-type]
+            elif kind == "spans":
+                self._spans_evicted = int(evicted)  # type: ignore[arg-type]
             else:
                 self._log(kind).evicted = int(evicted)  # type: ignore[arg-type]

@@ -1,0 +1,218 @@
+"""
+Spans as the trace book keeps them: in blocks, one for the spans of each transaction event and
+one for each segment of a span item.  Of a transaction's spans only what the indexes need (ids,
+operations, durations) is read as it arrives; they become L{Span}s, read again from the
+event's payload, when one of them is first read: most are never read one by one, and a
+transaction brings many.
+
+A block's spans leave it oldest first (C{head} counts those gone): the trace book keeps at most
+so many spans, not so many blocks.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterable, Iterator, Sequence
+
+from ..jsoncodec import loads
+from ..timefmt import parse_timestamp
+from .trace_items import child_times, shared_label, span_id_of, spans_of_transaction, trace_id_of
+from .trace_models import Span
+
+
+class SpanBlock:
+    """
+    The spans one transaction event, or one segment of a span item, brought: all of one
+    trace, segment and project, received at once.
+
+    A span is its place in the block (C{ids}, C{ops} and C{durations} are by place); a block
+    made from a transaction holds the event until a span of it is read.
+    """
+
+    __slots__ = ("trace_id", "segment_id", "project_id", "received", "seq", "serial", "ids",
+                 "ops", "durations", "end_bounds", "head", "_spans", "_event", "_first",
+                 "_places")
+
+    def __init__(self, trace_id: str, segment_id: str | None, project_id: int,
+                 received: float, seq: int, ids: list[str], ops: list[str | None],
+                 durations: list[float], end_bounds: tuple[float, float],
+                 spans: list[Span] | None = None, event: Any = None, first: int = 0) -> None:
+        self.trace_id = trace_id
+        self.segment_id = segment_id
+        self.project_id = project_id
+        self.received = received
+        self.seq = seq
+        #: Its place among every block the trace book was given (ties of duration are
+        #: broken by it: the later sorts last).
+        self.serial = 0
+        self.ids = ids
+        self.ops = ops
+        self.durations = durations
+        #: The earliest and the latest end of its spans.
+        self.end_bounds = end_bounds
+        #: How many of its spans (the first ones) have left the trace book.
+        self.head = 0
+        self._spans = spans
+        #: The transaction event its spans are read from, and the place of the first among
+        #: what its record brought.
+        self._event = event
+        self._first = first
+        #: The places among the spans read from the event of those it holds, if it does not
+        #: hold them all.
+        self._places: list[int] | None = None
+
+    @classmethod
+    def of_spans(cls, spans: list[Span]) -> SpanBlock:
+        """
+        A block of spans read already (all of one trace, segment and project).
+        """
+        first = spans[0]
+        durations = [span.duration_ms for span in spans]
+        ends = [span.end for span in spans]
+        return cls(first.trace_id, first.segment_id, first.project_id, first.received,
+                   first.seq, [span.span_id for span in spans], [span.op for span in spans],
+                   durations, (min(ends), max(ends)), spans=spans)
+
+    def __len__(self) -> int:
+        return len(self.ids) - self.head
+
+    def spans(self) -> list[Span]:
+        """
+        Its spans, those gone too (by place): made when first asked for, the same ones since.
+        """
+        spans = self._spans
+        if spans is None:
+            event = self._event
+            spans = spans_of_transaction(loads(event.raw), self.project_id, event.event_id,
+                                         self.received)
+            for ordinal, span in enumerate(spans, self._first):
+                span.seq, span.ordinal = self.seq, ordinal
+            if self._places is not None:
+                spans = [spans[place] for place in self._places]
+            self._spans, self._event = spans, None
+        return spans
+
+    def live(self) -> list[Span]:
+        """
+        Its spans still kept, oldest first.
+        """
+        spans = self.spans()
+        return spans[self.head:] if self.head else spans
+
+    def span(self, place: int) -> Span:
+        return self.spans()[place]
+
+    def event_ids(self) -> set[str]:
+        """
+        The transaction events its kept spans belong to.
+        """
+        if self._spans is None:
+            return {self._event.event_id} if len(self) else set()
+        return {span.event_id for span in self.live() if span.event_id}
+
+    def keep_new(self, taken: Any) -> bool:
+        """
+        Leave out each span whose id is in C{taken}, or repeats one before it in the block (a
+        span of a trace and id is kept once, the first to arrive).  Only before the block is
+        kept.
+
+        @return: whether any span is left.
+        """
+        seen: set[str] = set()
+        keep = []
+        for place, span_id in enumerate(self.ids):
+            if span_id not in taken and span_id not in seen:
+                seen.add(span_id)
+                keep.append(place)
+        if len(keep) < len(self.ids):
+            self.ids = [self.ids[place] for place in keep]
+            self.ops = [self.ops[place] for place in keep]
+            self.durations = [self.durations[place] for place in keep]
+            if self._spans is not None:
+                self._spans = [self._spans[place] for place in keep]
+            else:
+                self._places = keep
+        return bool(keep)
+
+
+class SpanRun(Sequence[Span]):
+    """
+    The kept spans of several blocks (a facet of the trace book: a trace's, a project's),
+    oldest first, as a read-only sequence.
+    """
+
+    __slots__ = ("_blocks", "_size")
+
+    def __init__(self, blocks: Sequence[SpanBlock], size: int | None = None) -> None:
+        self._blocks = blocks
+        self._size = size
+
+    def __len__(self) -> int:
+        if self._size is None:
+            self._size = sum(len(block) for block in self._blocks)
+        return self._size
+
+    def __iter__(self) -> Iterator[Span]:
+        for block in self._blocks:
+            yield from block.live()
+
+    def __reversed__(self) -> Iterator[Span]:
+        for block in reversed(self._blocks):
+            yield from reversed(block.live())
+
+    def __getitem__(self, index: Any) -> Any:
+        if isinstance(index, slice):
+            return list(self)[index]
+        if index < 0:
+            index += len(self)
+        if index >= 0:
+            for block in self._blocks:
+                if index < len(block):
+                    return block.live()[index]
+                index -= len(block)
+        raise IndexError(index)
+
+
+def block_of_transaction(event: Any, doc: dict[str, Any], project_id: int, received: float,
+                         seq: int, first: int) -> SpanBlock | None:
+    """
+    The spans of a transaction C{event} (C{doc} its payload, decoded), numbered from C{first}
+    among what its record brought: its segment (from C{contexts.trace}) first, then the
+    children L{child_times} reads; C{None} if it has no trace or no times.
+    """
+    contexts = doc.get("contexts")
+    trace = contexts.get("trace") if type(contexts) is dict else None
+    if type(trace) is not dict:
+        return None
+    trace_id, segment_id = trace_id_of(trace.get("trace_id")), span_id_of(trace.get("span_id"))
+    start = parse_timestamp(doc.get("start_timestamp"))
+    end = parse_timestamp(doc.get("timestamp"))
+    if trace_id is None or segment_id is None or start is None or end is None:
+        return None
+    ids, ops = [segment_id], [shared_label(trace.get("op"))]
+    durations = [(end - start) * 1000.0 if end > start else 0.0]
+    earliest = latest = end
+    children = doc.get("spans")
+    for child in children if type(children) is list else ():
+        read = child_times(child)
+        if read is None:
+            continue
+        span_id, start, end = read
+        ids.append(span_id)
+        ops.append(shared_label(child.get("op")))
+        durations.append((end - start) * 1000.0 if end > start else 0.0)
+        if end < earliest:
+            earliest = end
+        elif end > latest:
+            latest = end
+    return SpanBlock(trace_id, segment_id, project_id, received, seq, ids, ops, durations,
+                     (earliest, latest), event=event, first=first)
+
+
+def blocks_of_spans(spans: Iterable[Span]) -> list[SpanBlock]:
+    """
+    Spans read from a span item, in blocks by trace and segment (each in the order read).
+    """
+    groups: dict[tuple[str, str | None, int], list[Span]] = {}
+    for span in spans:
+        groups.setdefault((span.trace_id, span.segment_id, span.project_id), []).append(span)
+    return [SpanBlock.of_spans(group) for group in groups.values()]
