@@ -11,6 +11,7 @@ so many spans, not so many blocks.
 
 from __future__ import annotations
 
+from array import array
 from typing import Any, Iterable, Iterator, Sequence
 
 from ..jsoncodec import loads
@@ -19,22 +20,27 @@ from .trace_items import child_times, shared_label, span_id_of, spans_of_transac
 from .trace_models import Span
 
 
+#: How many characters a span id has (L{span_id_of} reads no other).
+ID = 16
+
+
 class SpanBlock:
     """
     The spans one transaction event, or one segment of a span item, brought: all of one
     trace, segment and project, received at once.
 
-    A span is its place in the block (C{ids}, C{ops} and C{durations} are by place); a block
-    made from a transaction holds the event until a span of it is read.
+    A span is its place in the block: C{ids} holds their ids one after the other, C{ops} and
+    C{durations} (milliseconds) are by place; a block made from a transaction holds the event
+    until a span of it is read.
     """
 
     __slots__ = ("trace_id", "segment_id", "project_id", "received", "seq", "serial", "ids",
-                 "ops", "durations", "end_bounds", "head", "_spans", "_event", "_first",
-                 "_places")
+                 "size", "repeats", "ops", "durations", "end_bounds", "head", "_spans",
+                 "_event", "_first", "_places")
 
     def __init__(self, trace_id: str, segment_id: str | None, project_id: int,
                  received: float, seq: int, ids: list[str], ops: list[str | None],
-                 durations: list[float], end_bounds: tuple[float, float],
+                 durations: array, end_bounds: tuple[float, float],
                  spans: list[Span] | None = None, event: Any = None, first: int = 0) -> None:
         self.trace_id = trace_id
         self.segment_id = segment_id
@@ -44,7 +50,10 @@ class SpanBlock:
         #: Its place among every block the trace book was given (ties of duration are
         #: broken by it: the later sorts last).
         self.serial = 0
-        self.ids = ids
+        self.ids = "".join(ids)
+        self.size = len(ids)
+        #: Whether a span id repeats in it (the first of them is kept, see L{keep_new}).
+        self.repeats = len(set(ids)) < len(ids)
         self.ops = ops
         self.durations = durations
         #: The earliest and the latest end of its spans.
@@ -66,14 +75,34 @@ class SpanBlock:
         A block of spans read already (all of one trace, segment and project).
         """
         first = spans[0]
-        durations = [span.duration_ms for span in spans]
         ends = [span.end for span in spans]
         return cls(first.trace_id, first.segment_id, first.project_id, first.received,
                    first.seq, [span.span_id for span in spans], [span.op for span in spans],
-                   durations, (min(ends), max(ends)), spans=spans)
+                   array("d", [span.duration_ms for span in spans]), (min(ends), max(ends)),
+                   spans=spans)
 
     def __len__(self) -> int:
-        return len(self.ids) - self.head
+        return self.size - self.head
+
+    def span_id(self, place: int) -> str:
+        return self.ids[place * ID:(place + 1) * ID]
+
+    def id_list(self) -> list[str]:
+        """
+        The ids of its spans still kept, by place.
+        """
+        ids = self.ids
+        return [ids[at:at + ID] for at in range(self.head * ID, len(ids), ID)]
+
+    def place_of(self, span_id: str) -> int | None:
+        """
+        The place of its span of that id if it is still kept, else C{None}.
+        """
+        at = self.ids.find(span_id, self.head * ID) if len(span_id) == ID else -1
+        while at >= 0 and at % ID:
+            # Found across two ids: not one of them.
+            at = self.ids.find(span_id, at + 1)
+        return at // ID if at >= 0 else None
 
     def spans(self) -> list[Span]:
         """
@@ -119,18 +148,21 @@ class SpanBlock:
         """
         seen: set[str] = set()
         keep = []
-        for place, span_id in enumerate(self.ids):
+        ids = self.id_list()
+        for place, span_id in enumerate(ids):
             if span_id not in taken and span_id not in seen:
                 seen.add(span_id)
                 keep.append(place)
-        if len(keep) < len(self.ids):
-            self.ids = [self.ids[place] for place in keep]
+        if len(keep) < self.size:
+            self.ids = "".join(ids[place] for place in keep)
+            self.size = len(keep)
             self.ops = [self.ops[place] for place in keep]
-            self.durations = [self.durations[place] for place in keep]
+            self.durations = array("d", [self.durations[place] for place in keep])
             if self._spans is not None:
                 self._spans = [self._spans[place] for place in keep]
             else:
                 self._places = keep
+        self.repeats = False
         return bool(keep)
 
 
@@ -189,7 +221,7 @@ def block_of_transaction(event: Any, doc: dict[str, Any], project_id: int, recei
     if trace_id is None or segment_id is None or start is None or end is None:
         return None
     ids, ops = [segment_id], [shared_label(trace.get("op"))]
-    durations = [(end - start) * 1000.0 if end > start else 0.0]
+    durations = array("d", ((end - start) * 1000.0 if end > start else 0.0,))
     earliest = latest = end
     children = doc.get("spans")
     for child in children if type(children) is list else ():

@@ -4,12 +4,16 @@ arrive and leave: how many spans an operation has, and its slowest (or fastest) 
 without scanning every span.  With them, the bounds of the spans' end times, so that a reader
 can tell whether a period holds every span.
 
-A span is kept here as its place in its block: C{(duration, block serial, place, block)}, which
-sorts by duration and then by arrival, and is made a L{Span} only when read.
+A span is kept here as one integer, which sorts as the span does (by duration, then by arrival:
+its block's serial and its place in the block) and names its block and place: the bits of its
+duration (a double that is not negative sorts as the integer its bits are), the serial, the
+place.  It is made a L{Span} only when read.
 """
 
 from __future__ import annotations
 
+import struct
+from array import array
 from typing import Any, Iterator
 
 from sortedcontainers import SortedList
@@ -17,9 +21,27 @@ from sortedcontainers import SortedList
 from .span_blocks import SpanBlock
 from .trace_models import Span
 
+_PLACE_BITS = 20
+_SERIAL_BITS = 40
+_DURATION_SHIFT = _PLACE_BITS + _SERIAL_BITS
+_PLACE_MASK = (1 << _PLACE_BITS) - 1
+_SERIAL_MASK = (1 << _SERIAL_BITS) - 1
+_DOUBLE = struct.Struct("<d")
+_BITS = struct.Struct("<Q")
 
-def _span(entry: tuple[float, int, int, SpanBlock]) -> Span:
-    return entry[3].span(entry[2])
+
+def _duration_bits(duration: float) -> int:
+    return _BITS.unpack(_DOUBLE.pack(duration))[0]
+
+
+def _keys(block: SpanBlock) -> Iterator[int]:
+    """
+    The keys of a block's spans, by place.
+    """
+    bits = array("Q")
+    bits.frombytes(block.durations.tobytes())
+    base = block.serial << _PLACE_BITS
+    return ((duration << _DURATION_SHIFT) | base | place for place, duration in enumerate(bits))
 
 
 class ByDuration:
@@ -29,35 +51,40 @@ class ByDuration:
     kept.
     """
 
-    __slots__ = ("_entries", "_newest")
+    __slots__ = ("_keys", "_newest", "_blocks")
 
-    def __init__(self) -> None:
-        self._entries: SortedList = SortedList()
-        self._newest: tuple[float, int, int, SpanBlock] | None = None
+    def __init__(self, blocks: dict[int, SpanBlock]) -> None:
+        self._keys: SortedList = SortedList()
+        self._newest: int | None = None
+        #: The blocks of the spans kept, by serial.
+        self._blocks = blocks
+
+    def _span(self, key: int) -> Span:
+        return self._blocks[(key >> _PLACE_BITS) & _SERIAL_MASK].span(key & _PLACE_MASK)
 
     @property
     def newest(self) -> Span | None:
-        return _span(self._newest) if self._newest is not None else None
+        return self._span(self._newest) if self._newest is not None else None
 
     def __len__(self) -> int:
-        return len(self._entries)
+        return len(self._keys)
 
     def __iter__(self) -> Iterator[Span]:
-        return map(_span, self._entries)
+        return map(self._span, self._keys)
 
     def __reversed__(self) -> Iterator[Span]:
-        return map(_span, reversed(self._entries))
+        return map(self._span, reversed(self._keys))
 
     def __getitem__(self, index: int) -> Span:
-        return _span(self._entries[index])
+        return self._span(self._keys[index])
 
-    def add(self, entry: tuple[float, int, int, SpanBlock]) -> None:
-        self._entries.add(entry)
-        self._newest = entry
+    def add(self, key: int) -> None:
+        self._keys.add(key)
+        self._newest = key
 
-    def remove(self, entry: tuple[float, int, int, SpanBlock]) -> None:
-        self._entries.discard(entry)
-        if self._newest == entry:
+    def remove(self, key: int) -> None:
+        self._keys.discard(key)
+        if self._newest == key:
             self._newest = None
 
 
@@ -71,6 +98,8 @@ class SpanIndex:
     def __init__(self) -> None:
         self._by_op: dict[int, dict[str | None, ByDuration]] = {}
         self._ends: dict[int, tuple[float, float]] = {}
+        #: The blocks whose spans it holds, by serial.
+        self._blocks: dict[int, SpanBlock] = {}
 
     def add(self, block: SpanBlock) -> None:
         """
@@ -79,12 +108,12 @@ class SpanIndex:
         ops = self._by_op.get(block.project_id)
         if ops is None:
             ops = self._by_op[block.project_id] = {}
-        serial, durations = block.serial, block.durations
-        for place, op in enumerate(block.ops):
+        self._blocks[block.serial] = block
+        for op, key in zip(block.ops, _keys(block)):
             spans = ops.get(op)
             if spans is None:
-                spans = ops[op] = ByDuration()
-            spans.add((durations[place], serial, place, block))
+                spans = ops[op] = ByDuration(self._blocks)
+            spans.add(key)
         earliest, latest = block.end_bounds
         bounds = self._ends.get(block.project_id)
         if bounds is None:
@@ -94,19 +123,22 @@ class SpanIndex:
 
     def remove(self, block: SpanBlock, start: int, stop: int) -> None:
         """
-        Forget the spans of a block at places C{start} to C{stop} (excluded).
+        Forget the spans of a block at places C{start} to C{stop} (excluded): the last ones it
+        has when C{stop} is its size.
         """
         ops = self._by_op.get(block.project_id)
-        if ops is None:
-            return
-        for place in range(start, stop):
+        base = block.serial << _PLACE_BITS
+        for place in range(start, stop) if ops is not None else ():
             op = block.ops[place]
-            spans = ops.get(op)
+            spans = ops.get(op)  # type: ignore[union-attr]
             if spans is None:
                 continue
-            spans.remove((block.durations[place], block.serial, place, block))
+            spans.remove((_duration_bits(block.durations[place]) << _DURATION_SHIFT) | base |
+                         place)
             if not len(spans):
-                del ops[op]
+                del ops[op]  # type: ignore[union-attr]
+        if stop >= block.size:
+            self._blocks.pop(block.serial, None)
 
     def forget_project(self, project_id: int) -> None:
         self._by_op.pop(project_id, None)

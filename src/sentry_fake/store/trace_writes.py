@@ -65,7 +65,7 @@ class TraceWrites:
                 block = self._read_item("transaction", block_of_transaction, event, doc,
                                         project.id, record.time, seq, ordinal)
                 if block:
-                    ordinal += len(block.ids)
+                    ordinal += block.size
                     self._keep_spans(block)
         logs = metrics = 0
         for sent in record.items:

@@ -63,8 +63,9 @@ class TraceBook:
         self._blocks: Log[SpanBlock] = Log(key=_itself, capacity=sys.maxsize, facets={
             "trace": _trace, "project": _project, "segment": _segment},
             on_leave=self._block_removed)
-        #: The block of each span kept, by trace and span id.
-        self._span_blocks: dict[str, dict[str, SpanBlock]] = {}
+        #: The block of each span kept, by trace and span id (the block itself for a trace
+        #: of one block: most are).
+        self._span_blocks: dict[str, SpanBlock | dict[str, SpanBlock]] = {}
         #: How many spans are kept, of each project and in all; how many were evicted.
         self._project_spans: dict[int, int] = {}
         self._span_count = 0
@@ -103,17 +104,22 @@ class TraceBook:
 
         @return: the block as kept (without such spans), or C{None} if none of its spans is.
         """
-        known = self._span_blocks.get(block.trace_id)
-        ids = block.ids
-        fresh = dict.fromkeys(ids, block)
-        if len(fresh) < len(ids) or (known is not None and not known.keys().isdisjoint(ids)):
-            if not block.keep_new(known or ()):
-                return None
-            fresh = dict.fromkeys(block.ids, block)
-        if known is None:
-            self._span_blocks[block.trace_id] = fresh
+        found = self._span_blocks.get(block.trace_id)
+        if found is None:
+            # The usual: a trace's first block, of spans of ids all its own.
+            if block.repeats:
+                block.keep_new(())
+            self._span_blocks[block.trace_id] = block
         else:
-            known.update(fresh)
+            known = found if type(found) is dict else \
+                dict.fromkeys(found.id_list(), found)
+            self._span_blocks[block.trace_id] = known
+            ids = block.id_list()
+            if block.repeats or not known.keys().isdisjoint(ids):
+                if not block.keep_new(known):
+                    return None
+                ids = block.id_list()
+            known.update(dict.fromkeys(ids, block))
         self._serial += 1
         block.serial = self._serial
         self._blocks.add(block)
@@ -143,19 +149,23 @@ class TraceBook:
 
     def _block_removed(self, block: SpanBlock) -> None:
         # A block that leaves with its project: its spans are not counted as evicted.
-        self._forget_spans(block, block.head, len(block.ids))
+        self._forget_spans(block, block.head, block.size)
 
     def _forget_spans(self, block: SpanBlock, start: int, stop: int) -> None:
         """
         Forget the spans of a block at places C{start} to C{stop} (excluded): ids, index and
         counts.
         """
-        known = self._span_blocks.get(block.trace_id)
-        if known is not None:
+        found = self._span_blocks.get(block.trace_id)
+        if found is block:
+            if stop >= block.size:
+                del self._span_blocks[block.trace_id]
+        elif type(found) is dict:
             for place in range(start, stop):
-                if known.get(block.ids[place]) is block:
-                    del known[block.ids[place]]
-            if not known:
+                span_id = block.span_id(place)
+                if found.get(span_id) is block:
+                    del found[span_id]
+            if not found:
                 del self._span_blocks[block.trace_id]
         self.span_index.remove(block, start, stop)
         count = stop - start
@@ -184,8 +194,10 @@ class TraceBook:
                 self._ahead["metrics"] = point.timestamp - point.received
 
     def span(self, trace_id: str, span_id: str) -> Span | None:
-        block = self._span_blocks.get(trace_id, {}).get(span_id)
-        return block.span(block.ids.index(span_id, block.head)) if block is not None else None
+        found = self._span_blocks.get(trace_id)
+        block = found.get(span_id) if type(found) is dict else found
+        place = block.place_of(span_id) if block is not None else None
+        return block.span(place) if place is not None else None
 
     def spans_of_trace(self, trace_id: str) -> SpanRun:
         return SpanRun(self._blocks.facet("trace", trace_id))
