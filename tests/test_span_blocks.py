@@ -174,3 +174,37 @@ def test_streamed_spans_are_blocks_by_trace_and_segment():
     assert list(book.spans_of_segment(TRACE, "0000000000000001")) == spans[:3]
     assert book.span(OTHER, "9" * 16) is spans[3]
     assert isinstance(blocks[0], SpanBlock) and list(blocks[0].durations) == [500.0] * 3
+
+
+def test_streamed_spans_keep_their_order_of_arrival_across_segments():
+    """
+    A span item's spans of several segments, interleaved: the first span of an id wins, and
+    the book keeps them in the order they came.
+    """
+    def span(span_id, segment, name):
+        return {"trace_id": TRACE, "span_id": span_id, "name": name,
+                "start_timestamp": 100.0, "end_timestamp": 101.0,
+                "attributes": {"sentry.segment.id": {"value": segment, "type": "string"}}}
+
+    items = {"items": [span("1" * 16, "a" * 16, "first"), span("2" * 16, "b" * 16, "second"),
+                       span("2" * 16, "a" * 16, "again"), span("3" * 16, "a" * 16, "third")]}
+    spans = spans_of_item(items, 7, 500.0)
+    for ordinal, each in enumerate(spans):
+        each.seq, each.ordinal = 1, ordinal
+    book = TraceBook(capacity=100)
+    for each in blocks_of_spans(spans):
+        book.add_spans(each)
+    assert book.span(TRACE, "2" * 16).name == "second"
+    assert [each.name for each in book.all("spans")] == ["first", "second", "third"]
+    assert [each.name for each in book.spans_of_segment(TRACE, "a" * 16)] == ["first", "third"]
+
+
+def test_a_transaction_keeps_at_most_so_many_spans(monkeypatch):
+    from sentry_fake.store import span_blocks, trace_items
+
+    monkeypatch.setattr(span_blocks, "MOST_SPANS", 4)
+    monkeypatch.setattr(trace_items, "MOST_SPANS", 4)
+    read = block([child(f"{n:016x}") for n in range(2, 9)])
+    assert read.size == 4
+    assert [span.span_id for span in read.spans()] == read.id_list() == \
+        ["1" * 16, "0000000000000002", "0000000000000003", "0000000000000004"]

@@ -16,7 +16,8 @@ from typing import Any, Iterable, Iterator, Sequence
 
 from ..jsoncodec import loads
 from ..timefmt import parse_timestamp
-from .trace_items import child_times, shared_label, span_id_of, spans_of_transaction, trace_id_of
+from .trace_items import (MOST_SPANS, child_times, shared_label, span_id_of,
+                          spans_of_transaction, trace_id_of)
 from .trace_models import Span
 
 
@@ -228,6 +229,8 @@ def block_of_transaction(event: Any, doc: dict[str, Any], project_id: int, recei
         read = child_times(child)
         if read is None:
             continue
+        if len(ids) == MOST_SPANS:
+            break
         span_id, start, end = read
         ids.append(span_id)
         ops.append(shared_label(child.get("op")))
@@ -242,9 +245,19 @@ def block_of_transaction(event: Any, doc: dict[str, Any], project_id: int, recei
 
 def blocks_of_spans(spans: Iterable[Span]) -> list[SpanBlock]:
     """
-    Spans read from a span item, in blocks by trace and segment (each in the order read).
+    Spans read from a span item, in blocks of consecutive spans of one trace, segment and
+    project (at most L{MOST_SPANS} each), in the order read: a span of an id that an earlier
+    one has is left out as it would be alone.
     """
-    groups: dict[tuple[str, str | None, int], list[Span]] = {}
+    blocks: list[SpanBlock] = []
+    group: list[Span] = []
     for span in spans:
-        groups.setdefault((span.trace_id, span.segment_id, span.project_id), []).append(span)
-    return [SpanBlock.of_spans(group) for group in groups.values()]
+        if group and ((span.trace_id, span.segment_id, span.project_id) !=
+                      (group[0].trace_id, group[0].segment_id, group[0].project_id) or
+                      len(group) == MOST_SPANS):
+            blocks.append(SpanBlock.of_spans(group))
+            group = []
+        group.append(span)
+    if group:
+        blocks.append(SpanBlock.of_spans(group))
+    return blocks

@@ -19,9 +19,11 @@ from typing import Any, Iterator
 from sortedcontainers import SortedList
 
 from .span_blocks import SpanBlock
+from .trace_items import MOST_SPANS
 from .trace_models import Span
 
-_PLACE_BITS = 20
+#: A place in a block (L{MOST_SPANS} at most), a block's serial (a trillion blocks).
+_PLACE_BITS = (MOST_SPANS - 1).bit_length()
 _SERIAL_BITS = 40
 _DURATION_SHIFT = _PLACE_BITS + _SERIAL_BITS
 _PLACE_MASK = (1 << _PLACE_BITS) - 1

@@ -166,6 +166,10 @@ def child_times(child: Any) -> tuple[str, float, float] | None:
     return span_id, start, end
 
 
+#: The most spans of one transaction that are kept (its segment among them; the rest are left
+#: out): a block holds no more, its places are 20 bits in the trace book's index, and an event
+#: within Sentry's size limits holds far fewer.
+MOST_SPANS = 1 << 20
 #: The measurements of a span that has none (one mapping for all of them: spans are read,
 #: never changed, once kept).
 _NONE: dict[str, float] = {}
@@ -212,6 +216,8 @@ def spans_of_transaction(doc: dict[str, Any], project_id: int, event_id: str,
         read = child_times(child)
         if read is None:
             continue
+        if len(found) == MOST_SPANS:
+            break
         span_id, child_start, child_end = read
         ids[span_id] = span_id
         parent = span_id_of(child.get("parent_span_id"))
