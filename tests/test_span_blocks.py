@@ -208,3 +208,18 @@ def test_a_transaction_keeps_at_most_so_many_spans(monkeypatch):
     assert read.size == 4
     assert [span.span_id for span in read.spans()] == read.id_list() == \
         ["1" * 16, "0000000000000002", "0000000000000003", "0000000000000004"]
+
+
+def test_a_kept_span_that_a_blocks_own_spans_evict_no_longer_counts_as_kept():
+    """
+    As if a transaction's spans came one by one: the book makes room for each span it keeps,
+    and a span of an id whose first span left to make that room is kept.
+    """
+    book = TraceBook(capacity=2)
+    book.add_spans(block([child("c" * 16)], root="1" * 16, seq=1))
+    later = block([child("d" * 16), child("c" * 16, op="again")], root="2" * 16, seq=2)
+    book.add_spans(later)
+    # The segment 2 evicted the segment 1, d evicted the first c: the second c is kept, and
+    # evicts 2.
+    assert [span.span_id for span in book.all("spans")] == ["d" * 16, "c" * 16]
+    assert book.span(TRACE, "c" * 16).op == "again" and book.evicted("spans") == 3

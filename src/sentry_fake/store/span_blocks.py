@@ -53,7 +53,7 @@ class SpanBlock:
         self.serial = 0
         self.ids = "".join(ids)
         self.size = len(ids)
-        #: Whether a span id repeats in it (the first of them is kept, see L{keep_new}).
+        #: Whether a span id repeats in it (the first of them is kept).
         self.repeats = len(set(ids)) < len(ids)
         self.ops = ops
         self.durations = durations
@@ -139,32 +139,25 @@ class SpanBlock:
             return {self._event.event_id} if len(self) else set()
         return {span.event_id for span in self.live() if span.event_id}
 
-    def keep_new(self, taken: Any) -> bool:
+    def keep(self, places: list[int]) -> bool:
         """
-        Leave out each span whose id is in C{taken}, or repeats one before it in the block (a
-        span of a trace and id is kept once, the first to arrive).  Only before the block is
-        kept.
+        Hold only the spans at C{places} (ascending): those of ids not kept already when it
+        came.  Only before the block is kept.
 
         @return: whether any span is left.
         """
-        seen: set[str] = set()
-        keep = []
-        ids = self.id_list()
-        for place, span_id in enumerate(ids):
-            if span_id not in taken and span_id not in seen:
-                seen.add(span_id)
-                keep.append(place)
-        if len(keep) < self.size:
-            self.ids = "".join(ids[place] for place in keep)
-            self.size = len(keep)
-            self.ops = [self.ops[place] for place in keep]
-            self.durations = array("d", [self.durations[place] for place in keep])
+        if len(places) < self.size:
+            ids = self.id_list()
+            self.ids = "".join(ids[place] for place in places)
+            self.size = len(places)
+            self.ops = [self.ops[place] for place in places]
+            self.durations = array("d", [self.durations[place] for place in places])
             if self._spans is not None:
-                self._spans = [self._spans[place] for place in keep]
+                self._spans = [self._spans[place] for place in places]
             else:
-                self._places = keep
+                self._places = places
         self.repeats = False
-        return bool(keep)
+        return bool(places)
 
 
 class SpanRun(Sequence[Span]):

@@ -105,21 +105,19 @@ class TraceBook:
         @return: the block as kept (without such spans), or C{None} if none of its spans is.
         """
         found = self._span_blocks.get(block.trace_id)
-        if found is None:
+        if found is None and not block.repeats:
             # The usual: a trace's first block, of spans of ids all its own.
-            if block.repeats:
-                block.keep_new(())
             self._span_blocks[block.trace_id] = block
         else:
-            known = found if type(found) is dict else \
-                dict.fromkeys(found.id_list(), found)
-            self._span_blocks[block.trace_id] = known
-            ids = block.id_list()
-            if block.repeats or not known.keys().isdisjoint(ids):
-                if not block.keep_new(known):
+            if type(found) is SpanBlock:
+                self._span_blocks[block.trace_id] = dict.fromkeys(found.id_list(), found)
+            known = self._span_blocks.get(block.trace_id)
+            if block.repeats or (known and not known.keys().isdisjoint(block.id_list())):
+                if not self._keep_first(block):
                     return None
-                ids = block.id_list()
-            known.update(dict.fromkeys(ids, block))
+            # What came before may have been evicted for the spans it keeps.
+            known = self._span_blocks.setdefault(block.trace_id, {})
+            known.update(dict.fromkeys(block.id_list(), block))  # type: ignore[union-attr]
         self._serial += 1
         block.serial = self._serial
         self._blocks.add(block)
@@ -134,16 +132,39 @@ class TraceBook:
             self._evict_spans()
         return block if len(block) else None
 
-    def _evict_spans(self) -> None:
+    def _keep_first(self, block: SpanBlock) -> bool:
         """
-        Evict the oldest spans until no more are kept than the book holds.
+        Leave out of a block each span of an id that is kept when it comes, as if its spans
+        came one by one: the oldest spans kept are evicted for each one it keeps past what the
+        book holds, and a span of an id evicted so is kept.
+
+        @return: whether any span is left.
         """
-        while self._span_count > self._capacity:
+        places: list[int] = []
+        seen: set[str] = set()
+        for place, span_id in enumerate(block.id_list()):
+            known = self._span_blocks.get(block.trace_id)
+            if span_id in seen or (known is not None and span_id in known):  # type: ignore
+                continue
+            seen.add(span_id)
+            places.append(place)
+            if self._span_count + len(places) > self._capacity and len(self._blocks):
+                self._evict_spans(1)
+        return block.keep(places)
+
+    def _evict_spans(self, count: int | None = None) -> None:
+        """
+        Evict the oldest spans: C{count} of them, or until no more are kept than the book
+        holds.
+        """
+        left = self._span_count - self._capacity if count is None else count
+        while left > 0 and len(self._blocks):
             oldest = self._blocks.all()[0]
-            count = min(len(oldest), self._span_count - self._capacity)
-            self._forget_spans(oldest, oldest.head, oldest.head + count)
-            oldest.head += count
-            self._spans_evicted += count
+            going = min(len(oldest), left)
+            left -= going
+            self._forget_spans(oldest, oldest.head, oldest.head + going)
+            oldest.head += going
+            self._spans_evicted += going
             if not len(oldest):
                 self._blocks.pop_oldest()
 
