@@ -11,7 +11,8 @@ from __future__ import annotations
 import orjson
 
 from sentry_fake.store.span_blocks import SpanBlock, block_of_transaction, blocks_of_spans
-from sentry_fake.store.trace_items import spans_of_item, spans_of_transaction
+from sentry_fake.store.trace_items import spans_of_item
+from sentry_fake.store.transaction_spans import spans_of_transaction
 from sentry_fake.store.traces import TraceBook
 
 TRACE = "a" * 32
@@ -200,10 +201,10 @@ def test_streamed_spans_keep_their_order_of_arrival_across_segments():
 
 
 def test_a_transaction_keeps_at_most_so_many_spans(monkeypatch):
-    from sentry_fake.store import span_blocks, trace_items
+    from sentry_fake.store import span_blocks, transaction_spans
 
     monkeypatch.setattr(span_blocks, "MOST_SPANS", 4)
-    monkeypatch.setattr(trace_items, "MOST_SPANS", 4)
+    monkeypatch.setattr(transaction_spans, "MOST_SPANS", 4)
     read = block([child(f"{n:016x}") for n in range(2, 9)])
     assert read.size == 4
     assert [span.span_id for span in read.spans()] == read.id_list() == \

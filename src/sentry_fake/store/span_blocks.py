@@ -15,9 +15,9 @@ from array import array
 from typing import Any, Iterable, Iterator, Sequence
 
 from ..jsoncodec import loads
-from ..timefmt import parse_timestamp
-from .trace_items import (MOST_SPANS, child_times, shared_label, span_id_of,
-                          spans_of_transaction, trace_id_of)
+from .trace_items import shared_label
+from .transaction_spans import (MOST_SPANS, spans_of_transaction, transaction_children,
+                                transaction_segment)
 from .trace_models import Span
 
 
@@ -203,28 +203,16 @@ def block_of_transaction(event: Any, doc: dict[str, Any], project_id: int, recei
     """
     The spans of a transaction C{event} (C{doc} its payload, decoded), numbered from C{first}
     among what its record brought: its segment (from C{contexts.trace}) first, then the
-    children L{child_times} reads; C{None} if it has no trace or no times.
+    children L{transaction_children} gives; C{None} if it has no trace or no times.
     """
-    contexts = doc.get("contexts")
-    trace = contexts.get("trace") if type(contexts) is dict else None
-    if type(trace) is not dict:
+    segment = transaction_segment(doc)
+    if segment is None:
         return None
-    trace_id, segment_id = trace_id_of(trace.get("trace_id")), span_id_of(trace.get("span_id"))
-    start = parse_timestamp(doc.get("start_timestamp"))
-    end = parse_timestamp(doc.get("timestamp"))
-    if trace_id is None or segment_id is None or start is None or end is None:
-        return None
+    trace, trace_id, segment_id, start, end = segment
     ids, ops = [segment_id], [shared_label(trace.get("op"))]
     durations = array("d", ((end - start) * 1000.0 if end > start else 0.0,))
     earliest = latest = end
-    children = doc.get("spans")
-    for child in children if type(children) is list else ():
-        read = child_times(child)
-        if read is None:
-            continue
-        if len(ids) == MOST_SPANS:
-            break
-        span_id, start, end = read
+    for child, span_id, start, end in transaction_children(doc):
         ids.append(span_id)
         ops.append(shared_label(child.get("op")))
         durations.append((end - start) * 1000.0 if end > start else 0.0)

@@ -19,7 +19,7 @@ from typing import Any, Iterator
 from sortedcontainers import SortedList
 
 from .span_blocks import SpanBlock
-from .trace_items import MOST_SPANS
+from .transaction_spans import MOST_SPANS
 from .trace_models import Span
 
 #: A place in a block (L{MOST_SPANS} at most), a block's serial (a trillion blocks).

@@ -1,7 +1,8 @@
 """
-Reading spans, log entries and metric points out of what SDKs send: transaction events, span
-items (v1, one span as JSON; v2, a container of spans with typed attributes), C{log} and
-C{trace_metric} containers.  Pure functions of the payload: what cannot be read is left out,
+Reading spans, log entries and metric points out of what SDKs send: span items (v1, one span as
+JSON; v2, a container of spans with typed attributes), C{log} and C{trace_metric} containers,
+and the ids, texts and attributes a transaction's spans are read with too (they are read in
+L{sentry_fake.store.transaction_spans}).  Pure functions of the payload: what cannot be read is left out,
 as Relay drops an invalid span or log and keeps the rest of the envelope.
 
 Ids are derived from the journal record (its sequence number and the entry's place in it), so
@@ -15,14 +16,14 @@ import re
 from sys import intern
 from typing import Any, Iterator
 
-import attrs
-
 from ..jsoncodec import finite_number
 from ..timefmt import parse_timestamp
 from .trace_models import LogEntry, MetricPoint, Span
 
 _TRACE_ID = re.compile(r"[0-9a-f]{32}")
 _SPAN_ID = re.compile(r"[0-9a-f]{16}")
+#: Whether a text is a span id as SDKs write them (16 lower-case hex digits).
+is_plain_span_id = _SPAN_ID.fullmatch
 #: OpenTelemetry's severity numbers of each level (the lowest of its range).
 SEVERITY_NUMBERS = {"trace": 1, "debug": 5, "info": 9, "warn": 13, "warning": 13,
                     "error": 17, "fatal": 21}
@@ -46,7 +47,10 @@ def span_id_of(value: Any) -> str | None:
     return value if _SPAN_ID.fullmatch(value) else None
 
 
-def _text(value: Any) -> str | None:
+def text_of(value: Any) -> str | None:
+    """
+    A text that is not empty, or C{None}.
+    """
     return value if isinstance(value, str) and value else None
 
 
@@ -141,99 +145,6 @@ def shared_label(value: Any) -> str | None:
     return intern(value) if len(value) <= _SHARED_LONGEST else value
 
 
-_is_span_id = _SPAN_ID.fullmatch
-
-
-def child_times(child: Any) -> tuple[str, float, float] | None:
-    """
-    The id, start and end of a transaction's child span, or C{None} if it has not all three
-    (it is left out).
-    """
-    if type(child) is not dict:
-        return None
-    get = child.get
-    span_id = get("span_id")
-    if type(span_id) is not str or _is_span_id(span_id) is None:
-        span_id = span_id_of(span_id)
-        if span_id is None:
-            return None
-    start = parse_timestamp(get("start_timestamp"))
-    if start is None:
-        return None
-    end = parse_timestamp(get("timestamp"))
-    if end is None:
-        return None
-    return span_id, start, end
-
-
-#: The most spans of one transaction that are kept (its segment among them; the rest are left
-#: out): a block holds no more, its places are 20 bits in the trace book's index, and an event
-#: within Sentry's size limits holds far fewer.
-MOST_SPANS = 1 << 20
-#: The measurements of a span that has none (one mapping for all of them: spans are read,
-#: never changed, once kept).
-_NONE: dict[str, float] = {}
-#: The order of L{Span}'s fields, in which L{spans_of_transaction} builds spans (positional
-#: arguments cost a third of keywords: a transaction brings many spans).
-_SPAN_FIELDS = ("trace_id", "span_id", "parent_span_id", "segment_id", "is_segment",
-                "project_id", "name", "op", "description", "status", "start", "end", "received",
-                "segment_name", "environment", "release", "platform", "sdk_name", "origin",
-                "attributes", "measurements", "event_id")
-assert tuple(field.name for field in attrs.fields(Span))[:len(_SPAN_FIELDS)] == _SPAN_FIELDS
-
-
-def spans_of_transaction(doc: dict[str, Any], project_id: int, event_id: str,
-                         received: float) -> list[Span]:
-    """
-    A transaction event's spans: its segment (from C{contexts.trace}) first, then its children
-    (L{child_times} tells which).
-    """
-    contexts = doc.get("contexts")
-    trace = contexts.get("trace") if isinstance(contexts, dict) else None
-    if not isinstance(trace, dict):
-        return []
-    trace_id, segment_id = trace_id_of(trace.get("trace_id")), span_id_of(trace.get("span_id"))
-    start = parse_timestamp(doc.get("start_timestamp"))
-    end = parse_timestamp(doc.get("timestamp"))
-    if trace_id is None or segment_id is None or start is None or end is None:
-        return []
-    name = _text(doc.get("transaction")) or "<unlabeled transaction>"
-    sdk = doc.get("sdk")
-    environment, release = _text(doc.get("environment")), _text(doc.get("release"))
-    platform = _text(doc.get("platform"))
-    sdk_name = _text(sdk.get("name")) if isinstance(sdk, dict) else None
-    data = trace.get("data")
-    found = [Span(
-        trace_id, segment_id, span_id_of(trace.get("parent_span_id")), segment_id, True,
-        project_id, name, _text(trace.get("op")), name, _text(trace.get("status")) or "ok",
-        start, end, received, name, environment, release, platform, sdk_name,
-        _text(trace.get("origin")), dict(data) if isinstance(data, dict) else {},
-        measurements_of(doc.get("measurements")), event_id)]
-    children = doc.get("spans")
-    # A parent's id is the string its span keeps, not another copy of it.
-    ids = {segment_id: segment_id}
-    for child in children if isinstance(children, list) else ():
-        read = child_times(child)
-        if read is None:
-            continue
-        if len(found) == MOST_SPANS:
-            break
-        span_id, child_start, child_end = read
-        ids[span_id] = span_id
-        parent = span_id_of(child.get("parent_span_id"))
-        description = shared_label(child.get("description"))
-        op = shared_label(child.get("op"))
-        measurements = child.get("measurements")
-        found.append(Span(
-            trace_id, span_id, ids.get(parent, parent), segment_id, False,
-            project_id, description or op or "<unlabeled span>", op, description,
-            shared_label(child.get("status")) or "ok", child_start, child_end, received,
-            name, environment, release, platform, sdk_name,
-            shared_label(child.get("origin")), v1_attributes(child),
-            measurements_of(measurements) if measurements else _NONE, event_id))
-    return found
-
-
 def _v2_span(span: dict[str, Any], project_id: int, received: float) -> Span | None:
     trace_id, span_id = trace_id_of(span.get("trace_id")), span_id_of(span.get("span_id"))
     start = parse_timestamp(span.get("start_timestamp"))
@@ -244,21 +155,21 @@ def _v2_span(span: dict[str, Any], project_id: int, received: float) -> Span | N
     is_segment = span.get("is_segment") is True
     segment_id = span_id_of(attributes.get("sentry.segment.id")) or (
         span_id if is_segment else None)
-    name = _text(span.get("name")) or "<unlabeled span>"
+    name = text_of(span.get("name")) or "<unlabeled span>"
     return Span(
         trace_id=trace_id, span_id=span_id,
         parent_span_id=span_id_of(span.get("parent_span_id")), segment_id=segment_id,
         is_segment=is_segment, project_id=project_id, name=name,
-        op=_text(attributes.get("sentry.op")),
-        description=_text(attributes.get("sentry.description")) or name,
-        status=_text(span.get("status")) or "ok", start=start, end=end, received=received,
-        segment_name=_text(attributes.get("sentry.segment.name")) or (name if is_segment
+        op=text_of(attributes.get("sentry.op")),
+        description=text_of(attributes.get("sentry.description")) or name,
+        status=text_of(span.get("status")) or "ok", start=start, end=end, received=received,
+        segment_name=text_of(attributes.get("sentry.segment.name")) or (name if is_segment
                                                                       else None),
-        environment=_text(attributes.get("sentry.environment")),
-        release=_text(attributes.get("sentry.release")),
-        platform=_text(attributes.get("sentry.platform")),
-        sdk_name=_text(attributes.get("sentry.sdk.name")),
-        origin=_text(attributes.get("sentry.origin")), attributes=attributes,
+        environment=text_of(attributes.get("sentry.environment")),
+        release=text_of(attributes.get("sentry.release")),
+        platform=text_of(attributes.get("sentry.platform")),
+        sdk_name=text_of(attributes.get("sentry.sdk.name")),
+        origin=text_of(attributes.get("sentry.origin")), attributes=attributes,
         measurements=measurements_of(span.get("measurements")))
 
 
@@ -269,19 +180,19 @@ def _v1_span(span: dict[str, Any], project_id: int, received: float) -> Span | N
     if trace_id is None or span_id is None or start is None or end is None:
         return None
     is_segment = span.get("is_segment") is True
-    description = _text(span.get("description"))
+    description = text_of(span.get("description"))
     attributes = v1_attributes(span)
     return Span(
         trace_id=trace_id, span_id=span_id,
         parent_span_id=span_id_of(span.get("parent_span_id")),
         segment_id=span_id_of(span.get("segment_id")) or (span_id if is_segment else None),
         is_segment=is_segment, project_id=project_id,
-        name=description or _text(span.get("op")) or "<unlabeled span>",
-        op=_text(span.get("op")), description=description,
-        status=_text(span.get("status")) or "ok", start=start, end=end, received=received,
-        segment_name=_text(attributes.get("transaction")),
-        environment=_text(attributes.get("environment")),
-        release=_text(attributes.get("release")), origin=_text(span.get("origin")),
+        name=description or text_of(span.get("op")) or "<unlabeled span>",
+        op=text_of(span.get("op")), description=description,
+        status=text_of(span.get("status")) or "ok", start=start, end=end, received=received,
+        segment_name=text_of(attributes.get("transaction")),
+        environment=text_of(attributes.get("environment")),
+        release=text_of(attributes.get("release")), origin=text_of(span.get("origin")),
         attributes=attributes, measurements=measurements_of(span.get("measurements")))
 
 
@@ -306,7 +217,7 @@ def _container(payload: Any) -> Iterator[dict[str, Any]]:
             yield item
 
 
-def severity_text(number: int) -> str:
+def severitytext_of(number: int) -> str:
     return next((text for floor, text in _SEVERITY_TEXTS if number >= floor), "trace")
 
 
@@ -322,19 +233,19 @@ def logs_of_item(payload: Any, project_id: int, received: float, seq: int,
         if timestamp is None or not isinstance(body, str):
             continue
         attributes = typed_values(entry.get("attributes"))
-        level = _text(entry.get("level")) or _text(attributes.get("sentry.severity_text"))
+        level = text_of(entry.get("level")) or text_of(attributes.get("sentry.severity_text"))
         number = entry.get("severity_number", attributes.get("sentry.severity_number"))
         if not isinstance(number, int) or isinstance(number, bool) or not 1 <= number <= 24:
             number = SEVERITY_NUMBERS.get((level or "info").lower(), 9)
         ordinal = first + len(found)
         found.append(LogEntry(
             id=entry_id(seq, ordinal), project_id=project_id, timestamp=timestamp,
-            received=received, severity=(level or severity_text(number)).lower(),
+            received=received, severity=(level or severitytext_of(number)).lower(),
             severity_number=number, body=body, trace_id=trace_id_of(entry.get("trace_id")),
             span_id=span_id_of(entry.get("span_id")),
-            environment=_text(attributes.get("sentry.environment")),
-            release=_text(attributes.get("sentry.release")),
-            sdk_name=_text(attributes.get("sentry.sdk.name")), attributes=attributes,
+            environment=text_of(attributes.get("sentry.environment")),
+            release=text_of(attributes.get("sentry.release")),
+            sdk_name=text_of(attributes.get("sentry.sdk.name")), attributes=attributes,
             seq=seq, ordinal=ordinal))
     return found
 
@@ -349,7 +260,7 @@ def metrics_of_item(payload: Any, project_id: int, received: float, seq: int,
         timestamp = parse_timestamp(point.get("timestamp"))
         name, kind = point.get("name"), point.get("type")
         value = finite_number(point.get("value"))
-        if timestamp is None or value is None or not _text(name) or \
+        if timestamp is None or value is None or not text_of(name) or \
                 kind not in ("counter", "gauge", "distribution"):
             continue
         attributes = typed_values(point.get("attributes"))
@@ -357,10 +268,10 @@ def metrics_of_item(payload: Any, project_id: int, received: float, seq: int,
         found.append(MetricPoint(
             id=entry_id(seq, ordinal), project_id=project_id, timestamp=timestamp,
             received=received, name=name, type=kind, value=value,
-            unit=_text(point.get("unit")), trace_id=trace_id_of(point.get("trace_id")),
+            unit=text_of(point.get("unit")), trace_id=trace_id_of(point.get("trace_id")),
             span_id=span_id_of(point.get("span_id")),
-            environment=_text(attributes.get("sentry.environment")),
-            release=_text(attributes.get("sentry.release")), attributes=attributes,
+            environment=text_of(attributes.get("sentry.environment")),
+            release=text_of(attributes.get("sentry.release")), attributes=attributes,
             seq=seq, ordinal=ordinal))
     return found
 
