@@ -21,6 +21,7 @@ from sentry_fake.store.records import RECORD_TYPES
 from sentry_fake.store.seed import Seed
 
 from scenario import AUTH, Harness, envelope, event_item, every_record, state_of
+from test_span_blocks import TRACE, child, transaction
 
 OTHER_OPTIONS = Settings(strict_ingest=True, auth_tokens=("only-this",),
                          seed=Seed(organization="acme", team="core", project="web",
@@ -42,6 +43,9 @@ async def test_every_record_type_is_written_and_reads_back(tmp_path):
         def append(self, seq, record):
             written.append(record)
             harness.journal.append(seq, record)
+
+        def payloads_left(self, seq, record):
+            return harness.journal.payloads_left(seq, record)
 
     harness.store.journal = Recording()
     await every_record(harness.api, harness.clock)
@@ -181,6 +185,45 @@ async def test_what_leaves_the_store_keeps_its_payload_for_whoever_still_holds_i
     assert [json.loads(event.raw)["message"] for event in held] == ["old-0", "old-1"]
     assert [json.loads(item.payload)["message"] for item in held_items] == ["old-0", "old-1"]
     again.stop()
+
+
+@pytest_twisted.ensureDeferred
+async def test_a_running_server_leaves_what_it_ingests_in_the_data_directory(tmp_path):
+    """
+    With a data directory, a stored event's payload, and the item that brought it, are read
+    from their journal row when asked for: the store holds them once, on disk, not in memory
+    too.  A transaction's spans are read from it as well, and what leaves the store still
+    reads its payload once its row is gone.
+    """
+    harness = Harness(str(tmp_path), clock_at(1_795_000_000), Settings(max_events=3))
+    sent = [{"message": f"held-{n}", "extra": {"pad": "x" * 2000}} for n in range(3)]
+    for doc in sent:
+        answer = await harness.api.request("POST", "/api/1/envelope/", token=None,
+                                           headers=AUTH, body=envelope(event_item(doc)))
+        assert answer.code == 200
+    events, items = list(harness.store.events()), list(harness.store.items())
+    assert len(events) == len(items) == 3
+    assert not any(isinstance(record._raw, bytes) for record in events)
+    assert all(item._payload is event._raw for item, event in zip(items, events))
+    assert [json.loads(event.raw) for event in events] == sent
+    assert [event.size for event in events] == [len(event.raw) for event in events]
+
+    traced = transaction([child("2" * 16), child("3" * 16)])
+    traced["timestamp"] = traced["start_timestamp"] = 1_795_000_000.0
+    answer = await harness.api.request(
+        "POST", "/api/1/envelope/", token=None, headers=AUTH,
+        body=envelope(({"type": "transaction"}, json.dumps(traced).encode())))
+    assert answer.code == 200
+    [stored] = [event for event in harness.store.events() if event.type == "transaction"]
+    assert not isinstance(stored._raw, bytes)
+    assert [span.span_id for span in harness.store.traces.spans_of_trace(TRACE)] == \
+        ["1" * 16, "2" * 16, "3" * 16]
+    assert answer.code == 200
+    assert harness.journal.compact()  # the evicted event's row leaves the journal
+    assert events[0].seq not in {seq for seq, *_ in harness.journal.database.records()}
+    assert json.loads(events[0].raw) == sent[0]
+    assert json.loads(items[0].payload) == sent[0]
+    harness.stop()
 
 
 @pytest_twisted.ensureDeferred

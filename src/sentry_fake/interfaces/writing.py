@@ -187,3 +187,12 @@ class IJournal(Interface):
         @raise sentry_fake.errors.StorageFull: there is no room for it (nothing is committed).
         @raise sentry_fake.errors.StorageUnavailable: it could not be committed otherwise.
         """
+
+    def payloads_left(seq, record):
+        """
+        Where the journal keeps the payloads of an L{sentry_fake.store.records.Ingested}
+        record it has just committed under C{seq}, so that the store need not hold them too.
+
+        @return: a handle to each payload (with C{load()} and C{len()}), by the C{id} of its
+            bytes in the record; an empty mapping from a journal that keeps none.
+        """

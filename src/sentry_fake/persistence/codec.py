@@ -76,21 +76,43 @@ def decode(kind: str, data: bytes, content: Any) -> Any:
     return converter.structure(loads(data, max_depth=None), cls)
 
 
-def _encode_ingested(record: Ingested) -> tuple[bytes, bytes]:
+def _payloads(record: Ingested) -> tuple[list[bytes], list[int]]:
+    """
+    The payloads an L{Ingested} row holds, one after the other: its events' and then its
+    items' (an item that is an event's payload is not repeated), and the index among them of
+    each item's.
+    """
     blobs: list[bytes] = []
     shared: dict[int, int] = {}
-    events = []
     for event in record.events:
         shared[id(event.raw)] = len(blobs)
         blobs.append(event.raw)
-        events.append([getattr(event, name) for name in _EVENT_FIELDS])
-    items = []
+    places = []
     for item in record.items:
         index = shared.get(id(item.payload))
         if index is None:
             index = len(blobs)
             blobs.append(item.payload)
-        items.append([item.type, item.headers, index, item.event_id])
+        places.append(index)
+    return blobs, places
+
+
+def payload_offsets(record: Ingested) -> list[tuple[bytes, int]]:
+    """
+    Each payload of an L{Ingested} row's bytes (see L{encode}), with where it starts in them.
+    """
+    found, offset = [], 0
+    for blob in _payloads(record)[0]:
+        found.append((blob, offset))
+        offset += len(blob)
+    return found
+
+
+def _encode_ingested(record: Ingested) -> tuple[bytes, bytes]:
+    blobs, places = _payloads(record)
+    events = [[getattr(event, name) for name in _EVENT_FIELDS] for event in record.events]
+    items = [[item.type, item.headers, index, item.event_id]
+             for item, index in zip(record.items, places)]
     document: dict[str, Any] = {"t": record.time, "p": record.project_id, "e": events,
                                 "i": items, "n": [len(blob) for blob in blobs]}
     if record.check_ins:

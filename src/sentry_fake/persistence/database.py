@@ -35,8 +35,8 @@ from ..errors import SentryFakeError, StorageFull, StorageUnavailable
 from ..interfaces import IJournal
 from ..jsoncodec import dumps, loads
 from ..store.checkpoint import Checkpoint
-from ..store.records import Reset
-from .codec import encode
+from ..store.records import Ingested, Reset
+from .codec import encode, payload_offsets
 from .data_dir import FILENAME, FORMAT, check_data_dir
 
 #: How much of the database file a load maps into memory at most.
@@ -224,6 +224,16 @@ class Database:
         self.rows += 1
         self.since_checkpoint += 1
         self.last_seq = seq
+
+    def payloads_left(self, seq: int, record: Any) -> dict[int, LeftInJournal]:
+        """
+        Handles to the payloads of an L{Ingested} record committed as row C{seq}, by the id
+        of their bytes (none for another record).
+        """
+        if type(record) is not Ingested:
+            return {}
+        return {id(blob): LeftInJournal(self, seq, offset, len(blob))
+                for blob, offset in payload_offsets(record) if type(blob) is bytes}
 
     @staticmethod
     def _roll_back(db: sqlite3.Connection) -> None:

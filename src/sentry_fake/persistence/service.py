@@ -64,6 +64,9 @@ class Closed:
     def append(self, seq: int, record: Any) -> None:
         raise StorageUnavailable("The server is stopping; nothing was stored")
 
+    def payloads_left(self, seq: int, record: Any) -> dict[int, Any]:
+        return {}
+
 
 @implementer(IJournal)
 class JournalService(Service):
@@ -205,6 +208,9 @@ class JournalService(Service):
         self.database.append(seq, record)
         if self._compaction is None and self._due():
             self._compaction = self.clock.callLater(0, self._compact_later)
+
+    def payloads_left(self, seq: int, record: Any) -> dict[int, Any]:
+        return self.database.payloads_left(seq, record) if self.database is not None else {}
 
     def _due(self) -> bool:
         """

@@ -11,7 +11,7 @@ again each time they are asked for, and C{len()}) instead of the bytes themselve
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Mapping
 
 import attrs
 
@@ -140,6 +140,13 @@ class Event:
         payload was left may go with it while something still holds the event.
         """
         self._raw = _bytes(self._raw)
+
+    def leave_payload(self, left: Mapping[int, Any]) -> None:
+        """
+        Hold the handle to where the journal keeps the payload, if it keeps it (C{left}: by
+        the id of the payload's bytes, see L{sentry_fake.interfaces.IJournal.payloads_left}).
+        """
+        self._raw = left.get(id(self._raw), self._raw)
 
 
 @attrs.define(eq=False, slots=True)

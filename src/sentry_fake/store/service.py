@@ -85,6 +85,9 @@ class MemoryOnly:
     def append(self, seq: int, record: Any) -> None:
         pass
 
+    def payloads_left(self, seq: int, record: Any) -> dict[int, Any]:
+        return {}
+
 
 @implementer(IStore)
 class StoreService(Service, Writes):

@@ -9,7 +9,8 @@ reads nothing but the state and the record, so replaying a journal rebuilds the 
 
 from __future__ import annotations
 
-from typing import Any
+from types import MappingProxyType
+from typing import Any, Mapping
 
 import attrs
 
@@ -42,6 +43,10 @@ class Accepted:
     events: tuple[Event, ...]
     check_ins: tuple[CheckIn | None, ...]
     items: tuple[CapturedItem, ...]
+
+
+#: What a journal that keeps no payloads leaves.
+_NOTHING_LEFT: Mapping[int, Any] = MappingProxyType({})
 
 
 class Writes(DirectoryWrites, IssueWrites, BookWrites, TraceWrites, OutcomeWrites):
@@ -81,7 +86,9 @@ class Writes(DirectoryWrites, IssueWrites, BookWrites, TraceWrites, OutcomeWrite
         if record.key_created is not None:
             self._add_key(record.key_created)
         project = self.directory.project_by_id(record.project_id)
-        events = tuple(self._store_event(project, event, seq) for event in record.events)
+        # Where the journal keeps the payloads: the store holds a handle rather than the bytes.
+        left = self.journal.payloads_left(seq, record)
+        events = tuple(self._store_event(project, event, seq, left) for event in record.events)
         check_ins = []
         for sent in record.check_ins:
             check_in = self.monitors.record(project, sent.checked, record.time,
@@ -89,19 +96,22 @@ class Writes(DirectoryWrites, IssueWrites, BookWrites, TraceWrites, OutcomeWrite
             if check_in is not None:
                 project.environments.add(check_in.environment)
             check_ins.append(check_in)
-        items = tuple(self._capture(project, item, seq, record.time) for item in record.items)
+        items = tuple(self._capture(project, item, seq, record.time, left)
+                      for item in record.items)
         stored = [event for event in events if event.type == "transaction" and event.seq == seq]
         self._derive_traces(project, record, seq, stored,
                             lambda event: self._store_event(project, event, seq))
         self._count_ingested(project, record, events, check_ins)
         return Accepted(events, tuple(check_ins), items)
 
-    def _store_event(self, project: Project, event: Event, seq: int) -> Event:
+    def _store_event(self, project: Project, event: Event, seq: int,
+                     left: Mapping[int, Any] = _NOTHING_LEFT) -> Event:
         existing = self._events.get(event.event_id)
         if existing is not None:
             # Sentry keeps the first event of an id and drops repeats.
             return existing
         event.seq = seq
+        event.leave_payload(left)
         if project.first_event is None:
             project.first_event = event.received
         if event.environment:
@@ -117,10 +127,12 @@ class Writes(DirectoryWrites, IssueWrites, BookWrites, TraceWrites, OutcomeWrite
         self._stored(event)
         return event
 
-    def _capture(self, project: Project, sent: ItemSent, seq: int, now: float) -> CapturedItem:
+    def _capture(self, project: Project, sent: ItemSent, seq: int, now: float,
+                 left: Mapping[int, Any]) -> CapturedItem:
         item = CapturedItem(id=self._next_item, type=sent.type, project_id=project.id,
-                            event_id=sent.event_id, headers=sent.headers, payload=sent.payload,
-                            received=now, seq=seq)
+                            event_id=sent.event_id, headers=sent.headers,
+                            payload=left.get(id(sent.payload), sent.payload), received=now,
+                            seq=seq)
         self._next_item += 1
         self._items.add(item)
         project.received.add(sent.type)
