@@ -4,9 +4,10 @@ The records the store keeps.  Plain attrs classes: no HTTP, no JSON shapes (see 
 Events keep the payload bytes as they arrived plus the few fields that normalization derived, so a
 stored event costs about its own JSON size in memory; the full document is rebuilt when read.
 
-What a start takes back from a data directory may leave its payloads there: an event's C{raw} and
-an item's C{payload} are then held as a handle (anything with C{load()}, which reads the bytes
-again each time they are asked for, and C{len()}) instead of the bytes themselves.
+With a data directory, payloads are left in its journal (what a start takes back, and what a
+running server stores): an event's C{raw} and an item's C{payload} are then held as a handle
+(anything with C{load()}, which reads the bytes again each time they are asked for, and
+C{len()}) instead of the bytes themselves.
 """
 
 from __future__ import annotations
