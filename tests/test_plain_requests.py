@@ -15,6 +15,7 @@ from twisted.internet.threads import deferToThread
 
 from sentry_fake import site
 from sentry_fake.application import Settings
+from sentry_fake import plain_requests
 from sentry_fake.plain_requests import read_plain
 from sentry_fake.testing import start_server
 
@@ -50,7 +51,6 @@ def test_an_sdk_request_is_read_whole():
 @pytest.mark.parametrize("name, data", [
     ("a GET", b"GET /api/1/envelope/ HTTP/1.1\r\nHost: x\r\n\r\n"),
     ("HTTP/1.0", post().replace(b"HTTP/1.1", b"HTTP/1.0", 1)),
-    ("a part of the body", post()[:-5]),
     ("a part of the head", post()[:40]),
     ("two requests", post() + post()),
     ("a chunked body", post(extra=b"Transfer-Encoding: chunked\r\n")),
@@ -72,6 +72,14 @@ def test_an_sdk_request_is_read_whole():
 ])
 def test_anything_else_is_left_to_twisted_web(name, data):
     assert read(data) is None
+
+
+def test_a_whole_head_whose_body_is_to_come_is_told_apart():
+    assert read(post()[:-5]) is plain_requests.BODY_TO_COME
+    assert read(post().partition(b"\r\n\r\n")[0] + b"\r\n\r\n") is plain_requests.BODY_TO_COME
+    # Only a head that would be read: not one over its limits, or declined.
+    assert read(post(extra=b"Expect: 100-continue\r\n")[:-5]) is None
+    assert read(post(body=b"x" * ((1 << 20) + 1))[:-5]) is None
 
 
 def test_a_value_of_many_spaces_is_read_in_linear_time():
@@ -110,7 +118,9 @@ def exchange(port: int, data: bytes, split: bool) -> bytes:
 def read_answer(sock: socket.socket) -> bytes:
     data = b""
     while b"\r\n\r\n" not in data:
-        data += sock.recv(65536)
+        chunk = sock.recv(65536)
+        assert chunk, f"the connection closed before an answer: {data!r}"
+        data += chunk
     head, _, body = data.partition(b"\r\n\r\n")
     lengths = [int(line.split(b":")[1]) for line in head.split(b"\r\n")
                if line.lower().startswith(b"content-length:")]
@@ -137,9 +147,10 @@ async def counted(monkeypatch):
     answered = []
     plain = site.SentryChannel._answer_plain
 
-    def counting(self, data):
-        done = plain(self, data)
-        answered.append(done)
+    def counting(self, data, **hold):
+        done = plain(self, data, **hold)
+        if done is not site.HELD:
+            answered.append(done)
         return done
 
     monkeypatch.setattr(site.SentryChannel, "_answer_plain", counting)
@@ -266,7 +277,8 @@ async def test_with_an_access_log_every_request_is_left_to_twisted_web(monkeypat
     answered = []
     plain = site.SentryChannel._answer_plain
     monkeypatch.setattr(site.SentryChannel, "_answer_plain",
-                        lambda self, data: answered.append(plain(self, data)) or answered[-1])
+                        lambda self, data, **hold: answered.append(plain(self, data, **hold))
+                        or answered[-1])
     logged = []
     monkeypatch.setattr(site.Site, "log", lambda self, request: logged.append(request.path))
     running = await start_server(reactor, Settings(access_log=True))
@@ -318,3 +330,26 @@ async def test_the_python_sdk_is_answered_on_the_plain_path(counted):
     # Whichever of its requests arrive whole in one read (most, as a rule: one split in two
     # reads is read by twisted.web).
     assert True in answered, answered
+
+
+def in_writes(port: int, parts: list[bytes]) -> bytes:
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        for part in parts:
+            sock.sendall(part)
+            time.sleep(0.05)
+        return read_answer(sock)
+
+
+@pytest_twisted.ensureDeferred
+async def test_a_head_and_then_its_body_are_answered_on_the_plain_path(counted):
+    # As the Python SDK writes a request: its head, then its body.  A body that needs more
+    # than one more read is left to twisted.web, with everything read so far.
+    server, answered = counted
+    head, _, body = post().partition(b"\r\n\r\n")
+    whole = await deferToThread(in_writes, server.port, [head + b"\r\n\r\n", body])
+    third = await deferToThread(in_writes, server.port,
+                                [head + b"\r\n\r\n", body[:10], body[10:]])
+    assert whole.startswith(b"HTTP/1.1 200 ") and third.startswith(b"HTTP/1.1 200 ")
+    assert answered == [True, False]
+    assert without_date(whole) == without_date(third)

@@ -10,9 +10,11 @@ whose every line is well formed by a grammar stricter than twisted.web's own; L{
 offers the few request methods the ingest routes use; L{response} writes the answer as
 twisted.web would (the same status line, the same headers in the same order).
 
-Anything else (another method, a partial or pipelined request, a chunked body, C{Expect},
-C{Connection: close}, a body or head over its limit, a line the grammar does not take, an
-answer that is not ready at once) goes to twisted.web, which answers as it always has.
+A whole head whose body is still to come (a client that writes them apart, as the Python SDK
+does) is L{BODY_TO_COME}: the channel holds it for the next read.  Anything else (another
+method, a partial or pipelined request, a chunked body, C{Expect}, C{Connection: close}, a body
+or head over its limit, a line the grammar does not take, an answer that is not ready at once)
+goes to twisted.web, which answers as it always has.
 """
 
 from __future__ import annotations
@@ -33,6 +35,15 @@ _HEAD = re.compile(rb"POST ([!-~]+) HTTP/1\.1\r\n"
                    rb"((?:[!#$%&'*+\-.^_`|~0-9A-Za-z]+:[^\x00-\x08\x0a-\x1f\x7f]*\r\n)*)\r\n")
 #: Fields that ask for more than a whole, plain request (twisted.web handles them).
 _DECLINED = frozenset({b"transfer-encoding", b"expect", b"upgrade", b"te", b"trailer"})
+
+
+class _BodyToCome:
+    """
+    What L{read_plain} says of a whole, plain head whose body has not all arrived.
+    """
+
+
+BODY_TO_COME = _BodyToCome()
 
 
 class PlainRequest:
@@ -93,10 +104,11 @@ class PlainRequest:
 
 
 def read_plain(channel: Any, data: bytes, max_body: int, max_line: int, max_head: int,
-               max_fields: int) -> PlainRequest | None:
+               max_fields: int) -> PlainRequest | _BodyToCome | None:
     """
     The request C{data} is, when it is exactly one whole, plain request within the limits of
-    the site (its body, request line, header section and number of fields), else C{None}.
+    the site (its body, request line, header section and number of fields); L{BODY_TO_COME}
+    when it is such a request but for the end of its body; else C{None}.
     """
     end = data.find(b"\r\n\r\n")
     # Every line of the head, the request line too, counts against max_head (as twisted.web
@@ -127,6 +139,8 @@ def read_plain(channel: Any, data: bytes, max_body: int, max_line: int, max_head
         headers[name] = value
     if length is None or length > max_body:
         return None
+    if len(data) < end + 4 + length:
+        return BODY_TO_COME
     if len(data) != end + 4 + length:
         return None  # part of a request, or more than one
     return PlainRequest(channel, head.group(1), headers, data[end + 4:])

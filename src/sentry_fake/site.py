@@ -30,7 +30,7 @@ from twisted.web.resource import IResource
 from twisted.web.server import Request, Site
 
 from .jsoncodec import dumps
-from .plain_requests import read_plain, response
+from .plain_requests import BODY_TO_COME, read_plain, response
 
 JSON = b"application/json"
 _log = Logger()
@@ -40,6 +40,9 @@ MAX_REQUEST_LINE = 8 * 1024
 MAX_HEADER_LINE = MAX_HEADERS_SIZE = 16 * 1024
 #: The most header fields a request may have.
 MAX_HEADER_FIELDS = 100
+
+#: What L{SentryChannel._answer_plain} says of a request it holds for the next read.
+HELD = object()
 
 _REASONS = {408: b"Request Timeout", 413: b"Payload Too Large", 414: b"URI Too Long",
             431: b"Request Header Fields Too Large"}
@@ -104,6 +107,9 @@ class SentryChannel(HTTPChannel):
     #: Whether twisted.web's reading of this connection is between requests with nothing
     #: buffered, so that a whole, plain request can be answered at once.
     _plain = True
+    #: The first read of a whole, plain head whose body is still to come: held for one more
+    #: read (twisted.web reads it, and what follows, if that does not end the request).
+    _held: bytes | None = None
 
     def _settings(self) -> tuple[float, float, float, int]:
         site = self.site
@@ -133,22 +139,33 @@ class SentryChannel(HTTPChannel):
         if self._refused:
             return
         if self._plain:
-            if self._answer_plain(data):
+            held, self._held = self._held, None
+            if held is not None:
+                data = held + data
+            done = self._answer_plain(data, may_hold=held is None)
+            if done is HELD:
+                self._held = data
+                self.resetTimeout()
+                return
+            if done:
                 return
             # From now on twisted.web reads this connection, starting with these bytes.
             self._plain = False
         super().dataReceived(data)
 
-    def _answer_plain(self, data: bytes) -> bool:
+    def _answer_plain(self, data: bytes, may_hold: bool = False) -> Any:
         """
         Answer C{data} at once if it is one whole, plain request the site's resource can
-        answer at once; C{False} (nothing done) otherwise.
+        answer at once: C{True}.  L{HELD} (nothing done) if C{may_hold} and it is all of
+        such a request but the end of its body; C{False} (nothing done) otherwise.
         """
         answer_now = getattr(self.site.resource, "answer_now", None)
         if answer_now is None or self.site._access_log or self.transport.disconnecting:
             return False
         request = read_plain(self, data, self.site.max_request_body, MAX_REQUEST_LINE,
                              self.totalHeadersSize, self.maxHeaders)
+        if request is BODY_TO_COME:
+            return HELD if may_hold else False
         if request is None:
             return False
         try:
@@ -176,6 +193,7 @@ class SentryChannel(HTTPChannel):
 
     def connectionLost(self, reason: Any) -> None:
         self._stop_clocks()
+        self._held = None
         super().connectionLost(reason)
 
     # The head
