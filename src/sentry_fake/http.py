@@ -266,11 +266,13 @@ class Root(Resource):
             request.notifyFinish().addBoth(self._finished)
         return result
 
-    def answer_now(self, request: Any) -> bytes | None:
+    def answer_now(self, request: Any) -> Any:
         """
         The answer to a whole, plain request (L{sentry_fake.plain_requests.PlainRequest}) when
-        it can be given at once just as L{render} would give it: a request of the ingest hot
-        path while the server is serving.  C{None}, having done nothing, for any other.
+        it can be given at once just as L{render} would give it, or a L{Deferred} of it at the
+        end of this turn (where the journal commits the turn's records together): a request of
+        the ingest hot path while the server is serving.  C{None}, having done nothing, for
+        any other.
         """
         if self._closed:
             return None
@@ -282,7 +284,12 @@ class Root(Resource):
             return None
         if self._public_url:
             request.public_url = self._public_url
-        return self.ingest.answer_hot(request)
+        answer = self.ingest.answer_hot(request)
+        if isinstance(answer, Deferred):
+            # Answered with the other requests of this turn: in flight until then.
+            self._in_flight += 1
+            answer.addBoth(self._answered)
+        return answer
 
     # Stopping
 
@@ -291,6 +298,10 @@ class Root(Resource):
         Answer every request from now on with 503 and close its connection.
         """
         self._closed = True
+
+    def _answered(self, answer: Any) -> Any:
+        self._finished(None)
+        return answer
 
     def _finished(self, result: Any) -> None:
         self._in_flight -= 1

@@ -24,7 +24,9 @@ from __future__ import annotations
 from io import BytesIO
 from typing import Any
 
+from twisted.internet.defer import Deferred
 from twisted.logger import Logger
+from twisted.python.failure import Failure
 from twisted.web.http import HTTPChannel
 from twisted.web.resource import IResource
 from twisted.web.server import Request, Site
@@ -110,6 +112,9 @@ class SentryChannel(HTTPChannel):
     #: The first read of a whole, plain head whose body is still to come: held for one more
     #: read (twisted.web reads it, and what follows, if that does not end the request).
     _held: bytes | None = None
+    #: While the answer to a whole, plain request is still to come (L{Deferred}), what
+    #: arrived since; C{None} otherwise.
+    _waiting: bytes | None = None
 
     def _settings(self) -> tuple[float, float, float, int]:
         site = self.site
@@ -137,6 +142,10 @@ class SentryChannel(HTTPChannel):
 
     def dataReceived(self, data: bytes) -> None:
         if self._refused:
+            return
+        if self._waiting is not None:
+            # The answer to the request before is still to come: what follows waits for it.
+            self._waiting += data
             return
         if self._plain:
             held, self._held = self._held, None
@@ -180,8 +189,31 @@ class SentryChannel(HTTPChannel):
         if body is None:
             return False
         self.resetTimeout()
+        if isinstance(body, Deferred):
+            self._waiting = b""
+            body.addBoth(self._answer_later, request)
+            return True
         self.transport.write(response(request, body))
         return True
+
+    def _answer_later(self, body: Any, request: Any) -> None:
+        """
+        Write the answer that came at the end of the turn, then read what arrived meanwhile.
+        """
+        waiting, self._waiting = self._waiting, None
+        if isinstance(body, Failure):
+            _log.failure("answering {uri}", body, uri=request.uri.decode("ascii", "replace"))
+            request.setResponseCode(500)
+            request.setHeader(b"content-type", JSON)
+            body = dumps({"detail": "Internal Error"})
+        transport = self.transport
+        if transport is None or transport.disconnecting or getattr(transport, "disconnected",
+                                                                   False):
+            return
+        self.resetTimeout()
+        transport.write(response(request, body))
+        if waiting:
+            self.dataReceived(waiting)
 
     def requestDone(self, request: Any) -> None:
         super().requestDone(request)
@@ -193,7 +225,7 @@ class SentryChannel(HTTPChannel):
 
     def connectionLost(self, reason: Any) -> None:
         self._stop_clocks()
-        self._held = None
+        self._held = self._waiting = None
         super().connectionLost(reason)
 
     # The head

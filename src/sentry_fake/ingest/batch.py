@@ -178,3 +178,10 @@ class IngestBatch:
         Store everything the batch holds, at once.
         """
         return self._store.ingest(self.record())
+
+    def commit_soon(self) -> Any:
+        """
+        Store everything the batch holds with the other requests of this turn, where the
+        journal commits them together: an L{Accepted}, or a L{Deferred} of one.
+        """
+        return self._store.ingest_soon(self.record())

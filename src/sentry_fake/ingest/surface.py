@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from typing import Any, Callable
 
+from twisted.internet.defer import Deferred
 from twisted.logger import Logger
 from twisted.web.server import NOT_DONE_YET
 from zope.interface import implementer
@@ -59,7 +60,7 @@ class EnvelopeRoutes(IngestBase):
 
 
     @app.route(ENVELOPE_ROUTE, methods=["POST"], strict_slashes=False)
-    def envelope(self, request: Any, project_id: int) -> bytes:
+    def envelope(self, request: Any, project_id: int, soon: bool = False) -> Any:
         auth = self.auth(request)
         envelope = parse_envelope(self.body(request, self.store.limits.envelope))
         if auth is None:
@@ -75,11 +76,10 @@ class EnvelopeRoutes(IngestBase):
             self.track_refused(project_id, tracked("invalid", envelope_items(envelope),
                                                    lambda category: reason))
             raise
-        batch.commit()
-        return self.ok(request, event_id)
+        return self._answer(request, batch, event_id, soon)
 
     @app.route(STORE_ROUTE, methods=["POST"], strict_slashes=False)
-    def store_event(self, request: Any, project_id: int) -> bytes:
+    def store_event(self, request: Any, project_id: int, soon: bool = False) -> Any:
         public_key = self.public_key(request)
         limit = self.store.limits.event
         body = decode_legacy_store(self.body(request, limit), limit)
@@ -97,8 +97,21 @@ class EnvelopeRoutes(IngestBase):
                                                    lambda category: reason))
             raise
         batch.item(item_type, {"type": item_type}, body, event.event_id)
-        batch.commit()
-        return self.ok(request, event.event_id)
+        return self._answer(request, batch, event.event_id, soon)
+
+    def _answer(self, request: Any, batch: Any, event_id: str | None, soon: bool) -> Any:
+        """
+        Commit a batch and answer with its event's id; if C{soon}, with the other requests
+        of this turn (a L{Deferred} of the answer then, where the journal groups them).
+        """
+        if not soon:
+            batch.commit()
+            return self.ok(request, event_id)
+        committed = batch.commit_soon()
+        answer = self.ok(request, event_id)
+        if isinstance(committed, Deferred):
+            return committed.addCallback(lambda _: answer)
+        return answer
 
     @app.route("/api/store/", methods=["POST"], strict_slashes=False)
     def legacy_store(self, request: Any) -> bytes:
@@ -141,7 +154,7 @@ class Ingest(EnvelopeRoutes, CronRoutes, OpenSentryRoutes, NativeRoutes, ReportR
         #: The fault plan the inspection surface sets; drawn once per ingest request.
         self.faults = faults if faults is not None else Faults()
         self._resource = self.app.resource()
-        self._hot: dict[bytes, Callable[[Any, int], bytes]] = {
+        self._hot: dict[bytes, Callable[[Any, int, bool], Any]] = {
             b"envelope": self.envelope, b"store": self.store_event,
         }
 
@@ -159,25 +172,30 @@ class Ingest(EnvelopeRoutes, CronRoutes, OpenSentryRoutes, NativeRoutes, ReportR
                 return self._faulted(request, fault)
         return self._route(request)
 
-    def answer_hot(self, request: Any) -> bytes | None:
+    def answer_hot(self, request: Any) -> Any:
         """
-        Answer a request of the hot path (an envelope or a legacy store event) at once;
-        C{None}, having done nothing, for any other request, or while a fault plan is set.
+        Answer a request of the hot path (an envelope or a legacy store event) at once, or
+        with the other requests of this turn where the journal commits them together (a
+        L{Deferred} of the answer); C{None}, having done nothing, for any other request, or
+        while a fault plan is set.
         """
         if self.faults.plan is not None:
             return None
-        return self._hot_answer(request)
+        return self._hot_answer(request, soon=True)
 
-    def _hot_answer(self, request: Any) -> bytes | None:
+    def _hot_answer(self, request: Any, soon: bool = False) -> Any:
         if request.method != b"POST":
             return None
         match = _HOT.match(request.path)
         if match is None:
             return None
         try:
-            return self._hot[match.group(2)](request, int(match.group(1)))
+            answer = self._hot[match.group(2)](request, int(match.group(1)), soon)
         except Exception as error:
             return self.answer_error(request, error)
+        if isinstance(answer, Deferred):
+            answer.addErrback(lambda failure: self.answer_error(request, failure.value))
+        return answer
 
     def _route(self, request: Any) -> Any:
         answer = self._hot_answer(request)

@@ -49,9 +49,10 @@ class IIngestSurface(ISurface):
         """
         Answer a request of the hot path (C{POST} to an envelope or store endpoint) at once,
         as L{answer} would: C{None}, having done nothing, for any other request and while a
-        fault plan is set.
+        fault plan is set.  Where the journal commits a turn's records together, the answer
+        comes at the end of the turn.
 
-        @return: the response body, or C{None}.
+        @return: the response body, a L{Deferred} of it, or C{None}.
         """
 
 

@@ -3,7 +3,7 @@ The one way the store is written: a method per change record (L{IWrites}), each 
 the journal (L{IJournal}) before it is applied.
 """
 
-from zope.interface import Interface
+from zope.interface import Attribute, Interface
 
 
 class IWrites(Interface):
@@ -27,6 +27,26 @@ class IWrites(Interface):
         Keep what one ingest request brought (an L{Ingested}).
 
         @return: an L{sentry_fake.store.writes.Accepted}: the events and items it holds.
+        """
+
+    def ingest_soon(record):
+        """
+        Keep what one ingest request brought, as L{ingest} does, or commit it with the other
+        records of this turn of the reactor, in one transaction of the journal, and apply it
+        then: the way a request that waits for its answer is answered sooner, under load, from
+        a journal on disk.
+
+        @return: an L{sentry_fake.store.writes.Accepted}, or a L{Deferred} of one (which fails
+            as L{ingest} would raise, having kept nothing), fired once the record is committed
+            and applied.
+        @raise sentry_fake.errors.SentryFakeError: it is refused, as by L{ingest}.
+        """
+
+    def flush():
+        """
+        Commit and apply the records L{ingest_soon} left for the end of the turn, now (every
+        other write does this first, and so must whatever reads the state as the journal
+        has it).
         """
 
     def create_project(record):
@@ -186,6 +206,28 @@ class IJournal(Interface):
 
         @raise sentry_fake.errors.StorageFull: there is no room for it (nothing is committed).
         @raise sentry_fake.errors.StorageUnavailable: it could not be committed otherwise.
+        """
+
+    groups = Attribute(
+        "Whether it can commit records in groups (L{stage} and L{commit_group}).")
+
+    def stage(seq, record):
+        """
+        Write one record, as L{append} does, into the group that the next L{commit_group}
+        commits (an L{sentry_fake.store.records.Ingested} without a project or key created).
+
+        @raise sentry_fake.errors.StorageFull: there is no room for it; nothing of the group
+            is committed, and it is over.
+        @raise sentry_fake.errors.StorageUnavailable: it could not be written otherwise (the
+            same).
+        """
+
+    def commit_group():
+        """
+        Commit the records written by L{stage} since the last group, all or none.
+
+        @raise sentry_fake.errors.StorageFull: there is no room for them (none is committed).
+        @raise sentry_fake.errors.StorageUnavailable: they could not be committed otherwise.
         """
 
     def payloads_left(seq, record):

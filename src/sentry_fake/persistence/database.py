@@ -115,6 +115,9 @@ class Database:
         #: The connection L{copy_wal} uses (in the thread that calls it).
         self._copier: sqlite3.Connection | None = None
         self._durable = durable
+        #: How many records L{stage} wrote into the transaction under way, and the last one.
+        self._staged = 0
+        self._staged_last = 0
 
     @property
     def rows(self) -> int:
@@ -224,6 +227,44 @@ class Database:
         self.rows += 1
         self.since_checkpoint += 1
         self.last_seq = seq
+
+    #: It commits records in groups (L{stage}, L{commit_group}).
+    groups = True
+
+    def stage(self, seq: int, record: Any) -> None:
+        """
+        Write a record into the transaction that L{commit_group} commits (begun by the first
+        of its group).  A failure rolls the whole group back.
+        """
+        kind, data, content = encode(record)
+        db = self._connection()
+        try:
+            if not db.in_transaction:
+                db.execute("BEGIN")
+            db.execute("INSERT INTO journal VALUES (?, ?, ?, ?)", (seq, kind, data, content))
+        except sqlite3.Error as error:
+            self._roll_back(db)
+            self._staged = 0
+            raise _refusal(error, "nothing was stored")
+        self._staged += 1
+        self._staged_last = seq
+
+    def commit_group(self) -> None:
+        """
+        Commit the records L{stage} wrote since the last group, all or none.
+        """
+        if not self._staged:
+            return
+        db = self._connection()
+        staged, self._staged = self._staged, 0
+        try:
+            db.execute("COMMIT")
+        except sqlite3.Error as error:
+            self._roll_back(db)
+            raise _refusal(error, "nothing was stored")
+        self.rows += staged
+        self.since_checkpoint += staged
+        self.last_seq = self._staged_last
 
     def payloads_left(self, seq: int, record: Any) -> dict[int, LeftInJournal]:
         """

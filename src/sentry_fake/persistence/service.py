@@ -61,7 +61,14 @@ class Closed:
     The journal of a store whose data directory is closed (the server is stopping).
     """
 
+    groups = False
+
     def append(self, seq: int, record: Any) -> None:
+        raise StorageUnavailable("The server is stopping; nothing was stored")
+
+    stage = append
+
+    def commit_group(self) -> None:
         raise StorageUnavailable("The server is stopping; nothing was stored")
 
     def payloads_left(self, seq: int, record: Any) -> dict[int, Any]:
@@ -206,6 +213,24 @@ class JournalService(Service):
         if self.database is None:
             raise StorageUnavailable("The server is stopping; nothing was stored")
         self.database.append(seq, record)
+        self._compact_if_due()
+
+    @property
+    def groups(self) -> bool:
+        return self.database is not None
+
+    def stage(self, seq: int, record: Any) -> None:
+        if self.database is None:
+            raise StorageUnavailable("The server is stopping; nothing was stored")
+        self.database.stage(seq, record)
+
+    def commit_group(self) -> None:
+        if self.database is None:
+            raise StorageUnavailable("The server is stopping; nothing was stored")
+        self.database.commit_group()
+        self._compact_if_due()
+
+    def _compact_if_due(self) -> None:
         if self._compaction is None and self._due():
             self._compaction = self.clock.callLater(0, self._compact_later)
 
@@ -241,6 +266,9 @@ class JournalService(Service):
         database = self.database
         if database is None:
             return False
+        # What waits for the end of this turn is committed and applied first: the checkpoint
+        # is of the state the journal holds.
+        self.store.flush()
         started = time.monotonic()
         collecting = gc.isenabled()
         gc.disable()
@@ -268,6 +296,8 @@ class JournalService(Service):
 
     def stopService(self) -> Any:
         super().stopService()
+        # The records of this turn are committed and answered before the journal closes.
+        self.store.flush()
         if self._compaction is not None and self._compaction.active():
             self._compaction.cancel()
         self._compaction = None

@@ -82,7 +82,15 @@ class MemoryOnly:
     The journal of a server without C{--data-dir}: records are applied and forgotten.
     """
 
+    groups = False
+
     def append(self, seq: int, record: Any) -> None:
+        pass
+
+    def stage(self, seq: int, record: Any) -> None:
+        pass
+
+    def commit_group(self) -> None:
         pass
 
     def payloads_left(self, seq: int, record: Any) -> dict[int, Any]:
@@ -110,6 +118,7 @@ class StoreService(Service, Writes):
         #: The sequence number of the last change record applied.
         self.seq = 0
         self.journal: IJournal = MemoryOnly()
+        self._staged = []
         #: Whether a journal takes checkpoints of this store (see L{track_changes}).
         self._tracking = False
         self._watchers: list[Any] = []

@@ -5,6 +5,12 @@ Each method has the same three steps, in this order: check the record against th
 raise, having changed nothing, when it is refused); commit it to the journal (which raises,
 having changed nothing, when the disk is full or failing); apply it, which cannot fail.  Applying
 reads nothing but the state and the record, so replaying a journal rebuilds the same state.
+
+An ingest request of the hot path may instead be committed with the other such requests of its
+turn of the reactor, in one transaction of the journal (L{Writes.ingest_soon}): it is checked
+and written at once, and the group is committed, then applied, at the end of the turn (or
+before any other write: L{flushing_first}), and only then answered.  A group the journal cannot
+commit is refused whole, and nothing of it is applied.
 """
 
 from __future__ import annotations
@@ -13,7 +19,10 @@ from types import MappingProxyType
 from typing import Any, Mapping
 
 import attrs
+from twisted.internet.defer import Deferred
+from twisted.python.failure import Failure
 
+from ..errors import SentryFakeError
 from ..jsoncodec import loads
 from .book_writes import BookWrites
 from .directory_writes import DirectoryWrites
@@ -55,6 +64,10 @@ class Writes(DirectoryWrites, IssueWrites, BookWrites, TraceWrites, OutcomeWrite
     ingest here, each book's in its own module.
     """
 
+    #: What L{ingest_soon} left for the end of the turn: each record, its sequence number and
+    #: what fires once it is committed and applied.
+    _staged: list[tuple[int, Ingested, Deferred]]
+
     def _commit(self, record: Any) -> int:
         """
         Commit a checked record to the journal under the next sequence number.
@@ -73,6 +86,67 @@ class Writes(DirectoryWrites, IssueWrites, BookWrites, TraceWrites, OutcomeWrite
     # Ingest
 
     def ingest(self, record: Ingested) -> Accepted:
+        self._check_ingested(record)
+        return self._apply_ingested(self._commit(record), record)
+
+    def ingest_soon(self, record: Ingested) -> Accepted | Deferred:
+        journal = self.journal
+        if not journal.groups or record.project_created is not None or \
+                record.key_created is not None:
+            return self.ingest(record)
+        # Nothing changes the project it is checked against before the group is applied:
+        # every other write applies the group first (L{flushing_first}).
+        self._check_ingested(record)
+        seq = self.seq + 1
+        try:
+            journal.stage(seq, record)
+        except SentryFakeError as error:
+            # The group's transaction is over: none of its records was committed.
+            self._drop_staged(error)
+            raise
+        self.seq = seq
+        committed = Deferred()
+        self._staged.append((seq, record, committed))
+        if len(self._staged) == 1:
+            self._clock.callLater(0, self.flush)
+        return committed
+
+    def flush(self) -> None:
+        staged = self._staged
+        if not staged:
+            return
+        try:
+            self.journal.commit_group()
+        except SentryFakeError as error:
+            self._drop_staged(error)
+            return
+        self._staged = []
+        # All of them are applied before any of their requests hears of it, so that nothing
+        # an answer sets off comes between them.
+        outcomes: list[Any] = []
+        for seq, record, _ in staged:
+            try:
+                outcomes.append(self._apply_ingested(seq, record))
+            except Exception:
+                outcomes.append(Failure())
+        for (_, _, committed), outcome in zip(staged, outcomes):
+            if isinstance(outcome, Failure):
+                committed.errback(outcome)
+            else:
+                committed.callback(outcome)
+
+    def _drop_staged(self, error: SentryFakeError) -> None:
+        """
+        Forget the records left for the end of the turn, which the journal did not commit:
+        their requests are refused with C{error}, and the sequence goes back to before them.
+        """
+        staged, self._staged = self._staged, []
+        if staged:
+            self.seq = staged[0][0] - 1
+        for _, _, committed in staged:
+            committed.errback(Failure(error))
+
+    def _check_ingested(self, record: Ingested) -> None:
         created = record.project_created
         if created is not None:
             self._check_new_project(created)
@@ -80,7 +154,9 @@ class Writes(DirectoryWrites, IssueWrites, BookWrites, TraceWrites, OutcomeWrite
             self.directory.project_by_id(record.project_id)
         if record.key_created is not None:
             self.directory.check_new_key(record.key_created.public)
-        seq = self._commit(record)
+
+    def _apply_ingested(self, seq: int, record: Ingested) -> Accepted:
+        created = record.project_created
         if created is not None:
             self._add_project(created)
         if record.key_created is not None:
@@ -162,3 +238,21 @@ WRITERS: dict[type, str] = {
     BundleAssembled: "assemble_bundle", DebugFilesAssembled: "assemble_debug_files",
     DebugFileDeleted: "delete_debug_file", OutcomesTracked: "track_outcomes",
 }
+
+
+def flushing_first(method: Any) -> Any:
+    """
+    A write method that first commits and applies what L{Writes.ingest_soon} left for the end
+    of the turn, so that every record is checked against the state of all before it.
+    """
+    def write(self: Writes, record: Any) -> Any:
+        if self._staged:
+            self.flush()
+        return method(self, record)
+
+    write.__name__, write.__doc__ = method.__name__, method.__doc__
+    return write
+
+
+for _name in set(WRITERS.values()):
+    setattr(Writes, _name, flushing_first(getattr(Writes, _name)))
