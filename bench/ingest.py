@@ -30,7 +30,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from processes import HOST, ChildServer, free_port, pinned, read_status_kib, warm_memory
+from processes import HOST, ChildServer, free_port, pinned, read_status_kib
 
 HERE = Path(__file__).resolve().parent
 LUA_SCRIPT = HERE / "post_envelope.lua"
@@ -523,10 +523,6 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--body", choices=BODIES, default="error",
                         help="the envelope: error (an SDK exception event, the default) or "
                              "transaction (an SDK transaction with 15 child spans)")
-    parser.add_argument("--warm-memory", type=float, default=8.0, metavar="GIB",
-                        help="GiB of memory to write (in a child that then exits) before "
-                             "measuring, at most half of what is available (default: 8; 0 to "
-                             "skip)")
     parser.add_argument("--write-envelope", metavar="PATH", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     try:
@@ -567,10 +563,6 @@ def main(argv: list[str]) -> int:
         write_envelope(args.write_envelope, args.body)
         return 0
     check_tools(args)
-    warmed = warm_memory(args.warm_memory) if args.warm_memory > 0 else None
-    if warmed is not None:
-        print(f"memory: wrote {warmed[0]:g} GiB before measuring, in {warmed[1]:.1f} s "
-              f"({warmed[1] / warmed[0]:.2f} s per GiB)", flush=True)
     workdir = Path(tempfile.mkdtemp(prefix="sentry-fake-bench-"))
     outcomes: list[dict] = []
     try:
@@ -626,8 +618,6 @@ def main(argv: list[str]) -> int:
             "body": args.body, "envelope_bytes": len(body), "connections": args.connections,
             "duration_s": args.duration, "runs": args.runs, "reference": args.reference,
             "server_cpu": args.server_cpu, "wrk_cpu": args.wrk_cpu,
-            "memory_warmed": ({"gib": warmed[0], "seconds": warmed[1]}
-                              if warmed is not None else None),
             "servers": outcomes, "table": markdown_table(outcomes, args.connections,
                                                          args.reference),
             "every_ack_stored": verdict if set(FAKES) & set(args.servers) else None,

@@ -77,49 +77,6 @@ def unpinned(args: argparse.Namespace) -> None:
     args.client_cpu = None if args.client_cpu == "none" else args.client_cpu
 
 
-def memory_available_kib() -> int | None:
-    """
-    C{MemAvailable} of C{/proc/meminfo} in KiB, or C{None}.
-    """
-    try:
-        for line in Path("/proc/meminfo").read_text().splitlines():
-            if line.startswith("MemAvailable:"):
-                return int(line.split()[1])
-    except (OSError, ValueError, IndexError):
-        return None
-    return None
-
-
-#: What a child writes to touch memory: C{GIB} GiB in 256 MiB pieces, kept until it exits.
-_TOUCH = """
-import sys, time
-pieces, started = [], time.perf_counter()
-for _ in range(int(float(sys.argv[1]) * 4)):
-    pieces.append(bytearray(b"\\x01") * (256 << 20))
-print(time.perf_counter() - started)
-"""
-
-
-def warm_memory(gib: float) -> tuple[float, float] | None:
-    """
-    Write C{gib} GiB of memory in a child process, which then exits and gives it back: a
-    virtual machine that backs its memory only when it is first written makes a server that
-    keeps what it is sent pay for that, once, in the kernel, and its figures then say more
-    about the machine's age than about the server (see bench/README.md).  At most half of the
-    memory available is written.
-
-    @return: the GiB written and the seconds it took, or C{None} if nothing was written.
-    """
-    available = memory_available_kib()
-    if available is not None:
-        gib = min(gib, available / (1 << 20) / 2)
-    if gib < 0.25:
-        return None
-    done = subprocess.run([sys.executable, "-c", _TOUCH, str(gib)], check=True,
-                          capture_output=True, text=True)
-    return int(gib * 4) / 4, float(done.stdout.strip())
-
-
 def read_status_kib(pid: int, field: str) -> int | None:
     """
     A C{/proc/PID/status} field in KiB (C{VmRSS}, C{VmHWM}), or C{None}.
