@@ -2,10 +2,11 @@
 The data directory's database: one SQLite file (the standard library's C{sqlite3}) holding the
 journal of change records and the last checkpoint of the store.
 
-Durability: the database is in WAL mode.  Each record is committed in its own transaction
-before its request is answered, so a process that dies at any moment (C{kill -9}, a crash)
-loses nothing acknowledged: committed transactions are in the WAL file, which SQLite reads back
-at the next start.  By default (C{synchronous=NORMAL}) commits are not flushed to the disk
+Durability: the database is in WAL mode.  Each record is committed before its request is
+answered, in a transaction of its own or with the hot path's other records of its turn of the
+reactor (L{Database.stage}, L{Database.commit_group}), so a process that dies at any moment
+(C{kill -9}, a crash) loses nothing acknowledged: committed transactions are in the WAL file,
+which SQLite reads back at the next start.  By default (C{synchronous=NORMAL}) commits are not flushed to the disk
 itself, so a power cut or a kernel crash can lose the last moments, never the consistency of
 the file; with C{durable} (C{--fsync}) every commit is flushed (C{synchronous=FULL}) and
 survives those too, at the cost of a disk flush per write.
@@ -38,6 +39,7 @@ from ..store.checkpoint import Checkpoint
 from ..store.records import Ingested, Reset
 from .codec import encode, payload_offsets
 from .data_dir import FILENAME, FORMAT, check_data_dir
+from .left_in_journal import LeftInJournal
 
 #: How much of the database file a load maps into memory at most.
 LOAD_MMAP = 1 << 34
@@ -393,25 +395,3 @@ class Database:
             self._db.close()
             self._db = None
 
-
-class LeftInJournal:
-    """
-    Bytes of a journal row left in the database, read from it each time they are asked for.
-    """
-
-    __slots__ = ("_database", "_seq", "_offset", "_size")
-
-    def __init__(self, database: Database, seq: int, offset: int, size: int) -> None:
-        self._database, self._seq, self._offset, self._size = database, seq, offset, size
-
-    def __len__(self) -> int:
-        return self._size
-
-    def load(self) -> bytes:
-        return self._database.content(self._seq, self._offset, self._size)
-
-    def part(self, offset: int, size: int) -> LeftInJournal:
-        """
-        The C{size} of these bytes from C{offset}, left in the journal too.
-        """
-        return LeftInJournal(self._database, self._seq, self._offset + offset, size)
