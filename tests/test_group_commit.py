@@ -197,3 +197,67 @@ def test_without_a_data_directory_the_answer_is_at_once(tmp_path):
     served.send(transport, post(1))
     assert answers(transport) == [(200, {"id": event_id(1)})]
     assert served.stored() == [event_id(1)]
+
+
+@pytest_twisted.ensureDeferred
+async def test_a_request_behind_one_of_the_group_is_read_after_another_write(tmp_path):
+    # The group's answers come while another write applies the group first: what waits behind
+    # one of them on its connection is read on the next turn, not inside that write.
+    served = Served(str(tmp_path / "data"))
+    database = served.harness.journal.database
+    transport = served.connect()
+    served.send(transport, post(1))
+    served.send(transport, post(2))
+    release = await served.harness.api.request(
+        "POST", "/api/0/organizations/parlel/releases/",
+        json_body={"version": "2.0", "projects": ["parlel"]})
+    assert release.code == 201
+    assert not database._db.in_transaction
+    assert answers(transport) == [(200, {"id": event_id(1)})]
+    served.turn()
+    assert answers(transport)[1] == (200, {"id": event_id(2)})
+    events = {event.event_id: event.seq for event in served.harness.store.events()}
+    assert events[event_id(1)] < served.committed()[-2] < events[event_id(2)]
+    assert served.committed()[-1] == served.harness.store.seq
+    shutil.copytree(tmp_path / "data", tmp_path / "crashed")
+    restarted = Harness(str(tmp_path / "crashed"), clock_at(2e9))
+    assert [event.event_id for event in restarted.store.events()] == [event_id(1), event_id(2)]
+    assert restarted.store.releases.find(1, "2.0") is not None
+
+
+def test_the_store_counts_only_what_it_applied(tmp_path):
+    served = Served(str(tmp_path))
+    seq = served.harness.store.seq
+    served.send(served.connect(), post(1))
+    served.send(served.connect(), post(2))
+    assert served.harness.store.seq == seq  # what readers go by: the last record applied
+    served.turn()
+    assert served.harness.store.seq == seq + 2
+    served.harness.stop()
+
+
+def test_a_checkpoint_commits_and_applies_the_group_first(tmp_path):
+    served = Served(str(tmp_path / "data"))
+    transport = served.connect()
+    served.send(transport, post(1))
+    assert served.harness.journal.compact()
+    assert answers(transport) == [(200, {"id": event_id(1)})]
+    assert served.harness.journal.database.checkpoint_seq == served.harness.store.seq
+    shutil.copytree(tmp_path / "data", tmp_path / "crashed")
+    restarted = Harness(str(tmp_path / "crashed"), clock_at(2e9))
+    assert [event.event_id for event in restarted.store.events()] == [event_id(1)]
+
+
+@pytest_twisted.ensureDeferred
+async def test_a_user_report_finds_its_event_of_the_same_turn(tmp_path):
+    served = Served(str(tmp_path))
+    served.send(served.connect(), post(1))
+    answer = await served.harness.api.request(
+        "POST", "/api/0/projects/parlel/parlel/user-feedback/",
+        json_body={"event_id": event_id(1), "name": "Ann", "email": "ann@example.com",
+                   "comments": "It broke"})
+    assert answer.code == 200
+    [feedback] = (await served.harness.api.request(
+        "GET", "/api/0/projects/parlel/parlel/issues/?query=issue.category:feedback")).json()
+    assert feedback["metadata"]["associated_event_id"] == event_id(1)
+    served.harness.stop()

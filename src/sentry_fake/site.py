@@ -113,8 +113,8 @@ class SentryChannel(HTTPChannel):
     #: read (twisted.web reads it, and what follows, if that does not end the request).
     _held: bytes | None = None
     #: While the answer to a whole, plain request is still to come (L{Deferred}), what
-    #: arrived since; C{None} otherwise.
-    _waiting: bytes | None = None
+    #: arrived since, to be read after it; C{None} otherwise.
+    _waiting: list[bytes] | None = None
 
     def _settings(self) -> tuple[float, float, float, int]:
         site = self.site
@@ -145,7 +145,7 @@ class SentryChannel(HTTPChannel):
             return
         if self._waiting is not None:
             # The answer to the request before is still to come: what follows waits for it.
-            self._waiting += data
+            self._waiting.append(data)
             return
         if self._plain:
             held, self._held = self._held, None
@@ -190,7 +190,7 @@ class SentryChannel(HTTPChannel):
             return False
         self.resetTimeout()
         if isinstance(body, Deferred):
-            self._waiting = b""
+            self._waiting = []
             body.addBoth(self._answer_later, request)
             return True
         self.transport.write(response(request, body))
@@ -198,22 +198,33 @@ class SentryChannel(HTTPChannel):
 
     def _answer_later(self, body: Any, request: Any) -> None:
         """
-        Write the answer that came at the end of the turn, then read what arrived meanwhile.
+        Write the answer that came at the end of the turn; what arrived meanwhile is read on
+        the next turn (not now: this runs inside the store's write of the turn's records).
         """
-        waiting, self._waiting = self._waiting, None
         if isinstance(body, Failure):
             _log.failure("answering {uri}", body, uri=request.uri.decode("ascii", "replace"))
             request.setResponseCode(500)
             request.setHeader(b"content-type", JSON)
             body = dumps({"detail": "Internal Error"})
-        transport = self.transport
-        if transport is None or transport.disconnecting or getattr(transport, "disconnected",
-                                                                   False):
+        if not self._connected():
+            self._waiting = None
             return
         self.resetTimeout()
-        transport.write(response(request, body))
-        if waiting:
-            self.dataReceived(waiting)
+        self.transport.write(response(request, body))
+        if self._waiting:
+            self.callLater(0, self._read_waiting)
+        else:
+            self._waiting = None
+
+    def _read_waiting(self) -> None:
+        waiting, self._waiting = self._waiting, None
+        if waiting and self._connected():
+            self.dataReceived(b"".join(waiting))
+
+    def _connected(self) -> bool:
+        transport = self.transport
+        return transport is not None and not transport.disconnecting and \
+            not getattr(transport, "disconnected", False)
 
     def requestDone(self, request: Any) -> None:
         super().requestDone(request)

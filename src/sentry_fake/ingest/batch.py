@@ -148,6 +148,8 @@ class IngestBatch:
             return
         event = next((event for event in self._events if event.event_id == event_id), None)
         if event is None:
+            # The event may have come in this very turn, in a group not applied yet.
+            self._store.flush()
             try:
                 event = self._store.event(event_id)
             except NotFound:

@@ -182,7 +182,7 @@ class Database:
         @param left: how many of them that copy left.
         @return: whether the WAL was started over.
         """
-        if pages < WAL_RESTART_PAGES or left > WAL_LEFT_PAGES:
+        if pages < WAL_RESTART_PAGES or left > WAL_LEFT_PAGES or self._staged:
             return False
         try:
             busy, _, _ = self._connection().execute(
@@ -204,11 +204,20 @@ class Database:
             raise StorageUnavailable("The server is stopping; nothing was stored")
         return self._db
 
+    def _open_alone(self) -> sqlite3.Connection:
+        """
+        The connection, for a write of its own: never while a group (L{stage}) is open, which
+        it would join, uncommitted.
+        """
+        if self._staged:
+            raise StorageUnavailable("A group of records is being written; nothing was stored")
+        return self._connection()
+
     # Writing
 
     def append(self, seq: int, record: Any) -> None:
         kind, data, content = encode(record)
-        db = self._connection()
+        db = self._open_alone()
         try:
             if isinstance(record, Reset):
                 # A reset forgets everything before it, in the same transaction.
@@ -246,7 +255,6 @@ class Database:
             db.execute("INSERT INTO journal VALUES (?, ?, ?, ?)", (seq, kind, data, content))
         except sqlite3.Error as error:
             self._roll_back(db)
-            self._staged = 0
             raise _refusal(error, "nothing was stored")
         self._staged += 1
         self._staged_last = seq
@@ -278,8 +286,8 @@ class Database:
         return {id(blob): LeftInJournal(self, seq, offset, len(blob))
                 for blob, offset in payload_offsets(record) if type(blob) is bytes}
 
-    @staticmethod
-    def _roll_back(db: sqlite3.Connection) -> None:
+    def _roll_back(self, db: sqlite3.Connection) -> None:
+        self._staged = 0  # a group under way is rolled back with it
         if db.in_transaction:
             try:
                 db.execute("ROLLBACK")
@@ -294,7 +302,7 @@ class Database:
         @raise StorageFull: there was no room (the previous checkpoint and the journal stay).
         @raise StorageUnavailable: it could not be written otherwise.
         """
-        db = self._connection()
+        db = self._open_alone()
         new_blobs = {key: data for key, data in checkpoint.blobs.items() if key not in self._blobs}
         gone_blobs = self._blobs - set(checkpoint.blobs)
         try:

@@ -141,6 +141,9 @@ class JournalService(Service):
                 return
             self._wal_failing = False
             if self.database is database:
+                # The WAL is started over outside of any transaction: the records of this turn
+                # are committed first (this runs before the turn's own end).
+                self.store.flush()
                 database.restart_wal(*result)
 
         self._wal_copy = deferToThreadPool(self.clock, pool, database.copy_wal)

@@ -97,14 +97,14 @@ class Writes(DirectoryWrites, IssueWrites, BookWrites, TraceWrites, OutcomeWrite
         # Nothing changes the project it is checked against before the group is applied:
         # every other write applies the group first (L{flushing_first}).
         self._check_ingested(record)
-        seq = self.seq + 1
+        # Numbered after the group's others; L{seq} stays the last record applied.
+        seq = (self._staged[-1][0] if self._staged else self.seq) + 1
         try:
             journal.stage(seq, record)
         except SentryFakeError as error:
             # The group's transaction is over: none of its records was committed.
             self._drop_staged(error)
             raise
-        self.seq = seq
         committed = Deferred()
         self._staged.append((seq, record, committed))
         if len(self._staged) == 1:
@@ -125,6 +125,7 @@ class Writes(DirectoryWrites, IssueWrites, BookWrites, TraceWrites, OutcomeWrite
         # an answer sets off comes between them.
         outcomes: list[Any] = []
         for seq, record, _ in staged:
+            self.seq = seq
             try:
                 outcomes.append(self._apply_ingested(seq, record))
             except Exception:
@@ -138,11 +139,9 @@ class Writes(DirectoryWrites, IssueWrites, BookWrites, TraceWrites, OutcomeWrite
     def _drop_staged(self, error: SentryFakeError) -> None:
         """
         Forget the records left for the end of the turn, which the journal did not commit:
-        their requests are refused with C{error}, and the sequence goes back to before them.
+        their requests are refused with C{error}.
         """
         staged, self._staged = self._staged, []
-        if staged:
-            self.seq = staged[0][0] - 1
         for _, _, committed in staged:
             committed.errback(Failure(error))
 
