@@ -16,6 +16,8 @@ from twisted.internet.testing import StringTransport
 from sentry_fake.application import build_root
 from sentry_fake.errors import StorageFull
 from sentry_fake.site import make_site
+from sentry_fake.store.models import Event
+from sentry_fake.store.records import Reset
 from sentry_fake.store.service import MemoryOnly
 
 from scenario import AUTH, Harness, envelope, event_item
@@ -261,3 +263,28 @@ async def test_a_user_report_finds_its_event_of_the_same_turn(tmp_path):
         "GET", "/api/0/projects/parlel/parlel/issues/?query=issue.category:feedback")).json()
     assert feedback["metadata"]["associated_event_id"] == event_id(1)
     served.harness.stop()
+
+
+def test_a_watcher_that_writes_hears_of_the_group_once_all_of_it_is_applied(tmp_path):
+    # As a test does that waits for an event and then resets the server: the reset comes
+    # after every record of the group, as a replay applies them.
+    served = Served(str(tmp_path / "data"))
+    store = served.harness.store
+    heard = []
+
+    def stored(record):
+        if isinstance(record, Event) and not heard:
+            heard.append(list(served.stored()))
+            store.unwatch(stored)
+            store.reset(Reset(time=store.now(), seed=store.seed))
+
+    store.watch(stored)
+    first, second = served.connect(), served.connect()
+    served.send(first, post(1))
+    served.send(second, post(2))
+    served.turn()
+    assert heard == [[event_id(1), event_id(2)]]
+    assert served.stored() == [] and served.committed() == [store.seq]
+    shutil.copytree(tmp_path / "data", tmp_path / "crashed")
+    restarted = Harness(str(tmp_path / "crashed"), clock_at(2e9))
+    assert list(restarted.store.events()) == [] and restarted.store.seq == store.seq

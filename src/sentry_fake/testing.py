@@ -113,7 +113,9 @@ class RunningServer:
                 if isinstance(record, Event) and _matches(record, filters):
                     seen[0] += 1
                     if seen[0] >= count and not done.called:
-                        done.callback(None)
+                        # On the next turn: the caller may write, and the store is in the
+                        # middle of a write now.
+                        self.reactor.callLater(0, lambda: done.called or done.callback(None))
 
             call = self.reactor.callLater(timeout, lambda: done.called or done.callback(None))
             self.store.watch(stored)

@@ -209,9 +209,10 @@ class Database:
         The connection, for a write of its own: never while a group (L{stage}) is open, which
         it would join, uncommitted.
         """
-        if self._staged:
+        db = self._connection()
+        if self._staged or db.in_transaction:
             raise StorageUnavailable("A group of records is being written; nothing was stored")
-        return self._connection()
+        return db
 
     # Writing
 

@@ -119,6 +119,8 @@ class StoreService(Service, Writes):
         self.seq = 0
         self.journal: IJournal = MemoryOnly()
         self._staged = []
+        #: While a group is applied, what it stored, told to the watchers once all of it is.
+        self._announced_later: list[Any] | None = None
         #: Whether a journal takes checkpoints of this store (see L{track_changes}).
         self._tracking = False
         self._watchers: list[Any] = []
@@ -248,6 +250,9 @@ class StoreService(Service, Writes):
         or a span or log entry the trace book kept.
         """
         if self._watchers:
+            if self._announced_later is not None:
+                self._announced_later.append(record)
+                return
             for callback in list(self._watchers):
                 callback(record)
 

@@ -67,6 +67,7 @@ class Writes(DirectoryWrites, IssueWrites, BookWrites, TraceWrites, OutcomeWrite
     #: What L{ingest_soon} left for the end of the turn: each record, its sequence number and
     #: what fires once it is committed and applied.
     _staged: list[tuple[int, Ingested, Deferred]]
+    _announced_later: list[Any] | None
 
     def _commit(self, record: Any) -> int:
         """
@@ -124,12 +125,19 @@ class Writes(DirectoryWrites, IssueWrites, BookWrites, TraceWrites, OutcomeWrite
         # All of them are applied before any of their requests hears of it, so that nothing
         # an answer sets off comes between them.
         outcomes: list[Any] = []
-        for seq, record, _ in staged:
-            self.seq = seq
-            try:
-                outcomes.append(self._apply_ingested(seq, record))
-            except Exception:
-                outcomes.append(Failure())
+        # Nor do the watchers hear of any of them before all are applied: one may write.
+        self._announced_later = announced = []
+        try:
+            for seq, record, _ in staged:
+                self.seq = seq
+                try:
+                    outcomes.append(self._apply_ingested(seq, record))
+                except Exception:
+                    outcomes.append(Failure())
+        finally:
+            self._announced_later = None
+        for stored in announced:
+            self._announce(stored)
         for (_, _, committed), outcome in zip(staged, outcomes):
             if isinstance(outcome, Failure):
                 committed.errback(outcome)
