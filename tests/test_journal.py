@@ -541,10 +541,10 @@ def test_the_wal_is_copied_apart_and_started_over_once_grown(tmp_path, monkeypat
     # copy ran: the copy cannot take what came after it.
     import sqlite3
 
-    from sentry_fake.persistence import database as db_module
+    from sentry_fake.persistence import wal
     from sentry_fake.store.records import Ingested, ItemSent
 
-    monkeypatch.setattr(db_module, "WAL_RESTART_PAGES", 64)
+    monkeypatch.setattr(wal, "WAL_RESTART_PAGES", 64)
     record = Ingested(time=1_795_000_000.0, project_id=1,
                       items=(ItemSent("attachment", {"type": "attachment"}, b"x" * 6000, None),))
 
@@ -584,5 +584,5 @@ def test_the_wal_is_copied_apart_and_started_over_once_grown(tmp_path, monkeypat
     database.copy_wal_in_background()
     database.append(1, record)
     assert not database.restart_wal(63, 0)
-    assert not database.restart_wal(64, db_module.WAL_LEFT_PAGES + 1)
+    assert not database.restart_wal(64, wal.WAL_LEFT_PAGES + 1)
     database.close()

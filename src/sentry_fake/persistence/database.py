@@ -40,13 +40,12 @@ from ..store.records import Ingested, Reset
 from .codec import encode, payload_offsets
 from .data_dir import FILENAME, FORMAT, check_data_dir
 from .left_in_journal import LeftInJournal
+from .wal import WalCopying
 
 #: How much of the database file a load maps into memory at most.
 LOAD_MMAP = 1 << 34
-#: How many pages the WAL must hold, and how few a background copy may have left, for the WAL
-#: to be finished and started over (L{Database.restart_wal}): about 32 MiB, and 4 MiB.
-WAL_RESTART_PAGES = 8192
-WAL_LEFT_PAGES = 1024
+
+_INSERT = "INSERT INTO journal VALUES (?, ?, ?, ?)"
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -86,7 +85,7 @@ def _dead_runs(rows: Iterable[int], live: set[int]) -> list[tuple[int, int]]:
 
 
 @implementer(IJournal)
-class Database:
+class Database(WalCopying):
     """
     The journal and checkpoint of one data directory.
     """
@@ -148,49 +147,6 @@ class Database:
     def since_checkpoint(self, value: int) -> None:
         self._since_checkpoint = value
 
-    def copy_wal_in_background(self) -> None:
-        """
-        Leave copying the WAL into the database file to L{copy_wal} (called in another thread),
-        instead of doing it in the middle of a commit now and then.
-        """
-        self._connection().execute("PRAGMA wal_autocheckpoint=0")
-
-    def copy_wal(self) -> tuple[int, int]:
-        """
-        Copy what the WAL holds into the database file, without keeping writers waiting (SQLite's
-        passive checkpoint), on a connection of its own: this is called in a thread, and
-        returns once the disk has the copy.
-
-        @return: how many pages the WAL held, and how many of them it did not copy.
-        """
-        if self._copier is None:
-            self._copier = sqlite3.connect(self.path, isolation_level=None,
-                                           check_same_thread=False)
-            self._copier.execute(f"PRAGMA synchronous={'FULL' if self._durable else 'NORMAL'}")
-        _, pages, copied = self._copier.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
-        return max(pages, 0), max(pages - copied, 0)
-
-    def restart_wal(self, pages: int, left: int) -> bool:
-        """
-        Once the WAL holds L{WAL_RESTART_PAGES} pages and a copy (L{copy_wal}, which never
-        catches up with a steady stream of commits) left at most L{WAL_LEFT_PAGES} of them,
-        copy the rest and start the WAL over from its beginning, here and now: commits wait
-        for that moment (a few pages and a flush), and the WAL does not grow for good.  Called
-        between copies, in the thread that commits.
-
-        @param pages: how many pages the WAL held at the last copy.
-        @param left: how many of them that copy left.
-        @return: whether the WAL was started over.
-        """
-        if pages < WAL_RESTART_PAGES or left > WAL_LEFT_PAGES or self._staged:
-            return False
-        try:
-            busy, _, _ = self._connection().execute(
-                "PRAGMA wal_checkpoint(RESTART)").fetchone()
-        except sqlite3.Error:
-            return False  # tried again after the next copy
-        return not busy
-
     def _count(self, query: str, *args: Any) -> int:
         return self._connection().execute(query, args).fetchone()[0]
 
@@ -226,13 +182,13 @@ class Database:
                 for table in ("journal", "parts", "issues", "blobs"):
                     db.execute(f"DELETE FROM {table}")
                 db.execute("INSERT OR REPLACE INTO meta VALUES ('checkpoint_seq', '0')")
-                db.execute("INSERT INTO journal VALUES (?, ?, ?, ?)", (seq, kind, data, content))
+                db.execute(_INSERT, (seq, kind, data, content))
                 db.execute("COMMIT")
                 self.rows = self.since_checkpoint = 1
                 self.checkpoint_seq, self.last_seq, self._kept = 0, seq, []
                 self._blobs = set()
                 return
-            db.execute("INSERT INTO journal VALUES (?, ?, ?, ?)", (seq, kind, data, content))
+            db.execute(_INSERT, (seq, kind, data, content))
         except sqlite3.Error as error:
             self._roll_back(db)
             raise _refusal(error, "nothing was stored")
@@ -253,7 +209,7 @@ class Database:
         try:
             if not db.in_transaction:
                 db.execute("BEGIN")
-            db.execute("INSERT INTO journal VALUES (?, ?, ?, ?)", (seq, kind, data, content))
+            db.execute(_INSERT, (seq, kind, data, content))
         except sqlite3.Error as error:
             self._roll_back(db)
             raise _refusal(error, "nothing was stored")
