@@ -52,7 +52,7 @@ class PlainRequest:
     """
 
     __slots__ = ("channel", "method", "uri", "path", "clientproto", "content", "code",
-                 "code_message", "public_url", "finished", "responseHeaders", "_headers",
+                 "code_message", "public_url", "finished", "answer_headers", "_headers",
                  "_query", "_args")
 
     def __init__(self, channel: Any, target: bytes, headers: dict[bytes, bytes],
@@ -69,8 +69,9 @@ class PlainRequest:
         self.finished = False
         self._headers = headers
         self._args: dict[bytes, list[bytes]] | None = None
-        # As twisted.web's request starts its answer: Server and Date first.
-        self.responseHeaders = Headers({b"server": [_SERVER], b"date": [_date(time.time())]})
+        #: The answer's headers, by name in lower case, in the order first set: as
+        #: twisted.web's request starts its answer, Server and Date first.
+        self.answer_headers = {b"server": _SERVER, b"date": _date(time.time())}
 
     @property
     def args(self) -> dict[bytes, list[bytes]]:
@@ -87,7 +88,15 @@ class PlainRequest:
         return self._headers.get(name.lower())
 
     def setHeader(self, name: bytes | str, value: bytes | str) -> None:
-        self.responseHeaders.setRawHeaders(name, [value])
+        # As twisted.web's Headers take them: a name in ISO-8859-1 and a value in UTF-8 when
+        # given as text, and a line break in a value made a space.
+        if isinstance(name, str):
+            name = name.encode("iso-8859-1")
+        if isinstance(value, str):
+            value = value.encode("utf-8")
+        if b"\r" in value or b"\n" in value:
+            value = b" ".join(value.splitlines())
+        self.answer_headers[name.lower()] = value
 
     def setResponseCode(self, code: int, message: bytes | None = None) -> None:
         self.code = code
@@ -147,6 +156,21 @@ def read_plain(channel: Any, data: bytes, max_body: int, max_line: int, max_head
 
 
 _DATE: list[Any] = [None, b""]
+#: Header names in lower case -> as twisted.web writes them (a few distinct ones are set).
+_WRITTEN: dict[bytes, bytes] = {}
+
+
+def _written(name: bytes) -> bytes:
+    """
+    A header's name as twisted.web writes it (capitalized canonically; a name that is not a
+    token is refused as it refuses it).
+    """
+    written = _WRITTEN.get(name)
+    if written is None:
+        [(written, _)] = Headers({name: [b""]}).getAllRawHeaders()
+        if len(_WRITTEN) < 1000:
+            _WRITTEN[name] = written
+    return written
 
 
 def _date(now: float) -> bytes:
@@ -164,12 +188,11 @@ def response(request: PlainRequest, body: bytes) -> bytes:
     """
     code = request.code
     message = request.code_message or RESPONSES.get(code, b"Unknown Status")
-    headers = request.responseHeaders
-    headers.setRawHeaders(b"content-length", [b"%d" % len(body)])
+    headers = request.answer_headers
+    headers[b"content-length"] = b"%d" % len(body)
     parts = [b"HTTP/1.1 %d %s\r\n" % (code, message)]
-    for name, values in headers.getAllRawHeaders():
-        for value in values:
-            parts.append(b"%s: %s\r\n" % (name, value))
+    for name, value in headers.items():
+        parts.append(b"%s: %s\r\n" % (_written(name), value))
     parts.append(b"\r\n")
     parts.append(body)
     return b"".join(parts)
