@@ -189,6 +189,32 @@ async def test_what_leaves_the_store_keeps_its_payload_for_whoever_still_holds_i
 
 
 @pytest_twisted.ensureDeferred
+async def test_what_leaves_the_store_held_by_nobody_is_not_read_back(tmp_path, monkeypatch):
+    # Reading back the payload of every evicted event, in case someone holds it, would read
+    # a journal row per event stored once the store is full.
+    settings = Settings(max_events=2)
+    harness = Harness(str(tmp_path), clock_at(1_795_000_000), settings)
+    reads = []
+    content = Database.content
+    monkeypatch.setattr(Database, "content",
+                        lambda self, *args: reads.append(args) or content(self, *args))
+    for n in range(12):
+        body = envelope(event_item({"message": f"m{n}"}))
+        answer = await harness.api.request("POST", "/api/1/envelope/", token=None,
+                                           headers=AUTH, body=body)
+        assert answer.code == 200
+    assert harness.store.evicted == 10
+    held = harness.store.events()[0]
+    await harness.api.request("POST", "/api/1/envelope/", token=None, headers=AUTH,
+                              body=envelope(event_item({"message": "m12"})))
+    assert harness.journal.compact()
+    # Only what is still held (one event and, kept by nothing, no item) was read back.
+    assert len(reads) == 1
+    assert json.loads(held.raw)["message"] == "m10"
+    harness.stop()
+
+
+@pytest_twisted.ensureDeferred
 async def test_a_running_server_leaves_what_it_ingests_in_the_data_directory(tmp_path):
     """
     With a data directory, a stored event's payload, and the item that brought it, are read

@@ -135,6 +135,13 @@ class Event:
         """
         return len(self._raw)
 
+    @property
+    def payload_left(self) -> bool:
+        """
+        Whether the payload is left where the journal keeps it (L{leave_payload}).
+        """
+        return type(self._raw) is not bytes
+
     def hold_payload(self) -> None:
         """
         Hold the payload itself from now on: the event leaves the store, and where its
@@ -232,6 +239,13 @@ class CapturedItem:
         The payload's length (without reading it where it was left).
         """
         return len(self._payload)
+
+    @property
+    def payload_left(self) -> bool:
+        """
+        Whether the payload is left where the journal keeps it.
+        """
+        return type(self._payload) is not bytes
 
     def hold_payload(self) -> None:
         """

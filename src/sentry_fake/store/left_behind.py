@@ -1,0 +1,38 @@
+"""
+What left the store while its payload was left in a journal row: the row goes at the next
+checkpoint, and whoever still holds such an event or item (a page or a stream under way) must
+still read its payload then.
+"""
+
+from __future__ import annotations
+
+import weakref
+from typing import Any
+
+
+class LeftBehind:
+    """
+    The events and items that left the store with their payloads left in the journal, held
+    weakly: one nobody holds any more is freed as it leaves, its payload never read back.
+    Called as a log's C{on_leave}.
+    """
+
+    __slots__ = ("_left",)
+
+    def __init__(self) -> None:
+        self._left: list[weakref.ref[Any]] = []
+
+    def __call__(self, record: Any) -> None:
+        if record.payload_left:
+            self._left.append(weakref.ref(record))
+
+    def hold(self) -> None:
+        """
+        Have those still held somewhere hold their payloads themselves, read from the rows
+        that are about to go.
+        """
+        left, self._left = self._left, []
+        for ref in left:
+            record = ref()
+            if record is not None:
+                record.hold_payload()
