@@ -647,3 +647,27 @@ def test_a_copy_of_the_wal_leaves_what_the_database_file_grew_by_out_of_the_kern
     assert _cached_bytes(database.path) > 400 * 6000
     assert [row[0] for row in database.records()] == list(range(1, 801))
     database.close()
+
+
+def test_what_left_is_noted_weakly_and_pruned_while_checkpoints_wait():
+    from sentry_fake.store.left_behind import LeftBehind
+
+    class Left:
+        payload_left, held = True, False
+
+        def hold_payload(self):
+            self.held = True
+
+    class Held(Left):
+        payload_left = False  # holds its payload already: not noted
+
+    left = LeftBehind(prune_at=10)
+    kept = [Left() for _ in range(3)]
+    for record in kept:
+        left(record)
+    left(Held())
+    for _ in range(50):
+        left(Left())  # freed as soon as it is noted
+    assert len(left._left) < 13
+    left.hold()
+    assert all(record.held for record in kept) and left._left == []

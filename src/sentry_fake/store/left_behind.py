@@ -17,14 +17,21 @@ class LeftBehind:
     Called as a log's C{on_leave}.
     """
 
-    __slots__ = ("_left",)
+    __slots__ = ("_left", "_prune_at", "_pruned_at")
 
-    def __init__(self) -> None:
+    def __init__(self, prune_at: int = 100_000) -> None:
         self._left: list[weakref.ref[Any]] = []
+        #: How many it notes before it forgets those freed since (until the next checkpoint,
+        #: which may fail for a while on a full disk).
+        self._prune_at = self._pruned_at = prune_at
 
     def __call__(self, record: Any) -> None:
         if record.payload_left:
-            self._left.append(weakref.ref(record))
+            left = self._left
+            left.append(weakref.ref(record))
+            if len(left) >= self._pruned_at:
+                left[:] = [ref for ref in left if ref() is not None]
+                self._pruned_at = len(left) + self._prune_at
 
     def hold(self) -> None:
         """
@@ -32,6 +39,7 @@ class LeftBehind:
         that are about to go.
         """
         left, self._left = self._left, []
+        self._pruned_at = self._prune_at
         for ref in left:
             record = ref()
             if record is not None:
