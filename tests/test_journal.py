@@ -7,7 +7,6 @@ refused writes that change nothing, checkpoints that keep the journal bounded, a
 import json
 import os
 import shutil
-import subprocess
 
 import pytest
 import pytest_twisted
@@ -612,40 +611,6 @@ def test_the_wal_is_copied_apart_and_started_over_once_grown(tmp_path, monkeypat
     database.append(1, record)
     assert not database.restart_wal(63, 0)
     assert not database.restart_wal(64, wal.WAL_LEFT_PAGES + 1)
-    database.close()
-
-
-def _cached_bytes(path: str) -> int:
-    # How much of the file the kernel's cache holds (util-linux's fincore, which asks mincore).
-    done = subprocess.run(["fincore", "--bytes", "--noheadings", "--output", "RES", path],
-                          capture_output=True, text=True, check=True)
-    return int(done.stdout.split()[0])
-
-
-def test_a_copy_of_the_wal_leaves_what_the_database_file_grew_by_out_of_the_kernels_cache(
-        tmp_path, monkeypatch):
-    # Payloads are written once and read rarely: once the WAL's copy has flushed them into the
-    # database file, the pages the file grew by are dropped from the kernel's cache, so that
-    # it does not grow by every payload stored.
-    from sentry_fake.store.records import Ingested, ItemSent
-
-    record = Ingested(time=1_795_000_000.0, project_id=1,
-                      items=(ItemSent("attachment", {"type": "attachment"}, b"x" * 6000, None),))
-    database = Database(str(tmp_path / "cache"))
-    database.copy_wal_in_background()
-    for seq in range(1, 401):
-        database.append(seq, record)
-    database.copy_wal()
-    grown = os.path.getsize(database.path)
-    assert grown > 400 * 6000
-    assert _cached_bytes(database.path) < grown / 10
-    # A copy that kept what it wrote would leave it in the cache.
-    monkeypatch.setattr(Database, "forget_copied", lambda self: None)
-    for seq in range(401, 801):
-        database.append(seq, record)
-    database.copy_wal()
-    assert _cached_bytes(database.path) > 400 * 6000
-    assert [row[0] for row in database.records()] == list(range(1, 801))
     database.close()
 
 

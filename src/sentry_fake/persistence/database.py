@@ -115,7 +115,6 @@ class Database(WalCopying):
         self._blobs = {key for (key,) in self._db.execute("SELECT key FROM blobs")}
         #: The connection L{copy_wal} uses (in the thread that calls it).
         self._copier: sqlite3.Connection | None = None
-        self._copied_size: int | None = None
         self._durable = durable
         #: How many records L{stage} wrote into the transaction under way, and the last one.
         self._staged = 0

@@ -5,7 +5,6 @@ the database file, done in a thread of its own, and its start over once it has g
 
 from __future__ import annotations
 
-import os
 import sqlite3
 from typing import Any
 
@@ -26,8 +25,6 @@ class WalCopying:
     _durable: bool
     _staged: int
     _copier: sqlite3.Connection | None
-    #: The database file's size at the last copy (L{forget_copied}); None before the first.
-    _copied_size: int | None
     _connection: Any
 
     def copy_wal_in_background(self) -> None:
@@ -36,14 +33,12 @@ class WalCopying:
         instead of doing it in the middle of a commit now and then.
         """
         self._connection().execute("PRAGMA wal_autocheckpoint=0")
-        self._copied_size = os.path.getsize(self.path)
 
     def copy_wal(self) -> tuple[int, int]:
         """
         Copy what the WAL holds into the database file, without keeping writers waiting (SQLite's
         passive checkpoint), on a connection of its own: this is called in a thread, and
-        returns once the disk has the copy.  What the file grew by is then dropped from the
-        kernel's cache (L{forget_copied}).
+        returns once the disk has the copy.
 
         @return: how many pages the WAL held, and how many of them it did not copy.
         """
@@ -52,31 +47,7 @@ class WalCopying:
                                            check_same_thread=False)
             self._copier.execute(f"PRAGMA synchronous={'FULL' if self._durable else 'NORMAL'}")
         _, pages, copied = self._copier.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
-        self.forget_copied()
         return max(pages, 0), max(pages - copied, 0)
-
-    def forget_copied(self) -> None:
-        """
-        Tell the kernel it may drop from its cache the pages the database file grew by since
-        the last copy (they are on the disk: the copy flushed them).  What a growing file
-        gains is payloads, written once and read again rarely if ever (the new records are
-        in the WAL): without this, the file's cache grows by every payload stored, each page
-        taken anew from the kernel.  A file that no longer grows (a store that evicts) writes
-        into the pages of rows a checkpoint deleted, and those stay cached: deleting a row
-        reads its pages, and the next checkpoint deletes the rows that come after them.
-        Where the system has no such advice, the cache is the kernel's to keep.
-        """
-        if not hasattr(os, "posix_fadvise"):
-            return
-        fd = os.open(self.path, os.O_RDONLY)
-        try:
-            size = os.fstat(fd).st_size
-            grown_from = self._copied_size
-            self._copied_size = size
-            if grown_from is not None and size > grown_from:
-                os.posix_fadvise(fd, grown_from, size - grown_from, os.POSIX_FADV_DONTNEED)
-        finally:
-            os.close(fd)
 
     def restart_wal(self, pages: int, left: int) -> bool:
         """
