@@ -615,7 +615,7 @@ def test_the_wal_is_copied_apart_and_started_over_once_grown(tmp_path, monkeypat
 
 
 def test_what_left_is_noted_weakly_and_pruned_while_checkpoints_wait():
-    from sentry_fake.store.left_behind import LeftBehind
+    from sentry_fake.store.departed import Departed
 
     class Left:
         payload_left, held = True, False
@@ -626,13 +626,33 @@ def test_what_left_is_noted_weakly_and_pruned_while_checkpoints_wait():
     class Held(Left):
         payload_left = False  # holds its payload already: not noted
 
-    left = LeftBehind(prune_at=10)
+    left = Departed(prune_step=10)
     kept = [Left() for _ in range(3)]
     for record in kept:
         left(record)
     left(Held())
     for _ in range(50):
         left(Left())  # freed as soon as it is noted
-    assert len(left._left) < 13
+    assert len(left._noted) < 13
     left.hold()
-    assert all(record.held for record in kept) and left._left == []
+    assert all(record.held for record in kept) and left._noted == []
+
+
+@pytest_twisted.ensureDeferred
+async def test_what_left_the_store_and_is_held_keeps_its_payload_across_a_reset(tmp_path):
+    # A reset drops every journal row, as a checkpoint drops the rows of what left.
+    from sentry_fake.store.records import Reset
+
+    harness = Harness(str(tmp_path), clock_at(1_795_000_000), Settings(max_events=1))
+    held = None
+    for message in ("gone", "kept"):
+        answer = await harness.api.request("POST", "/api/1/envelope/", token=None,
+                                           headers=AUTH, body=envelope(event_item(
+                                               {"message": message})))
+        assert answer.code == 200
+        held = held or harness.store.events()[0]  # a reader under way holds the first
+    assert harness.store.evicted == 1 and held.payload_left
+    harness.store.reset(Reset(time=1_795_000_010.0, seed=harness.store.seed))
+    assert harness.journal.database.rows == 1  # the reset's own
+    assert json.loads(held.raw)["message"] == "gone"
+    harness.stop()

@@ -74,6 +74,27 @@ def test_anything_else_is_left_to_twisted_web(name, data):
     assert read(data) is None
 
 
+def test_answer_headers_are_written_as_twisted_web_writes_them():
+    # Text or bytes, a name in any case, a value with a line break in it (folded, never a
+    # header of its own), one set twice (in its first place): as twisted.web's Headers.
+    from twisted.web.http_headers import Headers
+
+    request = read(post())
+    expected = Headers({b"server": [request.answer_headers[b"server"]],
+                        b"date": [request.answer_headers[b"date"]]})
+    for name, value in (("x-sentry-rate-limits", "60::organization"),
+                        (b"WWW-authenticate", b"Bearer"), (b"content-md5", "v\u00e9"),
+                        ("X-Sentry-Rate-Limits", b"1:error:key\r\nInjected: yes")):
+        request.setHeader(name, value)
+        expected.setRawHeaders(name, [value])
+    expected.setRawHeaders(b"content-length", [b"2"])
+    written = b"".join(b"%s: %s\r\n" % (name, value)
+                       for name, values in expected.getAllRawHeaders() for value in values)
+    answer = plain_requests.response(request, b"{}")
+    assert answer == b"HTTP/1.1 200 OK\r\n" + written + b"\r\n{}"
+    assert b"\r\nInjected" not in answer and b"WWW-Authenticate: Bearer" in answer
+
+
 def test_a_whole_head_whose_body_is_to_come_is_told_apart():
     assert read(post()[:-5]) is plain_requests.BODY_TO_COME
     assert read(post().partition(b"\r\n\r\n")[0] + b"\r\n\r\n") is plain_requests.BODY_TO_COME

@@ -157,20 +157,20 @@ def read_plain(channel: Any, data: bytes, max_body: int, max_line: int, max_head
 
 _DATE: list[Any] = [None, b""]
 #: Header names in lower case -> as twisted.web writes them (a few distinct ones are set).
-_WRITTEN: dict[bytes, bytes] = {}
+_CANONICAL_NAMES: dict[bytes, bytes] = {}
 
 
-def _written(name: bytes) -> bytes:
+def _canonical_name(name: bytes) -> bytes:
     """
     A header's name as twisted.web writes it (capitalized canonically; a name that is not a
     token is refused as it refuses it).
     """
-    written = _WRITTEN.get(name)
-    if written is None:
-        [(written, _)] = Headers({name: [b""]}).getAllRawHeaders()
-        if len(_WRITTEN) < 1000:
-            _WRITTEN[name] = written
-    return written
+    canonical = _CANONICAL_NAMES.get(name)
+    if canonical is None:
+        [(canonical, _)] = Headers({name: [b""]}).getAllRawHeaders()
+        if len(_CANONICAL_NAMES) < 1000:
+            _CANONICAL_NAMES[name] = canonical
+    return canonical
 
 
 def _date(now: float) -> bytes:
@@ -192,7 +192,7 @@ def response(request: PlainRequest, body: bytes) -> bytes:
     headers[b"content-length"] = b"%d" % len(body)
     parts = [b"HTTP/1.1 %d %s\r\n" % (code, message)]
     for name, value in headers.items():
-        parts.append(b"%s: %s\r\n" % (_written(name), value))
+        parts.append(b"%s: %s\r\n" % (_canonical_name(name), value))
     parts.append(b"\r\n")
     parts.append(body)
     return b"".join(parts)

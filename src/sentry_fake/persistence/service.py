@@ -278,7 +278,7 @@ class JournalService(Service):
         try:
             taken = checkpoint.take(self.store, everything=database.checkpoint_seq == 0)
             # What left the store and is still held reads its payload before its row goes.
-            self.store.hold_left()
+            self.store.hold_departed()
             database.write_checkpoint(taken)
         except Exception as error:
             # The journal still holds everything: try again once it has grown a little more.

@@ -24,7 +24,7 @@ from .directory import Directory
 from .event_times import latest_event, latest_events, neighbours, oldest_event
 from .facts import FactCache, IssueFacts
 from .issues import IssueBook
-from .left_behind import LeftBehind
+from .departed import Departed
 from .limits import Limits
 from .log import Log
 from .models import CapturedItem, Event, Issue, Project
@@ -116,8 +116,8 @@ class StoreService(Service, Writes):
         self._staged = []
         #: While a group is applied, what it stored, told to the watchers once all of it is.
         self._announced_later: list[Any] | None = None
-        #: What left with its payload in a journal row (see L{hold_left}).
-        self._left_behind = LeftBehind()
+        #: What left with its payload in a journal row (see L{hold_departed}).
+        self._departed = Departed()
         #: Whether a journal takes checkpoints of this store (see L{track_changes}).
         self._tracking = False
         self._watchers: list[Any] = []
@@ -134,12 +134,12 @@ class StoreService(Service, Writes):
         self._events: Log[Event] = Log(
             key=_event_id, capacity=self.max_events,
             facets={"project": _project_id, "issue": _issue_id, "trace": _trace_id},
-            on_leave=self._left_behind,
+            on_leave=self._departed,
         )
         self._items: Log[CapturedItem] = Log(
             key=_item_id, capacity=self.max_events,
             facets={"type": _item_type, "event": _item_event},
-            on_leave=self._left_behind,
+            on_leave=self._departed,
         )
         self._next_item = 1
         self.issue_book = IssueBook(track_changes=self._tracking)
@@ -188,12 +188,12 @@ class StoreService(Service, Writes):
         self._tracking = True
         self.issue_book.track_changes = True
 
-    def hold_left(self) -> None:
+    def hold_departed(self) -> None:
         """
-        Before a journal drops rows: what left the store and is still held somewhere holds
+        Before the journal drops rows: what left the store and is still held somewhere holds
         its payload itself from now on.
         """
-        self._left_behind.hold()
+        self._departed.hold()
 
     def replay(self, seq: int, record: Any) -> Any:
         """

@@ -81,6 +81,9 @@ class Writes(DirectoryWrites, IssueWrites, BookWrites, TraceWrites, OutcomeWrite
     # The store as a whole
 
     def reset(self, record: Reset) -> None:
+        # A reset drops every journal row: what left the store and is still held reads its
+        # payload first.
+        self.hold_departed()
         self._commit(record)
         self._start_over(record.seed, record.time)
 
