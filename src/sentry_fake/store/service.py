@@ -20,11 +20,11 @@ from zope.interface import implementer
 
 from ..errors import NotFound
 from ..interfaces import IJournal, IStore
+from .departed import Departed
 from .directory import Directory
 from .event_times import latest_event, latest_events, neighbours, oldest_event
 from .facts import FactCache, IssueFacts
 from .issues import IssueBook
-from .departed import Departed
 from .limits import Limits
 from .log import Log
 from .models import CapturedItem, Event, Issue, Project
