@@ -11,6 +11,13 @@ from datetime import datetime, timezone
 from .jsoncodec import finite_number
 
 _ISO_START = re.compile(r"\s*\d{4}-")
+_UTC_SECOND = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d", re.ASCII)
+#: Epoch seconds of the UTC seconds read lately, by their text (C{2026-11-22T10:00:00}): the
+#: timestamps an SDK sends at one moment (an event's and its breadcrumbs') share their second,
+#: and a lookup costs less than reading it again.
+_SECONDS: dict[str, int] = {}
+#: How many it keeps (it starts over when full: timestamps come in the order of time).
+_SECONDS_KEPT = 4096
 
 
 def isoformat(ts: float | None) -> str | None:
@@ -20,6 +27,32 @@ def isoformat(ts: float | None) -> str | None:
     if ts is None:
         return None
     return datetime.fromtimestamp(ts, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def utc_second(text: str) -> int | None:
+    """
+    Epoch seconds of C{YYYY-MM-DDTHH:MM:SS} (ASCII digits, UTC) that is a real time from 1970
+    up to the last second of 9999 (not that one: a fraction added to it would pass the end).
+
+    @return: C{None} for anything else.
+    """
+    second = _SECONDS.get(text)
+    if second is not None:
+        return second
+    if _UTC_SECOND.fullmatch(text) is None:
+        return None
+    try:
+        moment = datetime(int(text[0:4]), int(text[5:7]), int(text[8:10]), int(text[11:13]),
+                          int(text[14:16]), int(text[17:19]), tzinfo=timezone.utc)
+    except ValueError:
+        return None
+    second = int(moment.timestamp())
+    if not 0 <= second < _LATEST:
+        return None
+    if len(_SECONDS) >= _SECONDS_KEPT:
+        _SECONDS.clear()
+    _SECONDS[text] = second
+    return second
 
 
 def parse_timestamp(value: object) -> float | None:

@@ -22,6 +22,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from ..jsoncodec import finite_number
+from ..timefmt import utc_second
 from .event_errors import Report, trim
 
 MAX_SECS_IN_FUTURE = 60
@@ -34,7 +35,7 @@ _LOGGING_LEVELS = {10: "debug", 20: "info", 30: "warning", 40: "error", 50: "fat
 _LINE_BREAK = re.compile(r"[\r\n]")
 _BAD_NAME = re.compile(r"[/\\\x00-\x1f\x7f]")
 _RFC3339 = re.compile(
-    r"(\d{4})-(\d\d)-(\d\d)[Tt](\d\d):(\d\d):(\d\d)(?:\.(\d+))?([Zz]|[+-]\d\d:?\d\d)?")
+    r"(\d{4})-(\d\d)-(\d\d)[Tt](\d\d):(\d\d):(\d\d)(?:\.(\d+))?([Zz]|[+-]\d\d:?\d\d)?", re.ASCII)
 VALID_PLATFORMS = frozenset({
     "as3", "c", "cfml", "cocoa", "csharp", "elixir", "go", "groovy", "haskell", "java",
     "javascript", "native", "node", "objc", "other", "perl", "php", "python", "ruby", "dart",
@@ -157,6 +158,16 @@ def plain_string(key: str, value: Any, report: Report) -> str | None:
 
 
 def _parse_date(text: str) -> tuple[float | None, str | None]:
+    if text[-1:] == "Z":
+        # What SDKs send (2026-11-22T10:00:00.123456Z), its second known from the timestamps
+        # read before it: the same sum as below.
+        second = utc_second(text[:19])
+        if second is not None:
+            if len(text) == 20:
+                return float(second), None
+            fraction = text[20:-1]
+            if text[19] == "." and fraction.isdigit() and fraction.isascii():
+                return round(second + float("0." + fraction[:9]), 6), None
     match = _RFC3339.fullmatch(text)
     if match is None:
         prefix = re.match(r"\d{4}-\d\d-\d\d", text)
