@@ -30,6 +30,10 @@ _PLACE_MASK = (1 << _PLACE_BITS) - 1
 _SERIAL_MASK = (1 << _SERIAL_BITS) - 1
 _DOUBLE = struct.Struct("<d")
 _BITS = struct.Struct("<Q")
+#: Keys put aside are sorted in with the rest once there are as many of them (and at least
+#: _SORTED_AT); at a read, one by one if they are fewer than a 1/_MERGED_AT part of the rest.
+_MERGED_AT = 16
+_SORTED_AT = 256
 
 
 def _duration_bits(duration: float) -> int:
@@ -51,12 +55,19 @@ class ByDuration:
     The spans of one project and operation, shortest first (among spans of the same duration,
     the one that arrived last sorts last); C{newest} is the last one to arrive that is still
     kept.
+
+    Keys that arrive are put aside and sorted in when the spans are next read, or once as many
+    have arrived as are sorted: sorting many at once costs a fraction of placing each one.
     """
 
-    __slots__ = ("_keys", "_newest", "_blocks")
+    __slots__ = ("_keys", "_arrived", "_arrived_from", "_newest", "_blocks")
 
     def __init__(self, blocks: dict[int, SpanBlock]) -> None:
         self._keys: SortedList = SortedList()
+        #: Keys not sorted in yet, and the serial of the block of the first of them (those of
+        #: older blocks are all sorted in).
+        self._arrived: list[int] = []
+        self._arrived_from = 0
         self._newest: int | None = None
         #: The blocks of the spans kept, by serial.
         self._blocks = blocks
@@ -64,27 +75,50 @@ class ByDuration:
     def _span(self, key: int) -> Span:
         return self._blocks[(key >> _PLACE_BITS) & _SERIAL_MASK].span(key & _PLACE_MASK)
 
+    def _sorted(self) -> SortedList:
+        """
+        The keys, every one sorted in.
+        """
+        arrived = self._arrived
+        if arrived:
+            keys = self._keys
+            if len(arrived) * _MERGED_AT < len(keys):
+                keys.update(arrived)  # a few: each put in its place
+            else:
+                # Many: sorted with the rest, at the speed of a sort of mostly sorted keys.
+                arrived.extend(keys)
+                self._keys = SortedList(arrived)
+            self._arrived = []
+        return self._keys
+
     @property
     def newest(self) -> Span | None:
         return self._span(self._newest) if self._newest is not None else None
 
     def __len__(self) -> int:
-        return len(self._keys)
+        return len(self._keys) + len(self._arrived)
 
     def __iter__(self) -> Iterator[Span]:
-        return map(self._span, self._keys)
+        return map(self._span, self._sorted())
 
     def __reversed__(self) -> Iterator[Span]:
-        return map(self._span, reversed(self._keys))
+        return map(self._span, reversed(self._sorted()))
 
     def __getitem__(self, index: int) -> Span:
-        return self._span(self._keys[index])
+        return self._span(self._sorted()[index])
 
     def add(self, key: int) -> None:
-        self._keys.add(key)
+        arrived = self._arrived
+        if not arrived:
+            self._arrived_from = (key >> _PLACE_BITS) & _SERIAL_MASK
+        arrived.append(key)
         self._newest = key
+        if len(arrived) >= _SORTED_AT and len(arrived) >= len(self._keys):
+            self._sorted()
 
     def remove(self, key: int) -> None:
+        if self._arrived and (key >> _PLACE_BITS) & _SERIAL_MASK >= self._arrived_from:
+            self._sorted()  # it may be among those put aside (rare: the oldest leave first)
         self._keys.discard(key)
         if self._newest == key:
             self._newest = None
