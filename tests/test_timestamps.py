@@ -1,7 +1,8 @@
 """
 An event's timestamps as SDKs send them (C{2026-11-22T10:00:00.123456Z}) are read through the
 seconds read before them: to the value Relay's reading gives, the first time as after, and
-anything else of the kind is read in full (and the SDKs' other reading agrees where it should).
+anything else of the kind is read in full.  A span's start and end read together read as each
+alone does.
 """
 
 import random
@@ -11,7 +12,7 @@ import pytest
 
 from sentry_fake import timefmt
 from sentry_fake.store.fields import read_timestamp
-from sentry_fake.timefmt import parse_timestamp, utc_second
+from sentry_fake.timefmt import parse_times, parse_timestamp, utc_second
 
 
 def sdk_times(seed: int, count: int, most_digits: int) -> list[str]:
@@ -81,3 +82,17 @@ def test_the_seconds_kept_are_bounded():
     assert 0 < len(timefmt._SECONDS) <= timefmt._SECONDS_KEPT
     assert [read_timestamp(text) for text in times] == [
         (relay_reading(text), None) for text in times]
+
+
+def test_a_spans_times_read_together_as_one_by_one():
+    chance = random.Random(5)
+    values = sdk_times(5, 300, 7) + [
+        1796181413.5, "1796181413.25", None, True, "", "2026-12-02T03:16:53", "tomorrow",
+        "2026-12-02T03:16:53+01:00", "2026-12-02T03:16:53.Z", "9999-12-31T23:59:59.9Z",
+        "1969-12-31T23:59:59Z", "2026-13-02T03:16:53Z", "0000-01-01T00:00:00Z", -5, 1e300,
+        "2026-12-02T03:16:53.5z", " 2026-12-02T03:16:53Z"]
+    for _ in range(5000):
+        start, end = chance.choice(values), chance.choice(values)
+        first, last = parse_timestamp(start), parse_timestamp(end)
+        expected = None if first is None or last is None else (first, last)
+        assert parse_times(start, end) == expected, (start, end)

@@ -95,6 +95,32 @@ def parse_timestamp(value: object) -> float | None:
     return _plausible(parsed.timestamp())
 
 
+def parse_times(start: object, end: object) -> tuple[float, float] | None:
+    """
+    L{parse_timestamp} of a span's start and end at once (a transaction brings many).
+
+    @return: both, or C{None} when either cannot be read.
+    """
+    if type(start) is str and type(end) is str and start[-1:] == "Z" and end[-1:] == "Z" \
+            and start[4:5] == "-" and end[4:5] == "-":
+        try:
+            first, last = _FROM_ISO(start).timestamp(), _FROM_ISO(end).timestamp()
+        except ValueError:
+            pass  # one of them is read in full below
+        else:
+            if 0 <= first <= _LATEST and 0 <= last <= _LATEST:
+                return first, last
+            return None
+    first = parse_timestamp(start)
+    if first is None:
+        return None
+    last = parse_timestamp(end)
+    return None if last is None else (first, last)
+
+
+_FROM_ISO = datetime.fromisoformat
+
+
 # Times a datetime can show: from 1970 to the year 9999.
 _LATEST = 253402300799.0
 

@@ -11,7 +11,7 @@ from typing import Any, Iterator
 
 import attrs
 
-from ..timefmt import parse_timestamp
+from ..timefmt import parse_times
 from .trace_items import (is_plain_span_id, measurements_of, shared_label, span_id_of, text_of,
                           trace_id_of, v1_attributes)
 from .trace_models import Span
@@ -30,13 +30,10 @@ def child_times(child: Any) -> tuple[str, float, float] | None:
         span_id = span_id_of(span_id)
         if span_id is None:
             return None
-    start = parse_timestamp(get("start_timestamp"))
-    if start is None:
+    times = parse_times(get("start_timestamp"), get("timestamp"))
+    if times is None:
         return None
-    end = parse_timestamp(get("timestamp"))
-    if end is None:
-        return None
-    return span_id, start, end
+    return span_id, times[0], times[1]
 
 
 #: The most spans of one transaction that are kept (its segment among them; the rest are left
@@ -66,11 +63,10 @@ def transaction_segment(doc: dict[str, Any]) -> tuple[dict[str, Any], str, str, 
     if not isinstance(trace, dict):
         return None
     trace_id, segment_id = trace_id_of(trace.get("trace_id")), span_id_of(trace.get("span_id"))
-    start = parse_timestamp(doc.get("start_timestamp"))
-    end = parse_timestamp(doc.get("timestamp"))
-    if trace_id is None or segment_id is None or start is None or end is None:
+    times = parse_times(doc.get("start_timestamp"), doc.get("timestamp"))
+    if trace_id is None or segment_id is None or times is None:
         return None
-    return trace, trace_id, segment_id, start, end
+    return trace, trace_id, segment_id, times[0], times[1]
 
 
 def transaction_children(doc: dict[str, Any]) -> Iterator[tuple[dict[str, Any], str, float,
