@@ -129,14 +129,15 @@ def _decode_ingested(data: bytes, content: Any) -> Ingested:
     sizes = document["n"]
     if type(content) is not bytes and _brings_traces(document):
         content = content.load()  # what the trace book derives again is decoded at once
-    if type(content) is not bytes or len(sizes) != 1 or sizes[0] != len(content):
+    if len(sizes) == 1 and sizes[0] == len(content):
+        # The usual record: one payload, kept as read (or the handle to all of the row's).
+        blobs = [content]
+    else:
         blobs, position = [], 0
         for size in sizes:
             blobs.append(content[position:position + size] if type(content) is bytes
                          else content.part(position, size))
             position += size
-    else:
-        blobs = [content]  # the usual record: one payload, kept as read rather than copied
     events = tuple(Event(*fields[:_RAW_AT], blobs[index], *fields[_RAW_AT:])
                    for index, fields in enumerate(document["e"]))
     items = tuple(ItemSent(kind, headers, blobs[index], event_id)
@@ -156,5 +157,10 @@ def _brings_traces(document: dict[str, Any]) -> bool:
     Whether an L{Ingested} record's payloads are what a start derives spans, logs or metrics
     from again: a transaction, or an item of the trace book.
     """
-    return any(fields[_TYPE_AT] == "transaction" for fields in document["e"]) or \
-        any(item[0] in TRACE_ITEMS for item in document["i"])
+    for fields in document["e"]:
+        if fields[_TYPE_AT] == "transaction":
+            return True
+    for item in document["i"]:
+        if item[0] in TRACE_ITEMS:
+            return True
+    return False

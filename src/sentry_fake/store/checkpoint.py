@@ -191,8 +191,12 @@ def _restore_traces(store: Any, seq: int, record: Ingested, index: ContentIndex)
     """
     transactions = [event for event in record.events if event.type == "transaction" and (
         index.transactions is None or (seq, event.event_id) in index.transactions)]
-    if not transactions and not any(sent.type in TRACE_ITEMS for sent in record.items):
-        return  # nothing for the trace book (most records: an error event)
+    if not transactions:
+        for sent in record.items:
+            if sent.type in TRACE_ITEMS:
+                break
+        else:
+            return  # nothing for the trace book (most records: an error event)
     try:
         project = store.directory.project_by_id(record.project_id)
     except NotFound:
