@@ -161,8 +161,11 @@ class IssueBook:
         File an event under its issue, creating the issue on its first event.
         """
         # Sentry files an event under the issue of any of its hashes.
-        issue = next((found for found in (self._by_hash.get((project.id, hash_))
-                                          for hash_ in event.hashes) if found is not None), None)
+        issue, by_hash = None, self._by_hash
+        for hash_ in event.hashes:
+            issue = by_hash.get((project.id, hash_))
+            if issue is not None:
+                break
         if issue is None:
             project.short_id_counter += 1
             issue = Issue(
