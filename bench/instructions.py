@@ -8,12 +8,15 @@ bench/ingest.py, each driven in process through its own site with the SDK envelo
 A run of `valgrind --tool=callgrind` counts what the CPU executes, which the host's load does
 not move (a figure of bench/ingest.py does, by ±20 % or more here).  For each server and body,
 four child processes run under callgrind (as many at once as there are CPUs): A and B
-requests, and the same two only building their requests; the instructions of a request are (I(B) - I(A) - (G(B) - G(A))) / (B - A), so
-that starting Python, importing and building the requests are not counted.
+requests, and the same two only building their requests.  The instructions of a request are
+(I(B) - I(A) - (G(B) - G(A))) / (B - A), so that starting Python, importing and building the
+requests are not counted.
 
 What it leaves out: the kernel's work (reading and writing sockets, SQLite's writes, the
 memory the host backs for a server that keeps what it is sent) and the WAL copying thread of a
-data directory (there is no reactor here).  Its "x raw" column is what bench/ingest.py's ratio
+data directory (there is no reactor here).  As in bench/ingest.py, only the ids change from
+one request to the next: the event's own times are the same in each, and the test clock does
+not move.  Its "x raw" column is what bench/ingest.py's ratio
 would read if every instruction cost the same; a server that keeps every event reads lower
 there, by what its new memory costs (see bench/README.md).
 
@@ -23,6 +26,7 @@ A script that prints numbers; nothing in it asserts on speed.  It needs valgrind
 from __future__ import annotations
 
 import argparse
+import atexit
 import json
 import os
 import re
@@ -85,8 +89,9 @@ def child(server: str, body_path: str, templates: list[str], count: int,
         store = StoreService(clock, max_events=settings.max_events)
         store.startService()
         if server == OURS_ON_DISK:
-            JournalService(store, tempfile.mkdtemp(prefix="sentry-fake-instructions-"),
-                           clock).startService()
+            data_dir = tempfile.mkdtemp(prefix="sentry-fake-instructions-")
+            atexit.register(shutil.rmtree, data_dir, True)
+            JournalService(store, data_dir, clock).startService()
         site = make_site(build_root(store, settings, clock), max_request_body=1 << 22)
     site.reactor = clock
     address = IPv4Address("TCP", "127.0.0.1", 5000)
@@ -105,8 +110,8 @@ def child(server: str, body_path: str, templates: list[str], count: int,
                                  f"{answered[:300]!r}")
 
 
-def counted(args, server: str, body_path: Path, templates: list[str], count: int,
-            build_only: bool, workdir: Path) -> int:
+def counted(server: str, body_path: Path, templates: list[str], count: int, build_only: bool,
+            workdir: Path) -> int:
     out = workdir / f"callgrind.{server}.{count}.{int(build_only)}"
     argv = ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", sys.executable,
             str(Path(__file__).resolve()), "--child", server, "--body-path", str(body_path),
@@ -124,12 +129,13 @@ def counted(args, server: str, body_path: Path, templates: list[str], count: int
     return int(found.group(1))
 
 
-def measure(args, server: str, body_path: Path, templates: list[str], workdir: Path) -> int:
-    a, b = args.requests
+def measure(requests: list[int], server: str, body_path: Path, templates: list[str],
+            workdir: Path) -> int:
+    a, b = requests
     keys = [(count, build) for count in (a, b) for build in (False, True)]
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
-        counts = pool.map(lambda key: counted(args, server, body_path, templates, *key,
-                                              workdir), keys)
+        counts = pool.map(lambda key: counted(server, body_path, templates, *key, workdir),
+                          keys)
         runs = dict(zip(keys, counts))
     return round((runs[b, False] - runs[a, False] - runs[b, True] + runs[a, True]) / (b - a))
 
@@ -170,7 +176,7 @@ def main(argv: list[str]) -> int:
             body_path, _, templates = make_body(workdir, body)
             found = {}
             for server in servers:
-                found[server] = measure(args, server, body_path, templates, workdir)
+                found[server] = measure(args.requests, server, body_path, templates, workdir)
                 print(f"{body}, {server}: {found[server]} instructions per request",
                       flush=True)
             rows += [{"body": body, "server": server, "instructions": count,

@@ -45,8 +45,10 @@ def test_an_sdk_timestamp_reads_as_relay_reads_it(seed):
 
 
 @pytest.mark.parametrize("text, sdk, relay", [
-    # The last second of 9999 is not kept: a fraction would take it past the end.
     ("9999-12-31T23:59:59.5Z", None, (253402300799.5, None)),
+    # Relay reads nine digits of a fraction, where a float near 1970 shows them.
+    ("1970-01-01T00:00:00.801609500753Z", 0.801609, (0.801609, None)),
+    ("1970-01-01T00:00:01.0000005Z", 1.0, (1.000001, None)),
     ("2026-13-01T00:00:00Z", None, (None, "input is out of range")),
     ("2026-02-30T00:00:00Z", None, (None, "input is out of range")),
     ("1969-12-31T23:59:59Z", None, (-1.0, None)),
@@ -56,6 +58,8 @@ def test_an_sdk_timestamp_reads_as_relay_reads_it(seed):
     ("2026-12-02T03:16:53.1234567Z", 1796181413.123456, (1796181413.123457, None)),
     # Digits are ASCII digits, as Relay reads them.
     ("\uff12026-12-02T03:16:53Z", None, (None, "input contains invalid characters")),
+    ("\u0662\u0660\u0662\u0666-\u0661\u0661-\u0662\u0662", None,
+     (None, "input contains invalid characters")),
     ("2026-12-02T03:16:53.\u0661Z", None, (None, "input contains invalid characters")),
 ])
 def test_what_is_not_an_sdk_timestamp_is_read_in_full(text, sdk, relay):
@@ -71,7 +75,8 @@ def test_only_real_seconds_are_known():
     assert utc_second("2026-12-02t03:16:53") is None
     assert utc_second("+026-12-02T03:16:53") is None
     assert utc_second("1970-01-01T00:00:00") == 0
-    assert utc_second("9999-12-31T23:59:59") is None
+    assert utc_second("9999-12-31T23:59:59") == 253402300799
+    assert utc_second("1969-12-31T23:59:59") is None
 
 
 def test_the_seconds_kept_are_bounded():

@@ -32,7 +32,7 @@ def isoformat(ts: float | None) -> str | None:
 def utc_second(text: str) -> int | None:
     """
     Epoch seconds of C{YYYY-MM-DDTHH:MM:SS} (ASCII digits, UTC) that is a real time from 1970
-    up to the last second of 9999 (not that one: a fraction added to it would pass the end).
+    to the end of 9999.
 
     @return: C{None} for anything else.
     """
@@ -47,7 +47,7 @@ def utc_second(text: str) -> int | None:
     except ValueError:
         return None
     second = int(moment.timestamp())
-    if not 0 <= second < _LATEST:
+    if not 0 <= second <= _LATEST:
         return None
     if len(_SECONDS) >= _SECONDS_KEPT:
         _SECONDS.clear()

@@ -170,7 +170,7 @@ def _parse_date(text: str) -> tuple[float | None, str | None]:
                 return round(second + float("0." + fraction[:9]), 6), None
     match = _RFC3339.fullmatch(text)
     if match is None:
-        prefix = re.match(r"\d{4}-\d\d-\d\d", text)
+        prefix = re.match(r"\d{4}-\d\d-\d\d", text, re.ASCII)
         return None, "premature end of input" if prefix and len(text) < 20 and " " in text \
             or prefix and len(text) == 10 else "input contains invalid characters"
     year, month, day, hour, minute, second, fraction, zone = match.groups()
