@@ -38,18 +38,18 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from ingest import BODIES, FAKES, OURS_ON_DISK, RAW, make_body, substitute
+from ingest import (AUTH, BODIES, FAKES, INGEST_PATH, OURS_ON_DISK, RAW, make_body,
+                    substitute)
 
 HERE = Path(__file__).resolve().parent
 SERVERS = (RAW,) + FAKES
 
 
 def request(body: bytes) -> bytes:
-    return (b"POST /api/1/envelope/ HTTP/1.1\r\nHost: 127.0.0.1:9000\r\n"
-            b"X-Sentry-Auth: Sentry sentry_key=parlel, sentry_version=7, "
-            b"sentry_client=sentry.python/2.75.0\r\n"
-            b"Content-Type: application/x-sentry-envelope\r\n"
-            b"Content-Length: %d\r\n\r\n" % len(body) + body)
+    """The POST that bench/post_envelope.lua sends, as one kept-alive HTTP/1.1 request."""
+    return (f"POST {INGEST_PATH} HTTP/1.1\r\nHost: 127.0.0.1:9000\r\nX-Sentry-Auth: {AUTH}\r\n"
+            "Content-Type: application/x-sentry-envelope\r\n"
+            f"Content-Length: {len(body)}\r\n\r\n").encode("ascii") + body
 
 
 def fresh_ids(templates: list[str], number: int) -> list[str]:
