@@ -161,6 +161,30 @@ async def test_a_start_leaves_the_payloads_it_takes_back_in_the_data_directory(t
 
 
 @pytest_twisted.ensureDeferred
+async def test_a_start_after_a_crash_leaves_the_payloads_it_applies_again_on_disk(tmp_path):
+    # What a start applies again (the records after the last checkpoint, as a kill leaves
+    # them) holds its payloads as a running server does: left in the journal, read when asked.
+    first = Harness(str(tmp_path / "data"), clock_at(1_795_000_000))
+    attachment = bytes(range(256)) * 3
+    body = envelope(event_item({"message": "applied again"}),
+                    ({"type": "attachment", "filename": "a.bin"}, attachment),
+                    header={"event_id": "cd" * 16})
+    assert (await first.api.request("POST", "/api/1/envelope/", token=None, headers=AUTH,
+                                    body=body)).code == 200
+    expected = state_of(first.store)
+    shutil.copytree(tmp_path / "data", tmp_path / "crashed")
+    again = Harness(str(tmp_path / "crashed"), clock_at(1_795_000_100))
+    assert again.journal.database.checkpoint_seq == 0  # nothing to take back: all applied
+    [event] = again.store.events()
+    items = list(again.store.items())
+    assert not isinstance(event._raw, bytes) and b'"applied again"' in event.raw
+    assert [isinstance(item._payload, bytes) for item in items] == [False, False]
+    assert [item.payload for item in items if item.type == "attachment"] == [attachment]
+    assert state_of(again.store) == expected
+    again.stop()
+
+
+@pytest_twisted.ensureDeferred
 async def test_what_leaves_the_store_keeps_its_payload_for_whoever_still_holds_it(tmp_path):
     async def send(harness, message):
         body = envelope(event_item({"message": message}))

@@ -18,7 +18,7 @@ from ..store.codec import converter
 from ..store.models import Event
 from ..store.records import (RECORD_TYPES, CheckInSent, ChunksUploaded, Ingested, ItemSent,
                              KeyCreated, ProjectCreated)
-from ..store.trace_writes import TRACE_ITEMS
+from ..store.writes import READ_WHEN_APPLIED
 
 _EVENT_FIELDS = tuple(field.name for field in attrs.fields(Event)
                       if field.name not in ("_raw", "issue_id", "seq"))
@@ -127,8 +127,8 @@ def _encode_ingested(record: Ingested) -> tuple[bytes, bytes]:
 def _decode_ingested(data: bytes, content: Any) -> Ingested:
     document = loads(data, max_depth=None)
     sizes = document["n"]
-    if type(content) is not bytes and _brings_traces(document):
-        content = content.load()  # what the trace book derives again is decoded at once
+    if type(content) is not bytes and _reads_payloads(document):
+        content = content.load()  # what is read as it is applied is read at once
     if len(sizes) == 1 and sizes[0] == len(content):
         # The usual record: one payload, kept as read (or the handle to all of the row's).
         blobs = [content]
@@ -152,15 +152,16 @@ def _decode_ingested(data: bytes, content: Any) -> Ingested:
     )
 
 
-def _brings_traces(document: dict[str, Any]) -> bool:
+def _reads_payloads(document: dict[str, Any]) -> bool:
     """
-    Whether an L{Ingested} record's payloads are what a start derives spans, logs or metrics
-    from again: a transaction, or an item of the trace book.
+    Whether applying an L{Ingested} record reads its payloads, so that a start loads them
+    rather than leave them in the journal: a transaction's spans go to the trace book, and so
+    do the trace book's items; sessions and client reports are read too (L{READ_WHEN_APPLIED}).
     """
     for fields in document["e"]:
         if fields[_TYPE_AT] == "transaction":
             return True
     for item in document["i"]:
-        if item[0] in TRACE_ITEMS:
+        if item[0] in READ_WHEN_APPLIED:
             return True
     return False

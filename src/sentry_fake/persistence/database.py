@@ -311,9 +311,10 @@ class Database(WalCopying):
     def records(self) -> Iterator[tuple[int, str, bytes, Any]]:
         """
         Every journal row, oldest first, read as it is used (not all at once): its sequence
-        number, kind, document and bytes.  The bytes of a row the checkpoint keeps are left
-        in the file (what a start takes back from such a row is its events and items, whose
-        payloads are read when asked for): they come as a L{LeftInJournal} handle.
+        number, kind, document and bytes.  The bytes are left in the file and come as a
+        L{LeftInJournal} handle (C{None} for a row without any): the events and items a start
+        takes back, from the checkpoint or by applying a record again, read their payloads
+        when asked for, as those of a running server do (L{payloads_left}).
         """
         db = self._connection()
         # Read through a memory map while loading: fewer copies of the file's pages.
@@ -322,15 +323,12 @@ class Database(WalCopying):
         upto = self.checkpoint_seq
         rows = 0
         try:
-            for seq, kind, data, content, size in db.execute(
-                    "SELECT seq, kind, data, CASE WHEN seq > ?1 THEN content END, "
-                    "length(content) FROM journal ORDER BY seq", (upto,)):
+            for seq, kind, data, size in db.execute(
+                    "SELECT seq, kind, data, length(content) FROM journal ORDER BY seq"):
                 rows += 1
                 if seq <= upto:
                     kept.append(seq)
-                    if size is not None:
-                        content = LeftInJournal(self, seq, 0, size)
-                yield seq, kind, data, content
+                yield seq, kind, data, None if size is None else LeftInJournal(self, seq, 0, size)
             self._kept = kept
             self.rows, self.since_checkpoint = rows, rows - len(kept)
         finally:

@@ -39,7 +39,11 @@ from .records import (BundleAssembled, ChunksUploaded, CodeMappingsUploaded, Deb
                       TeamCreated, TeamDeleted)
 from .outcome_writes import OutcomeWrites
 from .records import OutcomesTracked
-from .trace_writes import TraceWrites
+from .trace_writes import TRACE_ITEMS, TraceWrites
+
+#: The items whose payloads applying an L{Ingested} record reads: sessions move a release's
+#: health, client reports count outcomes, and the trace book's items bring what it keeps.
+READ_WHEN_APPLIED = frozenset({"session", "sessions", "client_report"}) | TRACE_ITEMS
 
 
 @attrs.frozen
