@@ -163,23 +163,38 @@ async def test_a_start_leaves_the_payloads_it_takes_back_in_the_data_directory(t
 @pytest_twisted.ensureDeferred
 async def test_a_start_after_a_crash_leaves_the_payloads_it_applies_again_on_disk(tmp_path):
     # What a start applies again (the records after the last checkpoint, as a kill leaves
-    # them) holds its payloads as a running server does: left in the journal, read when asked.
+    # them) holds its payloads as a running server does: left in the journal, read when asked,
+    # also where applying them reads them (a transaction's spans, a session, a client report).
     first = Harness(str(tmp_path / "data"), clock_at(1_795_000_000))
     attachment = bytes(range(256)) * 3
-    body = envelope(event_item({"message": "applied again"}),
-                    ({"type": "attachment", "filename": "a.bin"}, attachment),
-                    header={"event_id": "cd" * 16})
-    assert (await first.api.request("POST", "/api/1/envelope/", token=None, headers=AUTH,
-                                    body=body)).code == 200
+    traced = transaction([child("2" * 16), child("3" * 16)])
+    traced["timestamp"] = traced["start_timestamp"] = 1_795_000_000.0
+    report = {"discarded_events": [{"reason": "queue_overflow", "category": "error",
+                                    "quantity": 2}]}
+    session = {"sid": "s1", "did": "u1", "status": "exited", "attrs": {"release": "shop@1"}}
+    for body in (
+            envelope(event_item({"message": "applied again"}),
+                     ({"type": "attachment", "filename": "a.bin"}, attachment),
+                     header={"event_id": "cd" * 16}),
+            envelope(({"type": "transaction"}, json.dumps(traced).encode())),
+            envelope(({"type": "session"}, json.dumps(session).encode()),
+                     ({"type": "client_report"}, json.dumps(report).encode()))):
+        assert (await first.api.request("POST", "/api/1/envelope/", token=None, headers=AUTH,
+                                        body=body)).code == 200
     expected = state_of(first.store)
     shutil.copytree(tmp_path / "data", tmp_path / "crashed")
     again = Harness(str(tmp_path / "crashed"), clock_at(1_795_000_100))
     assert again.journal.database.checkpoint_seq == 0  # nothing to take back: all applied
-    [event] = again.store.events()
-    items = list(again.store.items())
-    assert not isinstance(event._raw, bytes) and b'"applied again"' in event.raw
-    assert [isinstance(item._payload, bytes) for item in items] == [False, False]
+    events, items = list(again.store.events()), list(again.store.items())
+    assert [event.type for event in events] == ["default", "transaction"]
+    assert [item.type for item in items] == ["event", "attachment", "transaction", "session",
+                                             "client_report"]
+    assert not any(isinstance(event._raw, bytes) for event in events)
+    assert not any(isinstance(item._payload, bytes) for item in items)
+    assert b'"applied again"' in events[0].raw
     assert [item.payload for item in items if item.type == "attachment"] == [attachment]
+    assert [span.span_id for span in again.store.traces.spans_of_trace(TRACE)] == \
+        ["1" * 16, "2" * 16, "3" * 16]
     assert state_of(again.store) == expected
     again.stop()
 

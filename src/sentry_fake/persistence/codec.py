@@ -18,13 +18,11 @@ from ..store.codec import converter
 from ..store.models import Event
 from ..store.records import (RECORD_TYPES, CheckInSent, ChunksUploaded, Ingested, ItemSent,
                              KeyCreated, ProjectCreated)
-from ..store.writes import READ_WHEN_APPLIED
 
 _EVENT_FIELDS = tuple(field.name for field in attrs.fields(Event)
                       if field.name not in ("_raw", "issue_id", "seq"))
 #: Where the payload goes among the fields of a journaled event, to build it positionally.
 _RAW_AT = [field.name for field in attrs.fields(Event)].index("_raw")
-_TYPE_AT = _EVENT_FIELDS.index("type")
 assert _EVENT_FIELDS[_RAW_AT:] == tuple(
     field.name for field in attrs.fields(Event)[_RAW_AT + 1:len(_EVENT_FIELDS) + 1])
 
@@ -127,8 +125,6 @@ def _encode_ingested(record: Ingested) -> tuple[bytes, bytes]:
 def _decode_ingested(data: bytes, content: Any) -> Ingested:
     document = loads(data, max_depth=None)
     sizes = document["n"]
-    if type(content) is not bytes and _reads_payloads(document):
-        content = content.load()  # what is read as it is applied is read at once
     if len(sizes) == 1 and sizes[0] == len(content):
         # The usual record: one payload, kept as read (or the handle to all of the row's).
         blobs = [content]
@@ -151,17 +147,3 @@ def _decode_ingested(data: bytes, content: Any) -> Ingested:
         key_created=converter.structure(document["kc"], KeyCreated) if "kc" in document else None,
     )
 
-
-def _reads_payloads(document: dict[str, Any]) -> bool:
-    """
-    Whether applying an L{Ingested} record reads its payloads, so that a start loads them
-    rather than leave them in the journal: a transaction's spans go to the trace book, and so
-    do the trace book's items; sessions and client reports are read too (L{READ_WHEN_APPLIED}).
-    """
-    for fields in document["e"]:
-        if fields[_TYPE_AT] == "transaction":
-            return True
-    for item in document["i"]:
-        if item[0] in READ_WHEN_APPLIED:
-            return True
-    return False

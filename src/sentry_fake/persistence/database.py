@@ -313,8 +313,9 @@ class Database(WalCopying):
         Every journal row, oldest first, read as it is used (not all at once): its sequence
         number, kind, document and bytes.  The bytes are left in the file and come as a
         L{LeftInJournal} handle (C{None} for a row without any): the events and items a start
-        takes back, from the checkpoint or by applying a record again, read their payloads
-        when asked for, as those of a running server do (L{payloads_left}).
+        takes back, from the checkpoint or by applying a record again, hold the handle and
+        read their payloads when asked for, as those a running server stores do
+        (L{payloads_left}).
         """
         db = self._connection()
         # Read through a memory map while loading: fewer copies of the file's pages.

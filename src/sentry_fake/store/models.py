@@ -17,9 +17,9 @@ from typing import Any, Mapping
 import attrs
 
 
-def _bytes(payload: Any) -> bytes:
+def payload_bytes(payload: Any) -> bytes:
     """
-    A payload's bytes: itself, or what its handle reads.
+    A payload's bytes: itself, or what its handle reads (where a data directory left it).
     """
     return payload if type(payload) is bytes else payload.load()
 
@@ -126,7 +126,7 @@ class Event:
         """
         The payload as received.
         """
-        return _bytes(self._raw)
+        return payload_bytes(self._raw)
 
     @property
     def size(self) -> int:
@@ -147,7 +147,7 @@ class Event:
         Hold the payload itself from now on: the event leaves the store, and where its
         payload was left may go with it while something still holds the event.
         """
-        self._raw = _bytes(self._raw)
+        self._raw = payload_bytes(self._raw)
 
     def leave_payload(self, left: Mapping[int, Any]) -> None:
         """
@@ -231,7 +231,7 @@ class CapturedItem:
         """
         The item's bytes as received.
         """
-        return _bytes(self._payload)
+        return payload_bytes(self._payload)
 
     @property
     def size(self) -> int:
@@ -251,4 +251,4 @@ class CapturedItem:
         """
         Hold the payload itself from now on (see L{Event.hold_payload}).
         """
-        self._payload = _bytes(self._payload)
+        self._payload = payload_bytes(self._payload)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any, Sequence
 
 from ..errors import NotFound
-from .models import Event, Project
+from .models import Event, Project, payload_bytes
 from .outcome_rules import Tracked, accepted_event, client_discards, item_quantities
 from .records import CheckInSent, Ingested, OutcomesTracked
 
@@ -49,7 +49,7 @@ class OutcomeWrites:
             tracked.append(Tracked("invalid", "monitor", unread, "invalid_check_in"))
         for item in record.items:
             if item.type == "client_report":
-                for when, discard in client_discards(item.payload, record.time):
+                for when, discard in client_discards(payload_bytes(item.payload), record.time):
                     self.outcomes.add(when, project.organization_id, project.id, [discard])
             elif item.type not in _COUNTED_ELSEWHERE:
                 tracked.extend(Tracked("accepted", category, quantity) for category, quantity

@@ -49,7 +49,9 @@ class ItemSent:
 
     type: str
     headers: dict[str, Any]
-    payload: bytes
+    #: Its bytes; in a record a start reads back from a data directory, a handle to where they
+    #: were left (applying it reads them through L{sentry_fake.store.models.payload_bytes}).
+    payload: Any
     event_id: str | None = None
 
 

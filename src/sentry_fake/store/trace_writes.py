@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Any, Callable, Iterable
 
 from ..jsoncodec import dumps, loads
-from .models import Event, Project
+from .models import Event, Project, payload_bytes
 from .normalize import build_event
 from .records import Ingested
 from .span_blocks import SpanBlock, block_of_transaction, blocks_of_spans
@@ -27,9 +27,9 @@ TRACE_ITEMS = frozenset({"span", "log", "trace_metric", "replay_event", "replay_
                          "profile", "profile_chunk"})
 
 
-def _decoded(payload: bytes) -> Any:
+def _decoded(payload: Any) -> Any:
     try:
-        return loads(payload)
+        return loads(payload_bytes(payload))
     except ValueError:
         return None
 
@@ -73,7 +73,7 @@ class TraceWrites:
                 continue
             if sent.type == "replay_recording":
                 self._read_item(sent.type, book.replay_book.add_recording, project.id,
-                                sent.event_id, sent.payload, record.time, seq)
+                                sent.event_id, payload_bytes(sent.payload), record.time, seq)
                 continue
             payload = _decoded(sent.payload)
             if sent.type == "span":

@@ -27,7 +27,7 @@ from ..jsoncodec import loads
 from .book_writes import BookWrites
 from .directory_writes import DirectoryWrites
 from .issue_writes import IssueWrites
-from .models import CapturedItem, Event, Project
+from .models import CapturedItem, Event, Project, payload_bytes
 from .monitors import CheckIn
 from .records import (BundleAssembled, ChunksUploaded, CodeMappingsUploaded, DebugFileDeleted,
                       DebugFilesAssembled, DeployCreated, Ingested, IssuesChanged,
@@ -39,11 +39,7 @@ from .records import (BundleAssembled, ChunksUploaded, CodeMappingsUploaded, Deb
                       TeamCreated, TeamDeleted)
 from .outcome_writes import OutcomeWrites
 from .records import OutcomesTracked
-from .trace_writes import TRACE_ITEMS, TraceWrites
-
-#: The items whose payloads applying an L{Ingested} record reads: sessions move a release's
-#: health, client reports count outcomes, and the trace book's items bring what it keeps.
-READ_WHEN_APPLIED = frozenset({"session", "sessions", "client_report"}) | TRACE_ITEMS
+from .trace_writes import TraceWrites
 
 
 @attrs.frozen
@@ -228,7 +224,7 @@ class Writes(DirectoryWrites, IssueWrites, BookWrites, TraceWrites, OutcomeWrite
         project.received.add(sent.type)
         if sent.type in ("session", "sessions"):
             try:
-                decoded = loads(sent.payload)
+                decoded = loads(payload_bytes(sent.payload))
             except ValueError:
                 decoded = None
             if decoded is not None:
