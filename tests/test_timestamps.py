@@ -101,3 +101,22 @@ def test_a_spans_times_read_together_as_one_by_one():
         first, last = parse_timestamp(start), parse_timestamp(end)
         expected = None if first is None or last is None else (first, last)
         assert parse_times(start, end) == expected, (start, end)
+
+
+def test_a_transactions_children_are_read_as_parse_times_reads_them():
+    # The trace book's reading of a transaction inlines parse_times for the Python SDK's
+    # times: each child is kept, with its times, exactly when parse_times reads both.
+    from sentry_fake.store.transaction_spans import transaction_children
+    chance = random.Random(9)
+    values = sdk_times(9, 200, 7) + [
+        1796181413.5, "1796181413.25", None, "2026-12-02T03:16:53+00:00",
+        "2026-12-02T03:16:53-00:00", "2026-12-02T03:16:53+01:00", "20261202T031653Z",
+        "2026-12-02T03:16:53", "0001-01-01T00:00:00Z", " 2026-12-02T03:16:53Z", 7, [], "Z"]
+    children = [{"span_id": f"{number:016x}", "start_timestamp": chance.choice(values),
+                 "timestamp": chance.choice(values)} for number in range(3000)]
+    expected = [(child["span_id"], times) for child in children
+                if (times := parse_times(child["start_timestamp"], child["timestamp"]))]
+    kept, ids, _, starts, ends = transaction_children({"spans": children})
+    assert list(zip(ids, zip(starts, ends))) == expected
+    assert kept == [child for child in children if child["span_id"] in set(ids)]
+    assert 0 < len(expected) < len(children)

@@ -47,7 +47,7 @@ def utc_second(text: str) -> int | None:
     except ValueError:
         return None
     second = int(moment.timestamp())
-    if not 0 <= second <= _LATEST:
+    if not 0 <= second <= LATEST:
         return None
     if len(_SECONDS) >= _SECONDS_KEPT:
         _SECONDS.clear()
@@ -69,7 +69,7 @@ def parse_timestamp(value: object) -> float | None:
         except ValueError:
             pass
         else:
-            return seconds if 0 <= seconds <= _LATEST else None
+            return seconds if 0 <= seconds <= LATEST else None
     if value is None or isinstance(value, bool):
         return None
     if isinstance(value, (int, float)):
@@ -101,16 +101,25 @@ def parse_times(start: object, end: object) -> tuple[float, float] | None:
 
     @return: both, or C{None} when either cannot be read.
     """
-    if type(start) is str and type(end) is str and start[-1:] == "Z" and end[-1:] == "Z" \
-            and start[4:5] == "-" and end[4:5] == "-":
+    if type(start) is str and type(end) is str:
+        # What SDKs send (2026-11-22T10:00:00.123456Z), read at once where Python can: a time
+        # in UTC that begins with a year of four digits reads as L{parse_timestamp} reads it.
         try:
-            first, last = _FROM_ISO(start).timestamp(), _FROM_ISO(end).timestamp()
+            began, ended = FROM_ISO(start), FROM_ISO(end)
+            read = began.tzinfo is UTC and ended.tzinfo is UTC and start[4] == "-" and \
+                end[4] == "-"
         except ValueError:
-            pass  # one of them is read in full below
-        else:
-            if 0 <= first <= _LATEST and 0 <= last <= _LATEST:
+            read = False  # one of them is read in full below
+        if read:
+            first, last = began.timestamp(), ended.timestamp()
+            if 0 <= first <= LATEST and 0 <= last <= LATEST:
                 return first, last
             return None
+    elif type(start) is float and type(end) is float:
+        # Epoch seconds, as the JavaScript SDKs send them (NaN and infinities compare false).
+        if 0 <= start <= LATEST and 0 <= end <= LATEST:
+            return start, end
+        return None
     first = parse_timestamp(start)
     if first is None:
         return None
@@ -118,17 +127,19 @@ def parse_times(start: object, end: object) -> tuple[float, float] | None:
     return None if last is None else (first, last)
 
 
-_FROM_ISO = datetime.fromisoformat
+#: What L{parse_times} reads SDKs' times with, for readers of many that inline it.
+FROM_ISO = datetime.fromisoformat
+UTC = timezone.utc
 
 
-# Times a datetime can show: from 1970 to the year 9999.
-_LATEST = 253402300799.0
+#: The latest time a datetime can show (the end of the year 9999); times from 1970 to it are read.
+LATEST = 253402300799.0
 
 
 def _plausible(seconds: float) -> float | None:
     """
     Epoch seconds that are a real time (finite, from 1970 to 9999), else C{None}.
     """
-    if not math.isfinite(seconds) or not 0 <= seconds <= _LATEST:
+    if not math.isfinite(seconds) or not 0 <= seconds <= LATEST:
         return None
     return seconds

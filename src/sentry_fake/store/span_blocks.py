@@ -209,19 +209,15 @@ def block_of_transaction(event: Any, doc: dict[str, Any], project_id: int, recei
     if segment is None:
         return None
     trace, trace_id, segment_id, start, end = segment
-    ids, ops = [segment_id], [shared_label(trace.get("op"))]
-    durations = array("d", ((end - start) * 1000.0 if end > start else 0.0,))
-    earliest = latest = end
-    for child, span_id, start, end in transaction_children(doc):
-        ids.append(span_id)
-        ops.append(shared_label(child.get("op")))
-        durations.append((end - start) * 1000.0 if end > start else 0.0)
-        if end < earliest:
-            earliest = end
-        elif end > latest:
-            latest = end
+    _, ids, ops, starts, ends = transaction_children(doc)
+    ids.insert(0, segment_id)
+    ops.insert(0, shared_label(trace.get("op")))
+    durations = array("d", [(end - start) * 1000.0 if end > start else 0.0])
+    durations.extend([(ended - began) * 1000.0 if ended > began else 0.0
+                      for began, ended in zip(starts, ends)])
+    ends.append(end)
     return SpanBlock(trace_id, segment_id, project_id, received, seq, ids, ops, durations,
-                     (earliest, latest), event=event, first=first)
+                     (min(ends), max(ends)), event=event, first=first)
 
 
 def blocks_of_spans(spans: Iterable[Span]) -> list[SpanBlock]:

@@ -145,11 +145,19 @@ class SpanIndex:
         if ops is None:
             ops = self._by_op[block.project_id] = {}
         self._blocks[block.serial] = block
+        serial = block.serial
         for op, key in zip(block.ops, _keys(block)):
             spans = ops.get(op)
             if spans is None:
                 spans = ops[op] = ByDuration(self._blocks)
-            spans.add(key)
+            # ByDuration.add, inlined: this is the ingest path, once per span.
+            arrived = spans._arrived
+            if not arrived:
+                spans._arrived_from = serial
+            arrived.append(key)
+            spans._newest = key
+            if len(arrived) >= _SORTED_AT and len(arrived) >= len(spans._keys):
+                spans._sorted()
         earliest, latest = block.end_bounds
         bounds = self._ends.get(block.project_id)
         if bounds is None:

@@ -7,33 +7,14 @@ same ones.
 
 from __future__ import annotations
 
-from typing import Any, Iterator
+from typing import Any, Dict, List, Optional, Tuple
 
 import attrs
 
-from ..timefmt import parse_times
+from ..timefmt import FROM_ISO, LATEST, UTC, parse_times
 from .trace_items import (is_plain_span_id, measurements_of, shared_label, span_id_of, text_of,
                           trace_id_of, v1_attributes)
 from .trace_models import Span
-
-
-def child_times(child: Any) -> tuple[str, float, float] | None:
-    """
-    The id, start and end of a transaction's child span, or C{None} if it has not all three
-    (it is left out).
-    """
-    if type(child) is not dict:
-        return None
-    get = child.get
-    span_id = get("span_id")
-    if type(span_id) is not str or is_plain_span_id(span_id) is None:
-        span_id = span_id_of(span_id)
-        if span_id is None:
-            return None
-    times = parse_times(get("start_timestamp"), get("timestamp"))
-    if times is None:
-        return None
-    return span_id, times[0], times[1]
 
 
 #: The most spans of one transaction that are kept (its segment among them; the rest are left
@@ -69,22 +50,63 @@ def transaction_segment(doc: dict[str, Any]) -> tuple[dict[str, Any], str, str, 
     return trace, trace_id, segment_id, times[0], times[1]
 
 
-def transaction_children(doc: dict[str, Any]) -> Iterator[tuple[dict[str, Any], str, float,
-                                                                float]]:
+#: What L{transaction_children} reads: the kept children, their ids, operations (each the one
+#: copy of its text kept), starts and ends, by place.
+Children = Tuple[List[Dict[str, Any]], List[str], List[Optional[str]], List[float], List[float]]
+
+
+def transaction_children(doc: dict[str, Any]) -> Children:
     """
-    The children of a transaction that are kept, each with its id, start and end: those that
-    L{child_times} reads, as many as L{MOST_SPANS} leaves room for beside the segment.
+    The children of a transaction that are kept: those that have an id and both times (the
+    rest are left out), as many as L{MOST_SPANS} leaves room for beside the segment.
     """
+    kept: list[dict[str, Any]] = []
+    ids: list[str] = []
+    ops: list[str | None] = []
+    starts: list[float] = []
+    ends: list[float] = []
     children = doc.get("spans")
-    kept = 1
-    for child in children if isinstance(children, list) else ():
-        read = child_times(child)
-        if read is None:
+    if type(children) is not list:
+        return kept, ids, ops, starts, ends
+    room = MOST_SPANS - 1
+    for child in children:
+        # Read with as few calls as can be: a transaction brings many children.
+        if type(child) is not dict:
             continue
-        if kept == MOST_SPANS:
-            return
-        kept += 1
-        yield child, read[0], read[1], read[2]
+        get = child.get
+        span_id = get("span_id")
+        if type(span_id) is not str or is_plain_span_id(span_id) is None:
+            span_id = span_id_of(span_id)
+            if span_id is None:
+                continue
+        start, end = get("start_timestamp"), get("timestamp")
+        read = False
+        if type(start) is str:
+            try:
+                # What parse_times reads at once (the Python SDK's times), inlined.
+                began, ended = FROM_ISO(start), FROM_ISO(end)
+                read = began.tzinfo is UTC and ended.tzinfo is UTC and start[4] == "-" and \
+                    end[4] == "-"
+            except (TypeError, ValueError):
+                pass
+        if read:
+            start, end = began.timestamp(), ended.timestamp()
+            if not (0 <= start <= LATEST and 0 <= end <= LATEST):
+                continue
+        else:
+            times = parse_times(start, end)
+            if times is None:
+                continue
+            start, end = times
+        if len(kept) == room:
+            break
+        kept.append(child)
+        ids.append(span_id)
+        op = get("op")
+        ops.append(shared_label(op) if op is not None else None)
+        starts.append(start)
+        ends.append(end)
+    return kept, ids, ops, starts, ends
 
 
 def spans_of_transaction(doc: dict[str, Any], project_id: int, event_id: str,
@@ -111,11 +133,10 @@ def spans_of_transaction(doc: dict[str, Any], project_id: int, event_id: str,
         measurements_of(doc.get("measurements")), event_id)]
     # A parent's id is the string its span keeps, not another copy of it.
     ids = {segment_id: segment_id}
-    for child, span_id, child_start, child_end in transaction_children(doc):
+    for child, span_id, op, child_start, child_end in zip(*transaction_children(doc)):
         ids[span_id] = span_id
         parent = span_id_of(child.get("parent_span_id"))
         description = shared_label(child.get("description"))
-        op = shared_label(child.get("op"))
         measurements = child.get("measurements")
         found.append(Span(
             trace_id, span_id, ids.get(parent, parent), segment_id, False,
