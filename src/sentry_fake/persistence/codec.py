@@ -134,13 +134,15 @@ def _decode_ingested(data: bytes, content: Any) -> Ingested:
             blobs.append(content[position:position + size] if type(content) is bytes
                          else content.part(position, size))
             position += size
-    events = tuple([Event(*fields[:_RAW_AT], blobs[index], *fields[_RAW_AT:])
-                    for index, fields in enumerate(document["e"])])
+    events = []
+    for index, fields in enumerate(document["e"]):
+        fields.insert(_RAW_AT, blobs[index])
+        events.append(Event(*fields))
     items = tuple([ItemSent(kind, headers, blobs[index], event_id)
                    for kind, headers, index, event_id in document["i"]])
     check_ins = document.get("c")
     return Ingested(
-        time=document["t"], project_id=document["p"], events=events, items=items,
+        time=document["t"], project_id=document["p"], events=tuple(events), items=items,
         check_ins=tuple(converter.structure(check_ins, list[CheckInSent])) if check_ins else (),
         project_created=(converter.structure(document["pc"], ProjectCreated)
                          if "pc" in document else None),

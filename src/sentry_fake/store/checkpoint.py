@@ -179,9 +179,8 @@ def restore_content(store: Any, seq: int, record: Ingested, index: ContentIndex)
         item_id = first + number
         if item_id < index.oldest_item:
             continue
-        store._items.add(CapturedItem(
-            id=item_id, type=sent.type, project_id=record.project_id, event_id=sent.event_id,
-            headers=sent.headers, payload=sent.payload, received=record.time, seq=seq))
+        store._items.add(CapturedItem(item_id, sent.type, record.project_id, sent.event_id,
+                                      sent.headers, sent.payload, record.time, seq))
 
 
 def _restore_traces(store: Any, seq: int, record: Ingested, index: ContentIndex) -> None:

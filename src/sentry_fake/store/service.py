@@ -11,6 +11,7 @@ from __future__ import annotations
 import bisect
 import math
 from itertools import islice
+from operator import attrgetter
 from typing import Any, Iterable, Iterator
 
 from twisted.application.service import Service
@@ -42,33 +43,14 @@ from .writes import WRITERS, Writes
 DEFAULT_MAX_EVENTS = 100_000
 
 
-# How the logs index their records.
-def _event_id(event: Event) -> str:
-    return event.event_id
-
-
-def _project_id(record: Any) -> int:
-    return record.project_id
-
-
-def _issue_id(event: Event) -> int | None:
-    return event.issue_id
-
-
-def _trace_id(event: Event) -> str | None:
-    return event.trace_id
-
-
-def _item_id(item: CapturedItem) -> int:
-    return item.id
-
-
-def _item_type(item: CapturedItem) -> str:
-    return item.type
-
-
-def _item_event(item: CapturedItem) -> str | None:
-    return item.event_id
+# How the logs index their records (attribute getters: called for every record kept).
+_event_id = attrgetter("event_id")
+_project_id = attrgetter("project_id")
+_issue_id = attrgetter("issue_id")
+_trace_id = attrgetter("trace_id")
+_item_id = attrgetter("id")
+_item_type = attrgetter("type")
+_item_event = attrgetter("event_id")
 
 
 @implementer(IJournal)

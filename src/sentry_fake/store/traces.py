@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import sys
+from operator import attrgetter
 from typing import Any, Hashable
 
 from zope.interface import implementer
@@ -30,24 +31,15 @@ def _segment(block: SpanBlock) -> tuple[str, str] | None:
     return (block.trace_id, block.segment_id) if block.segment_id else None
 
 
-def _trace(entry: Any) -> str | None:
-    return entry.trace_id
-
-
-def _project(entry: Any) -> int:
-    return entry.project_id
+# How the logs index what they keep (attribute getters where they can: called for each).
+_trace = attrgetter("trace_id")
+_project = attrgetter("project_id")
+_entry_id = attrgetter("id")
+_metric_name = attrgetter("name")
 
 
 def _severity(entry: LogEntry) -> tuple[int, str]:
     return entry.project_id, entry.severity
-
-
-def _entry_id(entry: Any) -> str:
-    return entry.id
-
-
-def _metric_name(point: MetricPoint) -> str:
-    return point.name
 
 
 @implementer(ITraces)
