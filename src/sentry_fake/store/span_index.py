@@ -56,8 +56,8 @@ class ByDuration:
     the one that arrived last sorts last); C{newest} is the last one to arrive that is still
     kept.
 
-    Keys that arrive are put aside and sorted in when the spans are next read, or once as many
-    have arrived as are sorted: sorting many at once costs a fraction of placing each one.
+    Keys that arrive are put aside (by L{SpanIndex.add}) and sorted in when the spans are next
+    read, or once as many have arrived as are sorted: sorting many at once costs a fraction of placing each one.
     """
 
     __slots__ = ("_keys", "_arrived", "_arrived_from", "_newest", "_blocks")
@@ -107,15 +107,6 @@ class ByDuration:
     def __getitem__(self, index: int) -> Span:
         return self._span(self._sorted()[index])
 
-    def add(self, key: int) -> None:
-        arrived = self._arrived
-        if not arrived:
-            self._arrived_from = (key >> _PLACE_BITS) & _SERIAL_MASK
-        arrived.append(key)
-        self._newest = key
-        if len(arrived) >= _SORTED_AT and len(arrived) >= len(self._keys):
-            self._sorted()
-
     def remove(self, key: int) -> None:
         if self._arrived and (key >> _PLACE_BITS) & _SERIAL_MASK >= self._arrived_from:
             self._sorted()  # it may be among those put aside (rare: the oldest leave first)
@@ -150,7 +141,8 @@ class SpanIndex:
             spans = ops.get(op)
             if spans is None:
                 spans = ops[op] = ByDuration(self._blocks)
-            # ByDuration.add, inlined: this is the ingest path, once per span.
+            # Put aside (the ingest path, once per span: no call), sorted in at the next
+            # read, or now if as many arrived as are sorted.
             arrived = spans._arrived
             if not arrived:
                 spans._arrived_from = serial
