@@ -57,7 +57,8 @@ class ByDuration:
     kept.
 
     Keys that arrive are put aside (by L{SpanIndex.add}) and sorted in when the spans are next
-    read, or once as many have arrived as are sorted: sorting many at once costs a fraction of placing each one.
+    read, or once as many have arrived as are sorted: sorting many at once costs a fraction of
+    placing each one.
     """
 
     __slots__ = ("_keys", "_arrived", "_arrived_from", "_newest", "_blocks")
