@@ -118,5 +118,6 @@ def test_a_transactions_children_are_read_as_parse_times_reads_them():
                 if (times := parse_times(child["start_timestamp"], child["timestamp"]))]
     kept, ids, _, starts, ends = transaction_children({"spans": children})
     assert list(zip(ids, zip(starts, ends))) == expected
-    assert kept == [child for child in children if child["span_id"] in set(ids)]
+    read = set(ids)
+    assert kept == [child for child in children if child["span_id"] in read]
     assert 0 < len(expected) < len(children)

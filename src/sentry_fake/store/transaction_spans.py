@@ -7,7 +7,7 @@ same ones.
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any
 
 import attrs
 
@@ -52,7 +52,7 @@ def transaction_segment(doc: dict[str, Any]) -> tuple[dict[str, Any], str, str, 
 
 #: What L{transaction_children} reads: the kept children, their ids, operations (each the one
 #: copy of its text kept), starts and ends, by place.
-Children = Tuple[List[Dict[str, Any]], List[str], List[Optional[str]], List[float], List[float]]
+Children = tuple[list[dict[str, Any]], list[str], list["str | None"], list[float], list[float]]
 
 
 def transaction_children(doc: dict[str, Any]) -> Children:
@@ -102,8 +102,7 @@ def transaction_children(doc: dict[str, Any]) -> Children:
             break
         kept.append(child)
         ids.append(span_id)
-        op = get("op")
-        ops.append(shared_label(op) if op is not None else None)
+        ops.append(shared_label(get("op")))
         starts.append(start)
         ends.append(end)
     return kept, ids, ops, starts, ends
