@@ -35,6 +35,7 @@ from processes import HOST, ChildServer, free_port, pinned, read_status_kib
 HERE = Path(__file__).resolve().parent
 LUA_SCRIPT = HERE / "post_envelope.lua"
 RAW_SERVER = HERE / "raw_twisted.py"
+UNTRACED_SERVER = HERE / "untraced_server.py"
 INGEST_PATH = "/api/1/envelope/"
 AUTH = "Sentry sentry_key=parlel, sentry_version=7, sentry_client=sentry.python/2.75.0"
 HEX32 = re.compile(r"^[0-9a-f]{32}$")
@@ -42,12 +43,18 @@ HEX32 = re.compile(r"^[0-9a-f]{32}$")
 RAW = "raw"
 OURS = "sentry-fake"
 OURS_ON_DISK = "sentry-fake-data-dir"
+#: sentry-fake without its trace book (bench/untraced_server.py): not a product, the floor a
+#: transaction's ingest would reach if its spans cost nothing.  Measured only when asked for.
+OURS_UNTRACED = "sentry-fake-untraced"
 #: The sentry-fake servers (each checked to have stored every acknowledged event).
-FAKES = (OURS, OURS_ON_DISK)
+FAKES = (OURS, OURS_ON_DISK, OURS_UNTRACED)
+#: What is measured unless --servers says otherwise.
+DEFAULT_SERVERS = (RAW, OURS, OURS_ON_DISK)
 LABELS = {
     RAW: "a raw `twisted.web` resource that only answers 200 `{\"id\"}` (the ceiling)",
     OURS: "sentry-fake (full ingest)",
     OURS_ON_DISK: "sentry-fake --data-dir (every event committed to SQLite before the answer)",
+    OURS_UNTRACED: "sentry-fake without its trace book (spans left unread: a floor, not a product)",
 }
 
 
@@ -357,9 +364,11 @@ def bench_server(args, name: str, workdir: Path, body_path: Path, body: bytes,
     if name == RAW:
         argv = [sys.executable, str(RAW_SERVER), str(port)]
     else:
-        twistd = str(Path(sys.executable).parent / "twistd")
-        argv = [twistd, "-n", "--pidfile=", "sentry-fake",
-                "--listen", f"tcp:{port}:interface={HOST}", "--max-events", str(args.max_events)]
+        twistd = [sys.executable, str(UNTRACED_SERVER)] if name == OURS_UNTRACED else \
+            [str(Path(sys.executable).parent / "twistd")]
+        argv = twistd + ["-n", "--pidfile=", "sentry-fake",
+                         "--listen", f"tcp:{port}:interface={HOST}",
+                         "--max-events", str(args.max_events)]
         if name == OURS_ON_DISK:
             argv += ["--data-dir", str(workdir / "data")]
     server = Server(name, pinned(args.server_cpu, argv), port, workdir / f"{name}.log")
@@ -383,7 +392,7 @@ def bench_server(args, name: str, workdir: Path, body_path: Path, body: bytes,
             status, _ = http("GET", port, f"/__parlel/events/{event_id}")
             if status != 200:
                 raise RuntimeError(f"the hand-sent event was not stored ({status})")
-            if len(templates) > 1:  # a transaction: its spans are in its trace
+            if len(templates) > 1 and name != OURS_UNTRACED:  # its spans are in its trace
                 status, answer = http("GET", port, "/api/0/organizations/parlel/trace-meta/"
                                       f"{templates[1]}/", headers={"Authorization": "Bearer x"})
                 spans = json.loads(answer).get("spansCount") if status == 200 else None
@@ -499,9 +508,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--warmup", type=float, default=1.0,
                         help="seconds of unrecorded load before measuring each server "
                              "(default: 1; 0 to skip)")
-    parser.add_argument("--servers", default=",".join((RAW,) + FAKES),
+    parser.add_argument("--servers", default=",".join(DEFAULT_SERVERS),
                         help="which servers to measure, in order (default: "
-                             f"{','.join((RAW,) + FAKES)})")
+                             f"{','.join(DEFAULT_SERVERS)}; also {OURS_UNTRACED})")
     parser.add_argument("--reference", type=int, default=16,
                         help="connection count for the ratio and p99 columns (default: 16, "
                              "or the largest measured if 16 is not)")

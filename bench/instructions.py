@@ -38,8 +38,8 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from ingest import (AUTH, BODIES, FAKES, INGEST_PATH, OURS_ON_DISK, RAW, make_body,
-                    substitute)
+from ingest import (AUTH, BODIES, DEFAULT_SERVERS, FAKES, INGEST_PATH, OURS_ON_DISK,
+                    OURS_UNTRACED, RAW, make_body, substitute)
 
 HERE = Path(__file__).resolve().parent
 SERVERS = (RAW,) + FAKES
@@ -85,6 +85,9 @@ def child(server: str, body_path: str, templates: list[str], count: int,
         from sentry_fake.persistence.service import JournalService
         from sentry_fake.site import make_site
         from sentry_fake.store.service import StoreService
+        if server == OURS_UNTRACED:
+            from untraced_server import leave_out_traces
+            leave_out_traces()
         settings = Settings(max_events=10_000_000)
         store = StoreService(clock, max_events=settings.max_events)
         store.startService()
@@ -144,8 +147,9 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.strip().splitlines()[0])
     parser.add_argument("--body", default=",".join(BODIES),
                         help=f"envelopes, comma-separated (default: {','.join(BODIES)})")
-    parser.add_argument("--servers", default=",".join(SERVERS),
-                        help=f"servers, comma-separated (default: {','.join(SERVERS)})")
+    parser.add_argument("--servers", default=",".join(DEFAULT_SERVERS),
+                        help=f"servers, comma-separated (default: {','.join(DEFAULT_SERVERS)}; "
+                             f"also {OURS_UNTRACED})")
     parser.add_argument("--requests", default="200,700",
                         help="the two request counts A,B whose difference is counted "
                              "(default: 200,700)")
